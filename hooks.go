@@ -1,0 +1,115 @@
+package payments
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Signal names a kind of hook event, Django-signal style.
+type Signal string
+
+// Signals. Each applied change fires status_changed plus the specific
+// signals below that describe it.
+const (
+	SignalCreated           Signal = "created"            // the payment row was written
+	SignalPending           Signal = "pending"            // Midtrans accepted the charge; waiting for the customer
+	SignalPaid              Signal = "paid"               // money taken: fulfil the order (fires at most once per payment)
+	SignalInReview          Signal = "in_review"          // card capture challenged by fraud detection: approve or deny
+	SignalAuthorized        Signal = "authorized"         // card pre-authorisation: capture or cancel
+	SignalDenied            Signal = "denied"             // refused by the bank, provider or fraud detection
+	SignalCancelled         Signal = "cancelled"          // cancelled or voided
+	SignalExpired           Signal = "expired"            // not paid in time
+	SignalFailed            Signal = "failed"             // Midtrans' "failure" status
+	SignalRefunded          Signal = "refunded"           // fully refunded
+	SignalPartiallyRefunded Signal = "partially_refunded" // a partial refund (fires for each further one)
+	SignalChargedBack       Signal = "charged_back"       // chargeback or partial chargeback
+	SignalReversed          Signal = "reversed"           // a paid payment was reversed to deny: undo fulfilment
+	SignalAmountMismatch    Signal = "amount_mismatch"    // Midtrans reported another amount; nothing applied
+	SignalStatusChanged     Signal = "status_changed"     // any applied change
+)
+
+// Signals returns every signal, in declaration order.
+func Signals() []Signal {
+	return []Signal{
+		SignalCreated, SignalPending, SignalPaid, SignalInReview, SignalAuthorized,
+		SignalDenied, SignalCancelled, SignalExpired, SignalFailed, SignalRefunded,
+		SignalPartiallyRefunded, SignalChargedBack, SignalReversed, SignalAmountMismatch,
+		SignalStatusChanged,
+	}
+}
+
+// SignalsFor returns the signals an applied change from prev to next fires,
+// specific ones first and status_changed last. Paid fires only when the
+// payment was never paid before (prev.PaidAt is zero), so an order is
+// fulfilled once even if Midtrans' reports wander.
+func SignalsFor(prev, next *Payment) []Signal {
+	var out []Signal
+	prevOut, nextOut := prev.Outcome(), next.Outcome()
+	if next.Status == StatusPending && prev.Status.Local() {
+		// initiated and pending share an outcome, but Midtrans accepting
+		// the charge is news: instructions are ready to show.
+		out = append(out, SignalPending)
+	}
+	if prevOut != nextOut {
+		switch nextOut {
+		case OutcomePaid:
+			if prev.PaidAt.IsZero() {
+				out = append(out, SignalPaid)
+			}
+		case OutcomeInReview:
+			out = append(out, SignalInReview)
+		case OutcomeAuthorized:
+			out = append(out, SignalAuthorized)
+		}
+	}
+	if next.Status != prev.Status || nextOut != prevOut || next.RefundedAmount != prev.RefundedAmount {
+		switch next.Status {
+		case StatusDeny:
+			if prevOut == OutcomePaid {
+				out = append(out, SignalReversed)
+			} else {
+				out = append(out, SignalDenied)
+			}
+		case StatusCancel:
+			out = append(out, SignalCancelled)
+		case StatusExpire:
+			out = append(out, SignalExpired)
+		case StatusFailure:
+			out = append(out, SignalFailed)
+		case StatusRefund:
+			out = append(out, SignalRefunded)
+		case StatusPartialRefund:
+			out = append(out, SignalPartiallyRefunded)
+		case StatusChargeback, StatusPartialChargeback:
+			out = append(out, SignalChargedBack)
+		case StatusCapture, StatusSettlement, StatusAuthorize:
+			if nextOut == OutcomeFailed && prevOut == OutcomePaid {
+				out = append(out, SignalReversed) // fraud deny after the money was taken
+			} else if nextOut == OutcomeFailed && prevOut != OutcomeFailed {
+				out = append(out, SignalDenied)
+			}
+		}
+	}
+	return append(out, SignalStatusChanged)
+}
+
+// Event is what a hook receiver gets. It is stored in the outbox as JSON in
+// the same transaction as the change, so it survives a crash between commit
+// and delivery.
+type Event struct {
+	// ID is stable across redeliveries: receivers dedupe on it.
+	ID     string `json:"id"`
+	Signal Signal `json:"signal"`
+	Source Source `json:"source"`
+	// Payment is the payment as it was right after the change.
+	Payment *Payment `json:"payment"`
+	// Previous and Current are the states before and after the change
+	// (equal for created and amount_mismatch events).
+	Previous State `json:"previous"`
+	Current  State `json:"current"`
+	// Payload is the raw Midtrans JSON behind the change, when there was one.
+	Payload    json.RawMessage `json:"payload,omitempty"`
+	OccurredAt time.Time       `json:"occurred_at"`
+	// Attempt is the delivery attempt, from 1. Not stored.
+	Attempt int `json:"-"`
+}

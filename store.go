@@ -1,0 +1,264 @@
+package payments
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// Store persists payments, their audit trail, refunds, the notification
+// inbox and the hook outbox. The store package implements it with Bun for
+// PostgreSQL and SQLite; store/storetest is the conformance suite any other
+// implementation must pass.
+//
+// Rules every implementation keeps:
+//
+//   - Atomic: Apply and CreatePayment each run as one database transaction
+//     (a savepoint inside the host's transaction when the store is bound to
+//     one). Either the payment row, its audit row and its outbox events are
+//     all written, or none is.
+//   - Uniqueness comes from constraints, never from a read before a write:
+//     order ids, transaction ids, refund keys, notification dedup keys and
+//     event ids.
+//   - Idempotent: repeating Apply with the same target is a Duplicate that
+//     writes only an audit row; repeating CreateRefund with the same key
+//     returns the stored refund; repeating InsertNotification with the same
+//     dedup key inserts nothing.
+//   - Concurrency: Apply compares and sets on (status, version). Of any
+//     number of concurrent conflicting changes exactly one is applied; the
+//     others are decided again against the winner's state and come back
+//     Stale or Duplicate, never applied twice.
+//   - Context: a cancelled or expired ctx aborts the call; the transaction is
+//     rolled back and nothing is written. A call that returned an error other
+//     than ctx's own may have been rolled back by the database; nothing is
+//     ever half written.
+type Store interface {
+	PaymentStore
+	RefundStore
+	Inbox
+	Outbox
+}
+
+// PaymentStore holds payments and their audit trail.
+type PaymentStore interface {
+	// CreatePayment inserts p with its status (normally StatusInitiated),
+	// version 1, and a "created" event in the outbox. It fills p.ID when
+	// empty and p.CreatedAt/UpdatedAt. An order id that already has a
+	// payment returns an error wrapping ErrDuplicateOrder.
+	CreatePayment(ctx context.Context, p *Payment) error
+	// Payment returns the payment for an order id, or ErrNotFound.
+	Payment(ctx context.Context, orderID string) (*Payment, error)
+	// PaymentByTransactionID returns the payment with a Midtrans
+	// transaction id, or ErrNotFound.
+	PaymentByTransactionID(ctx context.Context, transactionID string) (*Payment, error)
+	// Apply decides c against the payment's current state with Decide and,
+	// in one transaction, writes the audit row, and when applied the new
+	// state (compare-and-set on status and version) and the change's hook
+	// events (ChangeEvents). Unknown order → ErrNotFound.
+	Apply(ctx context.Context, c *Change) (*ApplyResult, error)
+	// History returns the audit trail of a payment, oldest first.
+	History(ctx context.Context, paymentID string) ([]AuditEntry, error)
+	// PaymentsToReconcile lists payments a status sync should look at (see
+	// ReconcileQuery), in id order, at most q.Limit, after q.After.
+	PaymentsToReconcile(ctx context.Context, q ReconcileQuery) ([]*Payment, error)
+	// MarkSynced records that a payment was checked with Midtrans at t, so
+	// the reconciler paces itself. It does not change the version.
+	MarkSynced(ctx context.Context, paymentID string, t time.Time) error
+}
+
+// RefundStore holds refunds, keyed by their refund key.
+type RefundStore interface {
+	// CreateRefund stores r before Midtrans is called. When r.Key already
+	// exists it stores nothing and returns the existing refund with
+	// created=false, so a retried refund reuses its key and never refunds twice.
+	CreateRefund(ctx context.Context, r *Refund) (stored *Refund, created bool, err error)
+	// UpdateRefund writes r's status, Midtrans answer and UpdatedAt.
+	UpdateRefund(ctx context.Context, r *Refund) error
+	// Refunds lists a payment's refunds, oldest first.
+	Refunds(ctx context.Context, paymentID string) ([]*Refund, error)
+}
+
+// Inbox records every notification received, deduplicated by key.
+type Inbox interface {
+	// InsertNotification stores n unless its DedupKey was seen before
+	// (ON CONFLICT DO NOTHING); inserted reports which. n.ID is filled.
+	InsertNotification(ctx context.Context, n *Notification) (inserted bool, err error)
+	// FinishNotification records how processing ended.
+	FinishNotification(ctx context.Context, id string, state NotificationState, detail string) error
+	// NotificationByDedupKey returns a stored notification, or ErrNotFound.
+	NotificationByDedupKey(ctx context.Context, key string) (*Notification, error)
+}
+
+// Outbox holds hook events until they are delivered. Several processes may
+// claim concurrently: each event is leased to one owner at a time.
+type Outbox interface {
+	// ClaimEvents leases up to limit due events to owner until now+lease,
+	// counting an attempt for each. Per payment only the oldest pending event
+	// is claimable, so events are delivered in order per payment.
+	ClaimEvents(ctx context.Context, owner string, limit int, lease time.Duration) ([]*OutboxEvent, error)
+	// MarkDelivered finishes an event. ErrLeaseLost if owner no longer holds it.
+	MarkDelivered(ctx context.Context, seq int64, owner string) error
+	// RetryEvent releases an event to be claimed again at or after at.
+	RetryEvent(ctx context.Context, seq int64, owner string, at time.Time, lastErr string) error
+	// MarkDead gives up on an event; it is kept for inspection and no longer
+	// blocks later events of its payment.
+	MarkDead(ctx context.Context, seq int64, owner string, lastErr string) error
+	// Event returns an event by its stable event id, or ErrNotFound.
+	Event(ctx context.Context, eventID string) (*OutboxEvent, error)
+}
+
+// ErrLeaseLost: the outbox event's lease expired and another owner took it.
+var ErrLeaseLost = errors.New("payments: outbox lease lost")
+
+// Change is a proposed status change and the facts that come with it.
+type Change struct {
+	// OrderID names the payment.
+	OrderID string
+	// To is the proposed state.
+	To State
+	// Source is where the change came from.
+	Source Source
+	// Reject, when set, records the change as stale with this reason
+	// without deciding it (an amount mismatch is never applied).
+	Reject Reason
+
+	// Facts merged into the payment when the change is applied. Zero values
+	// keep what the payment has.
+	TransactionID  string
+	PaymentType    string
+	StatusMessage  string
+	Instructions   *Instructions
+	ExpiresAt      time.Time
+	ChargeResponse json.RawMessage
+	// Payload is the raw Midtrans JSON behind the change, kept in the audit
+	// row and passed to hooks.
+	Payload json.RawMessage
+	// At is when the change was observed; zero means now.
+	At time.Time
+}
+
+// ReasonAmountMismatch rejects a change whose reported amount differs from
+// the payment's.
+const ReasonAmountMismatch Reason = "amount mismatch"
+
+// ReasonConcurrent: the change kept losing the compare-and-set to
+// concurrent changes and was given up as stale.
+const ReasonConcurrent Reason = "lost to concurrent changes"
+
+// ApplyResult is what Apply did.
+type ApplyResult struct {
+	Verdict Verdict
+	// Previous is the state the change was decided against.
+	Previous State
+	// Payment is the payment after the call (unchanged unless applied).
+	Payment *Payment
+	// Events are the hook events written to the outbox.
+	Events []*OutboxEvent
+}
+
+// AuditEntry is one row of a payment's append-only audit trail: every
+// applied or ignored change.
+type AuditEntry struct {
+	ID        int64
+	PaymentID string
+	OrderID   string
+	Source    Source
+	From      State
+	To        State
+	Decision  Decision
+	Reason    Reason
+	Payload   json.RawMessage
+	CreatedAt time.Time
+}
+
+// ReconcileQuery selects payments a status sync should check: those whose
+// outcome is unknown (initiated or unknown and untouched since
+// UnknownBefore), pending since before PendingBefore, or pending with an
+// expiry before ExpiredBefore — and not synced since SyncedBefore.
+type ReconcileQuery struct {
+	UnknownBefore time.Time
+	PendingBefore time.Time
+	ExpiredBefore time.Time
+	SyncedBefore  time.Time
+	// After is the last payment id of the previous batch ("" for the first).
+	After string
+	Limit int
+}
+
+// Refund is one refund request, stored before Midtrans is called.
+type Refund struct {
+	ID        string
+	PaymentID string
+	OrderID   string
+	// Key is the refund_key sent to Midtrans: unique, reused on retry.
+	Key    string
+	Amount Amount
+	Reason string
+	Direct bool
+	Status RefundStatus
+	// StatusCode and Message are Midtrans' answer.
+	StatusCode string
+	Message    string
+	Response   json.RawMessage
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// RefundStatus is where a refund request stands.
+type RefundStatus string
+
+// Refund statuses.
+const (
+	RefundRequested RefundStatus = "requested" // stored, Midtrans not answered yet
+	RefundSucceeded RefundStatus = "succeeded" // Midtrans accepted it
+	RefundFailed    RefundStatus = "failed"    // Midtrans refused it
+	RefundUnknown   RefundStatus = "unknown"   // the call's outcome is unknown; retry with the same key
+)
+
+// Notification is one Midtrans HTTP notification as received.
+type Notification struct {
+	ID             string
+	DedupKey       string
+	OrderID        string
+	TransactionID  string
+	Status         string
+	SignatureValid bool
+	State          NotificationState
+	Detail         string
+	Body           json.RawMessage
+	ReceivedAt     time.Time
+	ProcessedAt    time.Time
+}
+
+// NotificationState is how far a notification got.
+type NotificationState string
+
+// Notification states.
+const (
+	NotificationReceived  NotificationState = "received"
+	NotificationProcessed NotificationState = "processed"
+	NotificationIgnored   NotificationState = "ignored" // stale, duplicate, unknown order, test ping
+	NotificationRejected  NotificationState = "rejected"
+	NotificationFailed    NotificationState = "failed" // transient failure; Midtrans will retry
+)
+
+// OutboxEvent is a hook event waiting for, or past, delivery.
+type OutboxEvent struct {
+	// Seq orders events; per payment they are delivered in Seq order.
+	Seq int64
+	// ID is the stable event id receivers dedupe on.
+	ID             string
+	PaymentID      string
+	OrderID        string
+	Signal         Signal
+	Payload        json.RawMessage
+	Attempts       int
+	NextAttemptAt  time.Time
+	LeaseOwner     string
+	LeaseExpiresAt time.Time
+	DeliveredAt    time.Time
+	Dead           bool
+	LastError      string
+	CreatedAt      time.Time
+}

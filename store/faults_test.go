@@ -1,0 +1,314 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+
+	"github.com/nusapay/payments"
+	"github.com/nusapay/payments/internal/dbtest"
+	"github.com/nusapay/payments/store"
+)
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func create(t *testing.T, s *store.Store, orderID string) *payments.Payment {
+	t.Helper()
+	p := &payments.Payment{OrderID: orderID, Method: "gopay", Amount: 25000}
+	if err := s.CreatePayment(ctx(t), p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func count(t *testing.T, db bun.IDB, table, where string, args ...any) int {
+	t.Helper()
+	n, err := db.NewSelect().Table(table).Where(where, args...).Count(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int(n)
+}
+
+// failOutboxInsert installs a trigger that makes inserting an outbox row for
+// orderID fail, so Apply fails midway: after the payment row and the audit
+// row are written, before commit.
+func failOutboxInsert(t *testing.T, db *bun.DB, orderID string) {
+	t.Helper()
+	var stmts []string
+	switch db.Dialect().Name() {
+	case dialect.PG:
+		stmts = []string{
+			`CREATE FUNCTION fail_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
+			 BEGIN IF NEW.order_id = '` + orderID + `' THEN RAISE EXCEPTION 'injected outbox failure'; END IF; RETURN NEW; END; $$`,
+			`CREATE TRIGGER fail_outbox BEFORE INSERT ON nusapay_outbox FOR EACH ROW EXECUTE FUNCTION fail_outbox()`,
+		}
+	case dialect.SQLite:
+		stmts = []string{`CREATE TRIGGER fail_outbox BEFORE INSERT ON nusapay_outbox WHEN NEW.order_id = '` + orderID + `'
+			BEGIN SELECT RAISE(ABORT, 'injected outbox failure'); END`}
+	}
+	for _, q := range stmts {
+		if _, err := db.ExecContext(ctx(t), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestApplyFailsMidwayLeavesNothing(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		s, _ := store.New(db)
+		p := create(t, s, "order-midway")
+		failOutboxInsert(t, db, "order-midway")
+		_, err := s.Apply(ctx(t), &payments.Change{OrderID: "order-midway", To: payments.State{Status: payments.StatusSettlement},
+			Source: payments.SourceNotification, TransactionID: "tx-midway"})
+		if err == nil || !strings.Contains(err.Error(), "injected outbox failure") || !strings.Contains(err.Error(), "order-midway") {
+			t.Fatalf("Apply = %v, want the injected failure, naming the order", err)
+		}
+		got, err := s.Payment(ctx(t), "order-midway")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != payments.StatusInitiated || got.Version != 1 || got.TransactionID != "" || !got.PaidAt.IsZero() {
+			t.Fatalf("payment partly written: %+v", got)
+		}
+		if n := count(t, db, store.TableEvents, "payment_id = ?", p.ID); n != 1 {
+			t.Fatalf("%d audit rows, want only the creation row", n)
+		}
+		if n := count(t, db, store.TableOutbox, "payment_id = ?", p.ID); n != 1 {
+			t.Fatalf("%d outbox rows, want only the created event", n)
+		}
+		// Once the fault is gone the same change applies.
+		if _, err := db.ExecContext(ctx(t), "DROP TRIGGER fail_outbox"+map[dialect.Name]string{dialect.PG: " ON nusapay_outbox"}[db.Dialect().Name()]); err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Apply(ctx(t), &payments.Change{OrderID: "order-midway", To: payments.State{Status: payments.StatusSettlement},
+			Source: payments.SourceNotification, TransactionID: "tx-midway"})
+		if err != nil || res.Verdict.Decision != payments.Applied {
+			t.Fatalf("retry after the fault: %v %+v", err, res)
+		}
+	})
+}
+
+func TestCreateFailsMidwayLeavesNothing(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		s, _ := store.New(db)
+		failOutboxInsert(t, db, "order-create-midway")
+		err := s.CreatePayment(ctx(t), &payments.Payment{OrderID: "order-create-midway", Method: "gopay", Amount: 1000})
+		if err == nil || !strings.Contains(err.Error(), "injected outbox failure") {
+			t.Fatalf("CreatePayment = %v", err)
+		}
+		if n := count(t, db, store.TablePayments, "order_id = ?", "order-create-midway"); n != 0 {
+			t.Fatal("payment row left behind")
+		}
+		if n := count(t, db, store.TableEvents, "order_id = ?", "order-create-midway"); n != 0 {
+			t.Fatal("audit row left behind")
+		}
+	})
+}
+
+func TestClosedDatabase(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		s, _ := store.New(db)
+		create(t, s, "order-closed")
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		checks := map[string]error{}
+		_, checks["Apply"] = s.Apply(ctx(t), &payments.Change{OrderID: "order-closed", To: payments.State{Status: payments.StatusPending}, Source: payments.SourceSync})
+		checks["CreatePayment"] = s.CreatePayment(ctx(t), &payments.Payment{OrderID: "order-closed-2", Method: "gopay", Amount: 1})
+		_, checks["Payment"] = s.Payment(ctx(t), "order-closed")
+		_, checks["ClaimEvents"] = s.ClaimEvents(ctx(t), "w", 10, time.Minute)
+		_, checks["InsertNotification"] = s.InsertNotification(ctx(t), &payments.Notification{DedupKey: "k", Body: []byte("{}")})
+		for op, err := range checks {
+			if !errors.Is(err, sql.ErrConnDone) && (err == nil || !strings.Contains(err.Error(), "closed")) {
+				t.Errorf("%s on a closed database = %v, want a wrapped 'database is closed' error", op, err)
+			}
+			if errors.Is(err, payments.ErrNotFound) {
+				t.Errorf("%s: a closed database must not look like a missing payment", op)
+			}
+		}
+	})
+}
+
+// TestHostTransaction: bound to the host's transaction, the store's writes
+// commit and roll back with it.
+func TestHostTransaction(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		s, _ := store.New(db)
+		for _, commit := range []bool{false, true} {
+			orderID := fmt.Sprintf("order-host-%v", commit)
+			err := db.RunInTx(ctx(t), nil, func(c context.Context, tx bun.Tx) error {
+				ts := s.WithDB(tx)
+				if err := ts.CreatePayment(c, &payments.Payment{OrderID: orderID, Method: "qris", Amount: 5000}); err != nil {
+					return err
+				}
+				if _, err := ts.Apply(c, &payments.Change{OrderID: orderID, To: payments.State{Status: payments.StatusPending}, Source: payments.SourceCharge}); err != nil {
+					return err
+				}
+				// The host writes its own row in the same transaction.
+				if _, err := tx.ExecContext(c, "CREATE TABLE IF NOT EXISTS host_orders (id TEXT PRIMARY KEY)"); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(c, "INSERT INTO host_orders (id) VALUES (?)", orderID); err != nil {
+					return err
+				}
+				if !commit {
+					return errors.New("host rolls back")
+				}
+				return nil
+			})
+			want := 0
+			if commit {
+				want = 1
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := count(t, db, store.TablePayments, "order_id = ?", orderID); n != want {
+				t.Fatalf("commit=%v: %d payment rows, want %d", commit, n, want)
+			}
+			if n := count(t, db, store.TableOutbox, "order_id = ?", orderID); n != 3*want {
+				t.Fatalf("commit=%v: %d outbox rows, want %d", commit, n, 3*want)
+			}
+		}
+	})
+}
+
+func TestAuditTrailIsAppendOnly(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		s, _ := store.New(db)
+		create(t, s, "order-audit")
+		if _, err := db.ExecContext(ctx(t), "UPDATE nusapay_payment_events SET reason = 'forged'"); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Fatalf("UPDATE of the audit trail = %v", err)
+		}
+		if _, err := db.ExecContext(ctx(t), "DELETE FROM nusapay_payment_events"); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Fatalf("DELETE of the audit trail = %v", err)
+		}
+	})
+}
+
+// TestMigrateConcurrently: replicas starting together all succeed and the
+// schema is created once, under the module's own table names.
+func TestMigrateConcurrently(t *testing.T) {
+	for _, kind := range []string{"sqlite", "postgres"} {
+		t.Run(kind, func(t *testing.T) {
+			var open func() *bun.DB
+			switch kind {
+			case "sqlite":
+				path := t.TempDir() + "/replicas.db"
+				open = func() *bun.DB {
+					db, err := store.OpenSQLite(path)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return db
+				}
+			case "postgres":
+				schema := dbtest.PostgresSchema(t)
+				open = func() *bun.DB {
+					db, err := dbtest.OpenPostgresSchema(dbtest.PostgresDSN(), schema)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return db
+				}
+			}
+			const replicas = 6
+			dbs := make([]*bun.DB, replicas)
+			for i := range dbs {
+				dbs[i] = open()
+				t.Cleanup(func() { _ = dbs[i].Close() })
+			}
+			var wg sync.WaitGroup
+			errs := make([]error, replicas)
+			for i := range replicas {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs[i] = store.Migrate(ctx(t), dbs[i])
+				}()
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("replica %d: %v", i, err)
+				}
+			}
+			db := dbs[0]
+			if n := count(t, db, store.MigrationTable, "1 = 1"); n != 1 {
+				t.Fatalf("%d migration rows, want 1", n)
+			}
+			if n := count(t, db, store.LockTable, "1 = 1"); n != 0 {
+				t.Fatalf("lock left held: %d rows", n)
+			}
+			var bunDefault int
+			switch kind {
+			case "sqlite":
+				bunDefault = count(t, db, "sqlite_master", "name IN ('bun_migrations', 'bun_migration_locks')")
+			case "postgres":
+				bunDefault = count(t, db, "information_schema.tables", "table_name IN ('bun_migrations', 'bun_migration_locks') AND table_schema = current_schema()")
+			}
+			if bunDefault != 0 {
+				t.Fatal("Bun's default migration tables were created; they would collide with the host's")
+			}
+			// Running again is a no-op, and the store works on the result.
+			if err := store.Migrate(ctx(t), db); err != nil {
+				t.Fatal(err)
+			}
+			s, _ := store.New(db)
+			create(t, s, "order-after-migrate")
+		})
+	}
+}
+
+func TestMigrationFiles(t *testing.T) {
+	for _, d := range []dialect.Name{dialect.PG, dialect.SQLite} {
+		fsys, err := store.MigrationFiles(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms, err := store.Migrations(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ms.Sorted()) == 0 {
+			t.Fatalf("%s: no migrations", d)
+		}
+		if _, err := fsys.Open("20261121000001_create_payments.tx.up.sql"); err != nil {
+			t.Fatalf("%s: %v", d, err)
+		}
+	}
+	if _, err := store.MigrationFiles(dialect.MySQL); err == nil {
+		t.Fatal("MySQL migrations claimed")
+	}
+}
+
+func TestSQLiteDSN(t *testing.T) {
+	dsn := store.SQLiteDSN("/tmp/x.db")
+	for _, want := range []string{"_txlock=immediate", "journal_mode%28WAL%29", "busy_timeout", "foreign_keys%281%29"} {
+		if !strings.Contains(dsn, want) {
+			t.Errorf("DSN %s lacks %s", dsn, want)
+		}
+	}
+	db := dbtest.SQLite(t)
+	var mode string
+	var fk int
+	if err := db.QueryRowContext(ctx(t), "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode = %q, %v", mode, err)
+	}
+	if err := db.QueryRowContext(ctx(t), "PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
+		t.Fatalf("foreign_keys = %d, %v", fk, err)
+	}
+}

@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/nusapay/payments"
+	"github.com/nusapay/payments/internal/uid"
+)
+
+// InsertNotification implements payments.Inbox.
+func (s *Store) InsertNotification(ctx context.Context, n *payments.Notification) (bool, error) {
+	if n.DedupKey == "" {
+		return false, errors.New("insert notification: empty dedup key")
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	now := s.clock()
+	if n.ID == "" {
+		n.ID = uid.NewAt(now)
+	}
+	if n.ReceivedAt.IsZero() {
+		n.ReceivedAt = now
+	}
+	if n.State == "" {
+		n.State = payments.NotificationReceived
+	}
+	row := &inboxRow{
+		ID:             n.ID,
+		DedupKey:       n.DedupKey,
+		OrderID:        n.OrderID,
+		TransactionID:  n.TransactionID,
+		Status:         n.Status,
+		SignatureValid: n.SignatureValid,
+		State:          string(n.State),
+		Detail:         n.Detail,
+		Body:           string(n.Body),
+		ReceivedAt:     dbTime(n.ReceivedAt),
+	}
+	res, err := s.db.NewInsert().Model(row).On("CONFLICT (dedup_key) DO NOTHING").Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("insert notification %s: %w", n.DedupKey, err)
+	}
+	count, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("insert notification %s: %w", n.DedupKey, err)
+	}
+	return count == 1, nil
+}
+
+// FinishNotification implements payments.Inbox.
+func (s *Store) FinishNotification(ctx context.Context, id string, state payments.NotificationState, detail string) error {
+	res, err := s.db.NewUpdate().Table(TableInbox).
+		Set("state = ?", string(state)).
+		Set("detail = ?", detail).
+		Set("processed_at = ?", s.clock()).
+		Where("id = ?", id).
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("finish notification %s: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("finish notification %s: %w", id, payments.ErrNotFound)
+	}
+	return nil
+}
+
+// NotificationByDedupKey implements payments.Inbox.
+func (s *Store) NotificationByDedupKey(ctx context.Context, key string) (*payments.Notification, error) {
+	row := new(inboxRow)
+	if err := s.db.NewSelect().Model(row).Where("dedup_key = ?", key).Scan(ctx); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("notification %s: %w", key, payments.ErrNotFound)
+		}
+		return nil, fmt.Errorf("notification %s: %w", key, err)
+	}
+	return row.notification(), nil
+}

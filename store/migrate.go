@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/migrate"
+)
+
+//go:embed migrations
+var migrationFiles embed.FS // read-only
+
+// MigrationFiles returns the SQL migration files for a dialect, named as
+// Bun's migrator expects (<version>_<name>.tx.up.sql), for a host that runs
+// migrations with its own tool.
+func MigrationFiles(name dialect.Name) (fs.FS, error) {
+	var dir string
+	switch name {
+	case dialect.PG:
+		dir = "migrations/postgres"
+	case dialect.SQLite:
+		dir = "migrations/sqlite"
+	default:
+		return nil, fmt.Errorf("store: no migrations for dialect %s", name)
+	}
+	return fs.Sub(migrationFiles, dir)
+}
+
+// Migrations returns the module's migrations for a dialect as a Bun
+// migration set, for a host that registers them with its own bun migrator:
+//
+//	ms, _ := store.Migrations(db.Dialect().Name())
+//	m := migrate.NewMigrator(db, ms, migrate.WithTableName("nusapay_migrations"),
+//		migrate.WithLocksTableName("nusapay_migration_locks"))
+//
+// Keep the module's table names: its migration versions then never mix with
+// the host's own.
+func Migrations(name dialect.Name) (*migrate.Migrations, error) {
+	files, err := MigrationFiles(name)
+	if err != nil {
+		return nil, err
+	}
+	ms := migrate.NewMigrations()
+	if err := ms.Discover(files); err != nil {
+		return nil, fmt.Errorf("store: migrations: %w", err)
+	}
+	return ms, nil
+}
+
+// Migrate creates or updates the schema. It is safe to call from every
+// replica at start-up: callers queue for the lock and all but the first find
+// nothing left to do. It gives up when ctx ends.
+func Migrate(ctx context.Context, db *bun.DB) error {
+	ms, err := Migrations(db.Dialect().Name())
+	if err != nil {
+		return err
+	}
+	m := migrate.NewMigrator(db, ms,
+		migrate.WithTableName(MigrationTable),
+		migrate.WithLocksTableName(LockTable),
+		migrate.WithMarkAppliedOnSuccess(true))
+
+	if db.Dialect().Name() == dialect.PG {
+		unlock, err := pgAdvisoryLock(ctx, db)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	// Two replicas creating the migrator's tables at once can collide in the
+	// catalog (PostgreSQL) or on the lock (SQLite): retry until ctx ends.
+	if err := retry(ctx, func() error { return m.Init(ctx) }); err != nil {
+		return fmt.Errorf("store: migrate init: %w", err)
+	}
+	if err := retry(ctx, func() error { return m.Lock(ctx) }); err != nil {
+		return fmt.Errorf("store: migrate lock: %w", err)
+	}
+	defer func() { _ = m.Unlock(context.WithoutCancel(ctx)) }()
+	if _, err := m.Migrate(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// pgAdvisoryLock holds a session advisory lock on a dedicated connection.
+// PostgreSQL releases it when the session ends, so a replica that dies
+// mid-migration never leaves the others locked out.
+func pgAdvisoryLock(ctx context.Context, db *bun.DB) (func(), error) {
+	h := fnv.New64a()
+	h.Write([]byte("github.com/nusapay/payments/store.Migrate"))
+	key := int64(h.Sum64() >> 1)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: migrate: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", key); err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("store: migrate advisory lock: %w", err)
+	}
+	return func() {
+		_, _ = conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(?)", key)
+		_ = conn.Close()
+	}, nil
+}
+
+func retry(ctx context.Context, fn func() error) error {
+	wait := 20 * time.Millisecond
+	for {
+		err := fn()
+		if err == nil {
+			return nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return errors.Join(err, ctx.Err())
+		case <-t.C:
+		}
+		if wait < time.Second {
+			wait *= 2
+		}
+	}
+}

@@ -1,0 +1,135 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/nusapay/payments"
+)
+
+// claimQuery leases the due events that head their payment's queue. The
+// NOT EXISTS keeps per-payment order: an event waits while an older one of
+// the same payment is neither delivered nor dead. %s is the row-lock clause.
+const claimQuery = `
+WITH due AS (
+    SELECT c.seq FROM nusapay_outbox AS c
+    WHERE c.delivered_at IS NULL AND NOT c.dead
+      AND c.next_attempt_at <= ?
+      AND (c.lease_expires_at IS NULL OR c.lease_expires_at <= ?)
+      AND NOT EXISTS (
+          SELECT 1 FROM nusapay_outbox AS b
+          WHERE b.payment_id = c.payment_id AND b.seq < c.seq
+            AND b.delivered_at IS NULL AND NOT b.dead)
+    ORDER BY c.next_attempt_at, c.seq
+    LIMIT ?
+    %s
+)
+UPDATE nusapay_outbox
+SET lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1
+WHERE seq IN (SELECT seq FROM due)
+RETURNING *`
+
+// ClaimEvents implements payments.Outbox. On PostgreSQL the candidates are
+// locked FOR UPDATE SKIP LOCKED, so concurrent claimers take disjoint sets
+// without waiting for each other; on SQLite the write transaction is
+// exclusive.
+func (s *Store) ClaimEvents(ctx context.Context, owner string, limit int, lease time.Duration) ([]*payments.OutboxEvent, error) {
+	if owner == "" {
+		return nil, errors.New("claim events: empty owner")
+	}
+	if limit <= 0 || lease <= 0 {
+		return nil, errors.New("claim events: limit and lease must be positive")
+	}
+	lockClause := ""
+	if s.rowLocks {
+		lockClause = "FOR UPDATE SKIP LOCKED"
+	}
+	now := s.clock()
+	var rows []outboxRow
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw(fmt.Sprintf(claimQuery, lockClause), now, now, limit, owner, now.Add(lease)).Scan(ctx, &rows)
+	})
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("claim events for %s: %w", owner, err)
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Seq < rows[j].Seq })
+	out := make([]*payments.OutboxEvent, len(rows))
+	for i := range rows {
+		out[i] = rows[i].event()
+	}
+	return out, nil
+}
+
+// leased runs an update of one event that the owner must still hold.
+func (s *Store) leased(ctx context.Context, op string, seq int64, owner string, set func(q *bun.UpdateQuery) *bun.UpdateQuery) error {
+	q := s.db.NewUpdate().Table(TableOutbox).
+		Set("lease_owner = NULL").
+		Set("lease_expires_at = NULL").
+		Where("seq = ?", seq).
+		Where("lease_owner = ?", owner).
+		Where("delivered_at IS NULL").
+		Where("NOT dead")
+	res, err := set(q).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("%s event %d: %w", op, seq, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s event %d: %w", op, seq, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s event %d by %s: %w", op, seq, owner, payments.ErrLeaseLost)
+	}
+	return nil
+}
+
+// MarkDelivered implements payments.Outbox.
+func (s *Store) MarkDelivered(ctx context.Context, seq int64, owner string) error {
+	now := s.clock()
+	return s.leased(ctx, "deliver", seq, owner, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		return q.Set("delivered_at = ?", now).Set("last_error = ''")
+	})
+}
+
+// RetryEvent implements payments.Outbox.
+func (s *Store) RetryEvent(ctx context.Context, seq int64, owner string, at time.Time, lastErr string) error {
+	return s.leased(ctx, "retry", seq, owner, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		return q.Set("next_attempt_at = ?", dbTime(at)).Set("last_error = ?", truncate(lastErr, 2000))
+	})
+}
+
+// MarkDead implements payments.Outbox.
+func (s *Store) MarkDead(ctx context.Context, seq int64, owner string, lastErr string) error {
+	return s.leased(ctx, "bury", seq, owner, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		return q.Set("dead = ?", true).Set("last_error = ?", truncate(lastErr, 2000))
+	})
+}
+
+// Event implements payments.Outbox.
+func (s *Store) Event(ctx context.Context, eventID string) (*payments.OutboxEvent, error) {
+	row := new(outboxRow)
+	if err := s.db.NewSelect().Model(row).Where("event_id = ?", eventID).Scan(ctx); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("event %s: %w", eventID, payments.ErrNotFound)
+		}
+		return nil, fmt.Errorf("event %s: %w", eventID, err)
+	}
+	return row.event(), nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// Cut on a rune boundary so PostgreSQL accepts the text.
+	for n > 0 && (s[n]&0xC0) == 0x80 {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,303 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/nusapay/payments"
+)
+
+// paymentRow maps nusapay_payments. JSON columns are strings: Bun would
+// write a []byte as a bytea literal, and TEXT keeps raw Midtrans bodies
+// byte for byte.
+type paymentRow struct {
+	bun.BaseModel `bun:"table:nusapay_payments,alias:p"`
+
+	ID             string    `bun:"id,pk"`
+	OrderID        string    `bun:"order_id,notnull"`
+	TransactionID  string    `bun:"transaction_id,nullzero"`
+	Method         string    `bun:"method,notnull"`
+	PaymentType    string    `bun:"payment_type,notnull"`
+	Amount         int64     `bun:"amount,notnull"`
+	Currency       string    `bun:"currency,notnull"`
+	Status         string    `bun:"status,notnull"`
+	FraudStatus    string    `bun:"fraud_status,notnull"`
+	StatusMessage  string    `bun:"status_message,notnull"`
+	Instructions   string    `bun:"instructions,notnull"`
+	ExpiresAt      time.Time `bun:"expires_at,nullzero"`
+	PaidAt         time.Time `bun:"paid_at,nullzero"`
+	RefundedAmount int64     `bun:"refunded_amount,notnull"`
+	Customer       string    `bun:"customer,nullzero"`
+	Items          string    `bun:"items,nullzero"`
+	Metadata       string    `bun:"metadata,nullzero"`
+	CustomField1   string    `bun:"custom_field1,notnull"`
+	CustomField2   string    `bun:"custom_field2,notnull"`
+	CustomField3   string    `bun:"custom_field3,notnull"`
+	ChargeResponse string    `bun:"charge_response,nullzero"`
+	Version        int64     `bun:"version,notnull"`
+	SyncedAt       time.Time `bun:"synced_at,nullzero"`
+	CreatedAt      time.Time `bun:"created_at,notnull"`
+	UpdatedAt      time.Time `bun:"updated_at,notnull"`
+}
+
+func rowFromPayment(p *payments.Payment) (*paymentRow, error) {
+	instr, err := json.Marshal(p.Instructions)
+	if err != nil {
+		return nil, fmt.Errorf("instructions: %w", err)
+	}
+	r := &paymentRow{
+		ID:             p.ID,
+		OrderID:        p.OrderID,
+		TransactionID:  p.TransactionID,
+		Method:         p.Method,
+		PaymentType:    p.PaymentType,
+		Amount:         int64(p.Amount),
+		Currency:       p.Currency,
+		Status:         string(p.Status),
+		FraudStatus:    string(p.FraudStatus),
+		StatusMessage:  p.StatusMessage,
+		Instructions:   string(instr),
+		ExpiresAt:      dbTime(p.ExpiresAt),
+		PaidAt:         dbTime(p.PaidAt),
+		RefundedAmount: int64(p.RefundedAmount),
+		Metadata:       string(p.Metadata),
+		CustomField1:   p.CustomField1,
+		CustomField2:   p.CustomField2,
+		CustomField3:   p.CustomField3,
+		ChargeResponse: string(p.ChargeResponse),
+		Version:        p.Version,
+		CreatedAt:      dbTime(p.CreatedAt),
+		UpdatedAt:      dbTime(p.UpdatedAt),
+	}
+	if p.Customer != nil {
+		b, err := json.Marshal(p.Customer)
+		if err != nil {
+			return nil, fmt.Errorf("customer_details: %w", err)
+		}
+		r.Customer = string(b)
+	}
+	if len(p.Items) > 0 {
+		b, err := json.Marshal(p.Items)
+		if err != nil {
+			return nil, fmt.Errorf("item_details: %w", err)
+		}
+		r.Items = string(b)
+	}
+	return r, nil
+}
+
+func (r *paymentRow) payment() (*payments.Payment, error) {
+	p := &payments.Payment{
+		ID:             r.ID,
+		OrderID:        r.OrderID,
+		TransactionID:  r.TransactionID,
+		Method:         r.Method,
+		PaymentType:    r.PaymentType,
+		Amount:         payments.Amount(r.Amount),
+		Currency:       r.Currency,
+		Status:         payments.Status(r.Status),
+		FraudStatus:    payments.FraudStatus(r.FraudStatus),
+		StatusMessage:  r.StatusMessage,
+		ExpiresAt:      utc(r.ExpiresAt),
+		PaidAt:         utc(r.PaidAt),
+		RefundedAmount: payments.Amount(r.RefundedAmount),
+		CustomField1:   r.CustomField1,
+		CustomField2:   r.CustomField2,
+		CustomField3:   r.CustomField3,
+		Version:        r.Version,
+		CreatedAt:      utc(r.CreatedAt),
+		UpdatedAt:      utc(r.UpdatedAt),
+	}
+	if r.Instructions != "" {
+		if err := json.Unmarshal([]byte(r.Instructions), &p.Instructions); err != nil {
+			return nil, fmt.Errorf("payment %s: instructions: %w", r.OrderID, err)
+		}
+	}
+	if r.Customer != "" {
+		p.Customer = new(payments.Customer)
+		if err := json.Unmarshal([]byte(r.Customer), p.Customer); err != nil {
+			return nil, fmt.Errorf("payment %s: customer: %w", r.OrderID, err)
+		}
+	}
+	if r.Items != "" {
+		if err := json.Unmarshal([]byte(r.Items), &p.Items); err != nil {
+			return nil, fmt.Errorf("payment %s: items: %w", r.OrderID, err)
+		}
+	}
+	if r.Metadata != "" {
+		p.Metadata = json.RawMessage(r.Metadata)
+	}
+	if r.ChargeResponse != "" {
+		p.ChargeResponse = json.RawMessage(r.ChargeResponse)
+	}
+	return p, nil
+}
+
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// eventRow maps nusapay_payment_events, the audit trail.
+type eventRow struct {
+	bun.BaseModel `bun:"table:nusapay_payment_events,alias:e"`
+
+	ID           int64     `bun:"id,pk,autoincrement"`
+	PaymentID    string    `bun:"payment_id,notnull"`
+	OrderID      string    `bun:"order_id,notnull"`
+	Source       string    `bun:"source,notnull"`
+	FromStatus   string    `bun:"from_status,notnull"`
+	FromFraud    string    `bun:"from_fraud,notnull"`
+	FromRefunded int64     `bun:"from_refunded,notnull"`
+	ToStatus     string    `bun:"to_status,notnull"`
+	ToFraud      string    `bun:"to_fraud,notnull"`
+	ToRefunded   int64     `bun:"to_refunded,notnull"`
+	Decision     string    `bun:"decision,notnull"`
+	Reason       string    `bun:"reason,notnull"`
+	Payload      string    `bun:"payload,nullzero"`
+	CreatedAt    time.Time `bun:"created_at,notnull"`
+}
+
+func (r *eventRow) entry() payments.AuditEntry {
+	e := payments.AuditEntry{
+		ID:        r.ID,
+		PaymentID: r.PaymentID,
+		OrderID:   r.OrderID,
+		Source:    payments.Source(r.Source),
+		From:      payments.State{Status: payments.Status(r.FromStatus), Fraud: payments.FraudStatus(r.FromFraud), Refunded: payments.Amount(r.FromRefunded)},
+		To:        payments.State{Status: payments.Status(r.ToStatus), Fraud: payments.FraudStatus(r.ToFraud), Refunded: payments.Amount(r.ToRefunded)},
+		Decision:  decisionFromString(r.Decision),
+		Reason:    payments.Reason(r.Reason),
+		CreatedAt: utc(r.CreatedAt),
+	}
+	if r.Payload != "" {
+		e.Payload = json.RawMessage(r.Payload)
+	}
+	return e
+}
+
+func decisionFromString(s string) payments.Decision {
+	for _, d := range []payments.Decision{payments.Applied, payments.Stale, payments.Duplicate} {
+		if d.String() == s {
+			return d
+		}
+	}
+	return 0
+}
+
+// refundRow maps nusapay_refunds.
+type refundRow struct {
+	bun.BaseModel `bun:"table:nusapay_refunds,alias:r"`
+
+	ID         string    `bun:"id,pk"`
+	PaymentID  string    `bun:"payment_id,notnull"`
+	OrderID    string    `bun:"order_id,notnull"`
+	RefundKey  string    `bun:"refund_key,notnull"`
+	Amount     int64     `bun:"amount,notnull"`
+	Reason     string    `bun:"reason,notnull"`
+	Direct     bool      `bun:"direct,notnull"`
+	Status     string    `bun:"status,notnull"`
+	StatusCode string    `bun:"status_code,notnull"`
+	Message    string    `bun:"message,notnull"`
+	Response   string    `bun:"response,nullzero"`
+	CreatedAt  time.Time `bun:"created_at,notnull"`
+	UpdatedAt  time.Time `bun:"updated_at,notnull"`
+}
+
+func (r *refundRow) refund() *payments.Refund {
+	out := &payments.Refund{
+		ID:         r.ID,
+		PaymentID:  r.PaymentID,
+		OrderID:    r.OrderID,
+		Key:        r.RefundKey,
+		Amount:     payments.Amount(r.Amount),
+		Reason:     r.Reason,
+		Direct:     r.Direct,
+		Status:     payments.RefundStatus(r.Status),
+		StatusCode: r.StatusCode,
+		Message:    r.Message,
+		CreatedAt:  utc(r.CreatedAt),
+		UpdatedAt:  utc(r.UpdatedAt),
+	}
+	if r.Response != "" {
+		out.Response = json.RawMessage(r.Response)
+	}
+	return out
+}
+
+// inboxRow maps nusapay_inbox.
+type inboxRow struct {
+	bun.BaseModel `bun:"table:nusapay_inbox,alias:i"`
+
+	ID             string    `bun:"id,pk"`
+	DedupKey       string    `bun:"dedup_key,notnull"`
+	OrderID        string    `bun:"order_id,notnull"`
+	TransactionID  string    `bun:"transaction_id,notnull"`
+	Status         string    `bun:"status,notnull"`
+	SignatureValid bool      `bun:"signature_valid,notnull"`
+	State          string    `bun:"state,notnull"`
+	Detail         string    `bun:"detail,notnull"`
+	Body           string    `bun:"body,notnull"`
+	ReceivedAt     time.Time `bun:"received_at,notnull"`
+	ProcessedAt    time.Time `bun:"processed_at,nullzero"`
+}
+
+func (r *inboxRow) notification() *payments.Notification {
+	return &payments.Notification{
+		ID:             r.ID,
+		DedupKey:       r.DedupKey,
+		OrderID:        r.OrderID,
+		TransactionID:  r.TransactionID,
+		Status:         r.Status,
+		SignatureValid: r.SignatureValid,
+		State:          payments.NotificationState(r.State),
+		Detail:         r.Detail,
+		Body:           json.RawMessage(r.Body),
+		ReceivedAt:     utc(r.ReceivedAt),
+		ProcessedAt:    utc(r.ProcessedAt),
+	}
+}
+
+// outboxRow maps nusapay_outbox.
+type outboxRow struct {
+	bun.BaseModel `bun:"table:nusapay_outbox,alias:o"`
+
+	Seq            int64     `bun:"seq,pk,autoincrement"`
+	EventID        string    `bun:"event_id,notnull"`
+	PaymentID      string    `bun:"payment_id,notnull"`
+	OrderID        string    `bun:"order_id,notnull"`
+	Topic          string    `bun:"topic,notnull"`
+	Payload        string    `bun:"payload,notnull"`
+	Attempts       int       `bun:"attempts,notnull"`
+	NextAttemptAt  time.Time `bun:"next_attempt_at,notnull"`
+	LeaseOwner     string    `bun:"lease_owner,nullzero"`
+	LeaseExpiresAt time.Time `bun:"lease_expires_at,nullzero"`
+	DeliveredAt    time.Time `bun:"delivered_at,nullzero"`
+	Dead           bool      `bun:"dead,notnull"`
+	LastError      string    `bun:"last_error,notnull"`
+	CreatedAt      time.Time `bun:"created_at,notnull"`
+}
+
+func (r *outboxRow) event() *payments.OutboxEvent {
+	return &payments.OutboxEvent{
+		Seq:            r.Seq,
+		ID:             r.EventID,
+		PaymentID:      r.PaymentID,
+		OrderID:        r.OrderID,
+		Signal:         payments.Signal(r.Topic),
+		Payload:        json.RawMessage(r.Payload),
+		Attempts:       r.Attempts,
+		NextAttemptAt:  utc(r.NextAttemptAt),
+		LeaseOwner:     r.LeaseOwner,
+		LeaseExpiresAt: utc(r.LeaseExpiresAt),
+		DeliveredAt:    utc(r.DeliveredAt),
+		Dead:           r.Dead,
+		LastError:      r.LastError,
+		CreatedAt:      utc(r.CreatedAt),
+	}
+}

@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+
+	"github.com/nusapay/payments"
+)
+
+// Table names.
+const (
+	TablePayments  = "nusapay_payments"
+	TableEvents    = "nusapay_payment_events"
+	TableRefunds   = "nusapay_refunds"
+	TableInbox     = "nusapay_inbox"
+	TableOutbox    = "nusapay_outbox"
+	MigrationTable = "nusapay_migrations"
+	LockTable      = "nusapay_migration_locks"
+)
+
+// Store implements payments.Store with Bun. It is safe for concurrent use.
+type Store struct {
+	db  bun.IDB
+	now func() time.Time
+	// rowLocks: the database has SELECT ... FOR NO KEY UPDATE and
+	// FOR UPDATE SKIP LOCKED (PostgreSQL). Without them (SQLite) the store
+	// relies on write transactions being serialised.
+	rowLocks bool
+	// maxCAS bounds how often Apply decides again after losing a
+	// compare-and-set.
+	maxCAS int
+}
+
+var _ payments.Store = (*Store)(nil)
+
+// Option configures a Store.
+type Option interface{ apply(*Store) }
+
+type optionFunc func(*Store)
+
+func (f optionFunc) apply(s *Store) { f(s) }
+
+// WithClock sets the clock the store stamps rows with and compares lease
+// and retry times against. The default is time.Now.
+func WithClock(now func() time.Time) Option {
+	return optionFunc(func(s *Store) { s.now = now })
+}
+
+// New returns a Store on db, a *bun.DB, bun.Tx or bun.Conn using the
+// PostgreSQL or SQLite dialect. It does not run migrations (see Migrate).
+func New(db bun.IDB, opts ...Option) (*Store, error) {
+	if db == nil {
+		return nil, errors.New("store: nil db")
+	}
+	s := &Store{db: db, now: time.Now, maxCAS: 8}
+	switch name := db.Dialect().Name(); name {
+	case dialect.PG:
+		s.rowLocks = true
+	case dialect.SQLite:
+	default:
+		return nil, fmt.Errorf("store: dialect %s is not supported (PostgreSQL and SQLite are)", name)
+	}
+	for _, o := range opts {
+		o.apply(s)
+	}
+	return s, nil
+}
+
+// WithDB returns a copy of s bound to db, typically the host's bun.Tx, so
+// that the store's writes commit or roll back with the host's own.
+func (s *Store) WithDB(db bun.IDB) *Store {
+	c := *s
+	c.db = db
+	return &c
+}
+
+// DB returns the bun.IDB the store is bound to.
+func (s *Store) DB() bun.IDB { return s.db }
+
+// clock returns the current time in UTC, at the microsecond precision both
+// databases keep, so a value written and read back compares equal.
+func (s *Store) clock() time.Time { return dbTime(s.now()) }
+
+func dbTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// inTx runs fn in a transaction, or a savepoint when s is bound to one.
+func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.RunInTx(ctx, nil, fn)
+}

@@ -1,0 +1,63 @@
+// Package storetest is the conformance suite for payments.Store. Every store
+// runs it before it is called ready: this module's Bun store runs it against
+// PostgreSQL and SQLite, and an integrator with a store of their own runs it
+// the same way:
+//
+//	func TestMyStore(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) payments.Store { return newEmptyMigratedStore(t) })
+//	}
+//
+// The factory must return a fresh, empty store for each call; the suite
+// calls it once per subtest and runs subtests in parallel.
+package storetest
+
+import (
+	"testing"
+
+	"github.com/nusapay/payments"
+)
+
+// Factory returns a fresh, empty, migrated store for one test.
+type Factory func(t *testing.T) payments.Store
+
+// Run runs every contract test against stores made by newStore.
+func Run(t *testing.T, newStore Factory) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s payments.Store)
+	}{
+		{"CreateAndRead", testCreateAndRead},
+		{"CreateDuplicateOrder", testCreateDuplicateOrder},
+		{"CreateValidation", testCreateValidation},
+		{"NotFound", testNotFound},
+		{"ApplyThroughStatusMachine", testApplyThroughStatusMachine},
+		{"ApplyMergesFacts", testApplyMergesFacts},
+		{"ApplyPaidOnce", testApplyPaidOnce},
+		{"ApplyReversal", testApplyReversal},
+		{"ApplyPartialRefunds", testApplyPartialRefunds},
+		{"ApplyAmountMismatch", testApplyAmountMismatch},
+		{"ApplyUnrecognisedStatus", testApplyUnrecognisedStatus},
+		{"ApplyValidation", testApplyValidation},
+		{"ApplyTransactionIDConflict", testApplyTransactionIDConflict},
+		{"ApplyCancelledContext", testApplyCancelledContext},
+		{"ConcurrentConflictingApply", testConcurrentConflictingApply},
+		{"ConcurrentDuplicateApply", testConcurrentDuplicateApply},
+		{"Refunds", testRefunds},
+		{"ConcurrentRefundKey", testConcurrentRefundKey},
+		{"Inbox", testInbox},
+		{"ConcurrentInbox", testConcurrentInbox},
+		{"OutboxOrderPerPayment", testOutboxOrderPerPayment},
+		{"OutboxLease", testOutboxLease},
+		{"OutboxRetryAndDead", testOutboxRetryAndDead},
+		{"OutboxEventPayload", testOutboxEventPayload},
+		{"ConcurrentOutboxWorkers", testConcurrentOutboxWorkers},
+		{"Reconcile", testReconcile},
+		{"MarkSynced", testMarkSynced},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, newStore(t))
+		})
+	}
+}
