@@ -308,7 +308,10 @@ func insertAudit(ctx context.Context, tx bun.Tx, p *payments.Payment, src paymen
 }
 
 func insertEvents(ctx context.Context, tx bun.Tx, p *payments.Payment, events []payments.Event, now time.Time) ([]*payments.OutboxEvent, error) {
-	out := make([]*payments.OutboxEvent, 0, len(events))
+	if len(events) == 0 {
+		return nil, nil
+	}
+	rows := make([]outboxRow, len(events))
 	for i := range events {
 		ev := &events[i]
 		ev.ID = uid.NewAt(now)
@@ -316,7 +319,7 @@ func insertEvents(ctx context.Context, tx bun.Tx, p *payments.Payment, events []
 		if err != nil {
 			return nil, fmt.Errorf("event %s: %w", ev.Signal, err)
 		}
-		row := &outboxRow{
+		rows[i] = outboxRow{
 			EventID:       ev.ID,
 			PaymentID:     p.ID,
 			OrderID:       p.OrderID,
@@ -325,10 +328,15 @@ func insertEvents(ctx context.Context, tx bun.Tx, p *payments.Payment, events []
 			NextAttemptAt: now,
 			CreatedAt:     now,
 		}
-		if _, err := tx.NewInsert().Model(row).Returning("seq").Exec(ctx); err != nil {
-			return nil, fmt.Errorf("outbox %s: %w", ev.Signal, err)
-		}
-		out = append(out, row.event())
+	}
+	// One statement for all of a change's events: a round trip each would
+	// dominate the transaction on PostgreSQL.
+	if _, err := tx.NewInsert().Model(&rows).Returning("seq").Exec(ctx); err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	out := make([]*payments.OutboxEvent, len(rows))
+	for i := range rows {
+		out[i] = rows[i].event()
 	}
 	return out, nil
 }
