@@ -1,0 +1,110 @@
+// Package midtranstest is an in-process, stateful Midtrans simulator for tests, examples
+// and integrators' own test suites. It serves Core API v2 and Snap on one base URL
+// (an httptest.Server from NewServer, or any server mounting Handler), keeps its state in
+// memory, and behaves as shared/midtrans/REFERENCE.md describes the real API. It imports
+// nothing but the standard library, so it is an independent check of any client.
+//
+// # Using it
+//
+//	sim := midtranstest.NewServer(midtranstest.Config{NotificationURL: webhookURL})
+//	defer sim.Close()
+//	// point your Midtrans client at sim.URL() with sim.ServerKey()
+//	// … charge through your code …
+//	sim.Pay(orderID)                 // the customer pays
+//	sim.WaitIdle(ctx)                // every notification delivered (or given up)
+//
+// Each Server is one merchant account; there is no package-level state, so tests can run
+// many in parallel. Transactions are created only through the API (as your code would);
+// the test controls (Pay, Settle, Expire, Deny, Cancel, Refund, Reverse, Challenge,
+// Chargeback, SelectSnapPayment, Notify) then play the customer, the bank and Midtrans.
+// Each control changes the state as the real system would, sends the signed
+// notification, and returns ErrUnknownTransaction or ErrInvalidState (naming the from and
+// to statuses); Refund and Chargeback also return ErrInvalidAmount. CardToken makes card
+// tokens; Signature computes signature_key for building or checking payloads.
+//
+// # Driving each method to paid
+//
+//   - bank_transfer (bca, bni, bri, permata, cimb; also the legacy payment_type
+//     "permata"), echannel, cstore (indomaret, alfamart), gopay, shopeepay, qris, akulaku,
+//     kredivo, ovo, uob_ezpay: charge → pending (201) → Pay → settlement.
+//   - credit_card without authentication: the charge answers the final result at once:
+//     capture/accept (200) for 4811111111111114 or 5211111111111117, deny (202, channel
+//     response 05) for 4911111111111113 or 5111111111111118, capture/challenge (201) for
+//     4511111111111117 (then approve/deny via the API, or Deny), authorize (200) with
+//     credit_card.type "authorize" (then POST /v2/capture). Other numbers from Midtrans'
+//     sandbox list behave as listed there; any other Luhn-valid number is approved.
+//     Captured cards settle only when Settle is called.
+//   - credit_card with authentication true: pending (201) with redirect_url; Pay completes
+//     3DS and applies the card's result (capture, authorize, deny or challenge); Deny
+//     or Expire fail it.
+//   - Snap: POST /snap/v1/transactions answers 201 {token, redirect_url}; GET status is 404
+//     until a method is chosen: SelectSnapPayment(orderID, "bca_va") makes it pending, or
+//     Pay(orderID) chooses the first enabled method and pays it. "dana" gets a DANA-style
+//     transaction_id and, as with Midtrans, is reachable through the API only by it.
+//
+// # HTTP statuses
+//
+// As the sandbox recordings and docs show (§5.2): business answers, including most
+// errors, come under HTTP 200 with the code in the body: charges (200/201/202), 404
+// unknown id, 406 duplicate order_id or refund key, 407 expire, 411 bad card token, 412
+// wrong state, 414 refund amount. Validation failures are HTTP 400 with status_code "400"
+// and every problem in validation_messages; malformed JSON is HTTP 400 with status_code
+// "413" "Syntax error". Bad keys are HTTP 401. An Idempotency-Key repeat while the first
+// request is in flight gets HTTP 202 with only status_message. Snap uses real HTTP codes:
+// 201 created, 400/401 with {"error_messages": [...]}. Injected faults (FailNext) use
+// their code as the HTTP status.
+//
+// # Notifications
+//
+// Every status change (creation as pending included, and the two refund notifications
+// Midtrans sends, the second with refunds[].bank_confirmed_at) POSTs the status object
+// with status_message "midtrans payment notification" and a correct signature_key to the
+// creating request's X-Override-Notification URLs if present, else the dashboard
+// NotificationURL plus X-Append-Notification URLs (at most 3 each). Deliveries run in
+// their own goroutines, never delay the API answer, and retry as Midtrans does by the
+// receiver's answer: 500 once, 503 four times, 400/404 twice, 301/302/303 never, 307/308
+// followed with the same POST (5 redirects at most), anything else (connection errors
+// and timeouts included) five times, spaced by Config.RetryDelays plus up to 10% jitter.
+// First attempts for one transaction and URL go out in the order of the changes; retries
+// may then overtake, so a receiver can see a stale notification, as in production.
+// Deliveries lists every attempt; WaitIdle waits for all, retries included; Close
+// abandons scheduled retries and waits for attempts in flight.
+//
+// # Idempotency
+//
+// POSTs with an Idempotency-Key of at most 46 characters are remembered for
+// Config.IdempotencyWindow across all endpoints; a repeat gets the stored answer byte
+// for byte, whatever its body. Only successful answers (status_code 200/201/202/407, Snap
+// 201) are stored. Longer keys are ignored, and so are keys on Permata VA and Indomaret
+// charges, which Midtrans does not support: a retried charge there meets the
+// duplicate-order rule (406) and the client must ask GET status.
+//
+// # Faults
+//
+// FailNext(n, code) answers the next n API calls with a Midtrans-like error without
+// processing them; SetLatency delays every API answer (processing happens first, so a
+// client that times out leaves a real transaction behind); DropNextResponses(n) processes
+// the next n calls and closes the connection without answering, the classic "unknown
+// outcome". Calls lists every API call with its idempotency key, notification headers and
+// answered status.
+//
+// # Browser pages
+//
+// redirect_url and action URLs point at the simulator: a Snap page to choose and pay,
+// 3DS, Akulaku, Kredivo and UOB pages, e-wallet deeplink pages (returning to the
+// callback_url with ?order_id=&result=), QR code PNGs of the QRIS payload (a valid EMVCo
+// string with CRC), and stand-ins for snap.js and the 3DS JS library. A demo shop can
+// therefore run end to end in a browser without a Midtrans account.
+//
+// # Not simulated
+//
+// Expiry has no timer: a pending transaction past its expiry_time (on Config.Now) turns to
+// expire, with its notification, the next time it is looked up; use Expire to force it.
+// Card captures never settle by themselves (use Settle). Multi-use (B2B) VAs are
+// simplified: /status/b2b lists the transaction itself. Not present: GoPay account
+// linking, subscriptions, BI-SNAP, point inquiry and BIN lookup, the 402 for 3DS1 cards,
+// OVO's special phone numbers, a GoPay charge paid by QR reporting payment_type "qris",
+// refunds declined by the issuer, direct refunds rejected by the bank, rate limits (use
+// FailNext(n, 429)), one-time use and the 10-minute life of card tokens, and switching
+// the method of a Snap order after one was chosen.
+package midtranstest
