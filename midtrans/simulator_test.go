@@ -60,15 +60,27 @@ func TestSimulatorChargeEveryMethod(t *testing.T) {
 		req   func(*midtrans.ChargeRequest)
 		check func(t *testing.T, r *midtrans.TransactionResponse)
 	}{
-		{"bca", func(r *midtrans.ChargeRequest) { r.PaymentType = "bank_transfer"; r.BankTransfer = &midtrans.BankTransfer{Bank: "bca"} },
+		{"bca", func(r *midtrans.ChargeRequest) {
+			r.PaymentType = "bank_transfer"
+			r.BankTransfer = &midtrans.BankTransfer{Bank: "bca"}
+		},
 			func(t *testing.T, r *midtrans.TransactionResponse) {
 				if len(r.VANumbers) != 1 || r.VANumbers[0].Bank != "bca" || r.VANumbers[0].VANumber == "" {
 					t.Fatalf("va_numbers %+v", r.VANumbers)
 				}
 			}},
-		{"bni", func(r *midtrans.ChargeRequest) { r.PaymentType = "bank_transfer"; r.BankTransfer = &midtrans.BankTransfer{Bank: "bni"} }, nil},
-		{"bri", func(r *midtrans.ChargeRequest) { r.PaymentType = "bank_transfer"; r.BankTransfer = &midtrans.BankTransfer{Bank: "bri"} }, nil},
-		{"cimb", func(r *midtrans.ChargeRequest) { r.PaymentType = "bank_transfer"; r.BankTransfer = &midtrans.BankTransfer{Bank: "cimb"} }, nil},
+		{"bni", func(r *midtrans.ChargeRequest) {
+			r.PaymentType = "bank_transfer"
+			r.BankTransfer = &midtrans.BankTransfer{Bank: "bni"}
+		}, nil},
+		{"bri", func(r *midtrans.ChargeRequest) {
+			r.PaymentType = "bank_transfer"
+			r.BankTransfer = &midtrans.BankTransfer{Bank: "bri"}
+		}, nil},
+		{"cimb", func(r *midtrans.ChargeRequest) {
+			r.PaymentType = "bank_transfer"
+			r.BankTransfer = &midtrans.BankTransfer{Bank: "cimb"}
+		}, nil},
 		{"permata", func(r *midtrans.ChargeRequest) {
 			r.PaymentType = "bank_transfer"
 			r.BankTransfer = &midtrans.BankTransfer{Bank: "permata", Permata: &midtrans.PermataOptions{RecipientName: "TOKO"}}
@@ -109,7 +121,10 @@ func TestSimulatorChargeEveryMethod(t *testing.T) {
 					t.Fatalf("qris answer %+v", r)
 				}
 			}},
-		{"indomaret", func(r *midtrans.ChargeRequest) { r.PaymentType = "cstore"; r.CStore = &midtrans.CStore{Store: "indomaret"} },
+		{"indomaret", func(r *midtrans.ChargeRequest) {
+			r.PaymentType = "cstore"
+			r.CStore = &midtrans.CStore{Store: "indomaret"}
+		},
 			func(t *testing.T, r *midtrans.TransactionResponse) {
 				if r.PaymentCode == "" || r.Store != "indomaret" {
 					t.Fatalf("cstore answer %+v", r)
