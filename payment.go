@@ -92,10 +92,36 @@ type Instructions struct {
 	// Actions are every actions[] entry Midtrans returned; look them up by
 	// name with Payment.Action, never by position.
 	Actions []Action `json:"actions,omitempty"`
-	// MaskedCard and SavedTokenID: card payments; SavedTokenID is returned
-	// when the charge asked to save the card for one-click payments.
-	MaskedCard   string `json:"masked_card,omitempty"`
-	SavedTokenID string `json:"saved_token_id,omitempty"`
+	// SnapToken opens the Snap payment page with snap.js (Snap-based
+	// methods such as DANA); RedirectURL is the same page as a link.
+	SnapToken string `json:"snap_token,omitempty"`
+	// Acquirer is the QRIS acquirer ("gopay", "airpay shopee").
+	Acquirer string `json:"acquirer,omitempty"`
+	// ChannelResponseCode and ChannelResponseMessage are the bank's or
+	// provider's own answer ("00"/"Approved", "05"/"Do not honor").
+	ChannelResponseCode    string `json:"channel_response_code,omitempty"`
+	ChannelResponseMessage string `json:"channel_response_message,omitempty"`
+	// MerchantID is the Midtrans merchant the transaction belongs to.
+	MerchantID string `json:"merchant_id,omitempty"`
+	// Card holds the card result for card payments.
+	Card *CardResult `json:"card,omitempty"`
+}
+
+// CardResult is what Midtrans reports about a card payment.
+type CardResult struct {
+	MaskedCard     string `json:"masked_card,omitempty"`
+	CardType       string `json:"card_type,omitempty"` // credit or debit
+	Bank           string `json:"bank,omitempty"`      // acquiring bank
+	ApprovalCode   string `json:"approval_code,omitempty"`
+	ECI            string `json:"eci,omitempty"`
+	ThreeDSVersion string `json:"three_ds_version,omitempty"`
+	OnUs           *bool  `json:"on_us,omitempty"`
+	// InstallmentTerm is the number of months, 0 for none.
+	InstallmentTerm int `json:"installment_term,omitempty"`
+	// SavedTokenID pays again without card details (one-click), until
+	// SavedTokenExpiresAt.
+	SavedTokenID        string    `json:"saved_token_id,omitempty"`
+	SavedTokenExpiresAt time.Time `json:"saved_token_id_expired_at,omitzero"`
 }
 
 // Action is one entry of Midtrans' actions array.

@@ -1,0 +1,303 @@
+package payments
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nusapay/payments/midtrans"
+)
+
+// Method is a payment-method plugin: it turns a ChargeRequest into the
+// Midtrans request for its channel, and a Midtrans answer into the
+// instructions a checkout page shows. A plugin does no I/O of its own: the
+// Service makes every call, stores every result and fires every hook, so a
+// plugin is a set of pure functions that is easy to test (methods/methodtest
+// is the suite every plugin passes).
+//
+// The built-in plugins are in package methods; integrators register their
+// own next to them with WithMethods.
+type Method interface {
+	// Name is the plugin's unique name within a Service, the value of
+	// ChargeRequest.Method and Payment.Method ("bca_va", "gopay", ...).
+	Name() string
+	// Capabilities says which operations the channel supports. The Service
+	// refuses any other locally, with ErrUnsupported and no API call.
+	Capabilities() Capabilities
+	// NewOptions returns a pointer to a zero value of the plugin's options
+	// type, for decoding options from JSON; nil when it takes none.
+	NewOptions() any
+	// Validate checks the method-specific rules of req, including
+	// req.Options, and records each problem in v under its JSON field name.
+	// The Service has already checked the common fields.
+	Validate(req *ChargeRequest, v *ValidationError)
+	// Build returns the Midtrans request for a valid req. Start from
+	// CoreRequest or SnapRequest, which fill the common fields.
+	Build(req *ChargeRequest) (Request, error)
+	// Instructions extracts what the customer needs to pay from a Midtrans
+	// answer (charge response, status or notification). ParseInstructions
+	// handles every documented field; most plugins return it as is.
+	Instructions(resp *midtrans.TransactionResponse) Instructions
+}
+
+// Capabilities are the operations a payment method supports after the charge.
+type Capabilities struct {
+	Cancel        bool // void a pending or captured payment
+	Expire        bool // force-expire a pending payment
+	Refund        bool // refund a settled payment
+	PartialRefund bool // refund part of it (ShopeePay and OVO cannot)
+	DirectRefund  bool // the legacy synchronous refund endpoint
+	Capture       bool // capture a card pre-authorisation
+	Review        bool // approve or deny a payment challenged by fraud detection
+	// TransactionIDOnly: follow-up calls must use Midtrans' transaction id,
+	// never the order id (DANA), so they wait until it is known.
+	TransactionIDOnly bool
+}
+
+// Request is what a plugin asks Midtrans to do: exactly one of a Core API
+// charge or a Snap transaction (for channels the Core API cannot charge).
+type Request struct {
+	Core *midtrans.ChargeRequest
+	Snap *midtrans.SnapRequest
+}
+
+// ChargeRequest is everything needed to start one payment. The Django
+// package's create_charge(payment_type, gross_amount, order_id, bank, store,
+// token_id, customer_details, item_details) maps onto Method (which names
+// the channel, bank or store included), Amount, OrderID, Options (token,
+// VA number, ...), Customer and Items.
+type ChargeRequest struct {
+	// OrderID is the Midtrans order_id: unique per payment, at most 50
+	// characters of A-Z a-z 0-9 - _ . ~
+	OrderID string `json:"order_id" validate:"required,max=50,order_id"`
+	// Method names a registered plugin.
+	Method string `json:"method" validate:"required"`
+	// Amount is the gross amount in rupiah.
+	Amount Amount `json:"gross_amount" validate:"gt=0"`
+	// Items, when given, must add up to Amount.
+	Items    []Item    `json:"item_details,omitempty" validate:"omitempty,max=100,dive"`
+	Customer *Customer `json:"customer_details,omitempty"`
+	// Options are the plugin's own options (methods.CardOptions, ...).
+	Options any `json:"options,omitempty"`
+	// Expiry overrides the channel's default expiry (Midtrans custom_expiry),
+	// at least 20 seconds. Cards do not support it.
+	Expiry time.Duration `json:"expiry,omitempty" validate:"omitempty,min=20000000000"`
+	// CustomField1..3 are echoed in status and notifications.
+	CustomField1 string `json:"custom_field1,omitempty" validate:"max=255"`
+	CustomField2 string `json:"custom_field2,omitempty" validate:"max=255"`
+	CustomField3 string `json:"custom_field3,omitempty" validate:"max=255"`
+	// Metadata is a JSON object echoed in status and notifications.
+	Metadata json.RawMessage `json:"metadata,omitempty" validate:"omitempty,json_object"`
+	// OverrideNotificationURLs replace, and AppendNotificationURLs add to,
+	// the dashboard's notification URL for this payment (up to 3 each).
+	OverrideNotificationURLs []string `json:"override_notification_urls,omitempty" validate:"max=3,dive,notification_url"`
+	AppendNotificationURLs   []string `json:"append_notification_urls,omitempty" validate:"max=3,dive,notification_url"`
+}
+
+// CoreRequest returns a Core API charge with the common fields of req
+// filled in: transaction details, items, customer, custom expiry, custom
+// fields and metadata. The plugin sets its own object.
+func CoreRequest(req *ChargeRequest, paymentType string) *midtrans.ChargeRequest {
+	c := &midtrans.ChargeRequest{
+		PaymentType:        paymentType,
+		TransactionDetails: midtrans.TransactionDetails{OrderID: req.OrderID, GrossAmount: int64(req.Amount)},
+		ItemDetails:        itemDetails(req.Items),
+		CustomerDetails:    customerDetails(req.Customer),
+		CustomField1:       req.CustomField1,
+		CustomField2:       req.CustomField2,
+		CustomField3:       req.CustomField3,
+		Metadata:           req.Metadata,
+	}
+	if req.Expiry > 0 {
+		c.CustomExpiry = &midtrans.CustomExpiry{ExpiryDuration: int(req.Expiry / time.Second), Unit: "second"}
+	}
+	return c
+}
+
+// SnapRequest returns a Snap transaction with the common fields of req and
+// only the given payment channels enabled.
+func SnapRequest(req *ChargeRequest, enabled ...string) *midtrans.SnapRequest {
+	s := &midtrans.SnapRequest{
+		TransactionDetails: midtrans.TransactionDetails{OrderID: req.OrderID, GrossAmount: int64(req.Amount)},
+		ItemDetails:        itemDetails(req.Items),
+		CustomerDetails:    customerDetails(req.Customer),
+		EnabledPayments:    enabled,
+		CustomField1:       req.CustomField1,
+		CustomField2:       req.CustomField2,
+		CustomField3:       req.CustomField3,
+		Metadata:           req.Metadata,
+	}
+	if req.Expiry > 0 {
+		s.Expiry = &midtrans.SnapExpiry{Duration: int(req.Expiry / time.Minute), Unit: "minute"}
+		if req.Expiry%time.Minute != 0 || req.Expiry < time.Minute {
+			s.Expiry.Duration++ // Snap counts whole minutes; never expire early
+		}
+	}
+	return s
+}
+
+func itemDetails(items []Item) []midtrans.ItemDetail {
+	if len(items) == 0 {
+		return nil
+	}
+	out := make([]midtrans.ItemDetail, len(items))
+	for i, it := range items {
+		out[i] = midtrans.ItemDetail{ID: it.ID, Name: it.Name, Price: int64(it.Price), Quantity: it.Quantity,
+			Brand: it.Brand, Category: it.Category, MerchantName: it.MerchantName, URL: it.URL}
+	}
+	return out
+}
+
+func customerDetails(c *Customer) *midtrans.CustomerDetails {
+	if c == nil {
+		return nil
+	}
+	return &midtrans.CustomerDetails{FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, Phone: c.Phone,
+		BillingAddress: address(c.BillingAddress), ShippingAddress: address(c.ShippingAddress)}
+}
+
+func address(a *Address) *midtrans.Address {
+	if a == nil {
+		return nil
+	}
+	return &midtrans.Address{FirstName: a.FirstName, LastName: a.LastName, Email: a.Email, Phone: a.Phone,
+		Address: a.Address, City: a.City, PostalCode: a.PostalCode, CountryCode: a.CountryCode}
+}
+
+// ParseInstructions extracts every documented payment instruction from a
+// Midtrans answer (REFERENCE.md §3): VA numbers (Permata's
+// permata_va_number included), bill key and biller code, store payment
+// code, QR string and image, deeplink, redirect URL, card result, and
+// every action by name.
+func ParseInstructions(r *midtrans.TransactionResponse) Instructions {
+	in := Instructions{
+		BillKey:                r.BillKey,
+		BillerCode:             r.BillerCode,
+		PaymentCode:            r.PaymentCode,
+		Store:                  r.Store,
+		QRString:               r.QRString,
+		RedirectURL:            r.RedirectURL,
+		Acquirer:               r.Acquirer,
+		ChannelResponseCode:    r.ChannelResponseCode,
+		ChannelResponseMessage: r.ChannelResponseMessage,
+		MerchantID:             r.MerchantID,
+	}
+	if len(r.VANumbers) > 0 {
+		in.VANumber, in.Bank = r.VANumbers[0].VANumber, r.VANumbers[0].Bank
+	}
+	if r.PermataVANumber != "" {
+		in.VANumber, in.Bank = r.PermataVANumber, "permata"
+	}
+	for _, a := range r.Actions {
+		in.Actions = append(in.Actions, Action{Name: a.Name, Method: a.Method, URL: a.URL, Fields: a.Fields})
+		switch a.Name {
+		case ActionGenerateQRCode:
+			in.QRImageURL = a.URL
+		case ActionGenerateQRCodeV2:
+			if in.QRImageURL == "" {
+				in.QRImageURL = a.URL
+			}
+		case ActionDeeplinkRedirect:
+			in.DeeplinkURL = a.URL
+		}
+	}
+	if r.PaymentType == "credit_card" || r.MaskedCard != "" {
+		c := &CardResult{MaskedCard: r.MaskedCard, CardType: r.CardType, Bank: r.Bank, ApprovalCode: r.ApprovalCode,
+			ECI: r.ECI, ThreeDSVersion: r.ThreeDSVersion, OnUs: r.OnUs, SavedTokenID: r.SavedTokenID}
+		if n, err := strconv.Atoi(r.InstallmentTerm); err == nil {
+			c.InstallmentTerm = n
+		}
+		if t, err := midtrans.ParseTime(r.SavedTokenIDExpiredAt); err == nil {
+			c.SavedTokenExpiresAt = t
+		}
+		in.Card = c
+	}
+	return in
+}
+
+// merge returns in with every empty field filled from base: a status or a
+// notification repeats the charge response's instructions only in part (a
+// GoPay notification has no actions), and must not erase them.
+func (in Instructions) merge(base Instructions) Instructions {
+	out := base
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&out.VANumber, in.VANumber)
+	set(&out.Bank, in.Bank)
+	set(&out.BillKey, in.BillKey)
+	set(&out.BillerCode, in.BillerCode)
+	set(&out.PaymentCode, in.PaymentCode)
+	set(&out.Store, in.Store)
+	set(&out.QRString, in.QRString)
+	set(&out.QRImageURL, in.QRImageURL)
+	set(&out.DeeplinkURL, in.DeeplinkURL)
+	set(&out.RedirectURL, in.RedirectURL)
+	set(&out.SnapToken, in.SnapToken)
+	set(&out.Acquirer, in.Acquirer)
+	set(&out.ChannelResponseCode, in.ChannelResponseCode)
+	set(&out.ChannelResponseMessage, in.ChannelResponseMessage)
+	set(&out.MerchantID, in.MerchantID)
+	if len(in.Actions) > 0 {
+		out.Actions = in.Actions
+	}
+	if in.Card != nil {
+		c := *in.Card
+		if base.Card != nil {
+			b := *base.Card
+			set(&b.MaskedCard, c.MaskedCard)
+			set(&b.CardType, c.CardType)
+			set(&b.Bank, c.Bank)
+			set(&b.ApprovalCode, c.ApprovalCode)
+			set(&b.ECI, c.ECI)
+			set(&b.ThreeDSVersion, c.ThreeDSVersion)
+			set(&b.SavedTokenID, c.SavedTokenID)
+			if c.OnUs != nil {
+				b.OnUs = c.OnUs
+			}
+			if c.InstallmentTerm != 0 {
+				b.InstallmentTerm = c.InstallmentTerm
+			}
+			if !c.SavedTokenExpiresAt.IsZero() {
+				b.SavedTokenExpiresAt = c.SavedTokenExpiresAt
+			}
+			c = b
+		}
+		out.Card = &c
+	}
+	return out
+}
+
+// registry holds one Service's plugins by name.
+type registry struct {
+	byName map[string]Method
+}
+
+func (r *registry) add(m Method) error {
+	if m == nil {
+		return fmt.Errorf("payments: nil method")
+	}
+	name := m.Name()
+	if name == "" || strings.TrimSpace(name) != name {
+		return fmt.Errorf("payments: method name %q is empty or has surrounding spaces", name)
+	}
+	if _, dup := r.byName[name]; dup {
+		return fmt.Errorf("payments: method %q is registered twice", name)
+	}
+	r.byName[name] = m
+	return nil
+}
+
+func (r *registry) names() []string {
+	out := make([]string, 0, len(r.byName))
+	for n := range r.byName {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
