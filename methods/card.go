@@ -1,0 +1,160 @@
+package methods
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/nusapay/payments"
+	"github.com/nusapay/payments/midtrans"
+)
+
+// CardOptions are the options of a card charge (REFERENCE §3.1). The card
+// itself never reaches the server: the browser tokenizes it with the
+// client key and sends the token.
+type CardOptions struct {
+	// TokenID is the one-time token from MidtransNew3ds.getCardToken.
+	// Exactly one of TokenID and SavedTokenID is required.
+	TokenID string `json:"token_id,omitempty"`
+	// Authentication turns 3-D Secure on or off; nil means on, so that
+	// charging without it is a deliberate choice (one-click charges with a
+	// saved token usually turn it off).
+	Authentication *bool `json:"authentication,omitempty"`
+	// CallbackType is how the 3DS result returns to the page: "js_event"
+	// (Midtrans' default) or "form".
+	CallbackType string `json:"callback_type,omitempty"`
+	// Authorize makes a pre-authorisation (credit_card.type "authorize"),
+	// captured later with Service.Capture.
+	Authorize bool `json:"authorize,omitempty"`
+	// SaveToken asks for a saved_token_id for one-click payments later.
+	SaveToken bool `json:"save_token_id,omitempty"`
+	// SavedTokenID pays with a card saved earlier (one-click); Midtrans
+	// takes it as token_id.
+	SavedTokenID string `json:"saved_token_id,omitempty"`
+	// Bank is the acquiring bank: mandiri, bni, cimb, bca, maybank, bri,
+	// danamon or mega.
+	Bank string `json:"bank,omitempty"`
+	// InstallmentTerm is the number of months, 0 for none. Online
+	// installments need Bank (the issuer); offline ones Bins.
+	InstallmentTerm int `json:"installment_term,omitempty"`
+	// Bins restricts the card to these BIN prefixes (e.g. "48111111").
+	Bins []string `json:"bins,omitempty"`
+	// Channel routes the charge to an acquiring channel: dragon, mti, migs,
+	// cybersource, braintree or mpgs.
+	Channel string `json:"channel,omitempty"`
+}
+
+// cardBank reports whether b is an acquiring bank the docs list (the Core
+// API list plus the Snap additions, REFERENCE §3.1 and §8.1).
+func cardBank(b string) bool {
+	switch b {
+	case "mandiri", "bni", "cimb", "bca", "maybank", "bri", "danamon", "mega":
+		return true
+	}
+	return false
+}
+
+// cardChannel reports whether c is an acquiring channel the docs list
+// (REFERENCE §3.1).
+func cardChannel(c string) bool {
+	switch c {
+	case "dragon", "mti", "migs", "cybersource", "braintree", "mpgs":
+		return true
+	}
+	return false
+}
+
+// Card is the credit_card plugin: credit and debit cards through a
+// browser-side token, with 3DS, pre-authorisation, installments and
+// one-click saved cards.
+type Card struct{ name string }
+
+var _ payments.Method = (*Card)(nil)
+
+// NewCard returns the credit_card plugin.
+func NewCard() *Card { return &Card{name: "credit_card"} }
+
+// Name is "credit_card".
+func (m *Card) Name() string { return m.name }
+
+// Capabilities: every operation. Capture finishes a pre-authorisation,
+// Review answers a fraud challenge; refunds may be partial.
+func (m *Card) Capabilities() payments.Capabilities {
+	return payments.Capabilities{Cancel: true, Expire: true, Refund: true, PartialRefund: true,
+		DirectRefund: true, Capture: true, Review: true}
+}
+
+// NewOptions returns a new *CardOptions.
+func (m *Card) NewOptions() any { return new(CardOptions) }
+
+// Validate checks the card options. Custom expiry is refused: Midtrans
+// does not support it for cards (REFERENCE §3.1, §9).
+func (m *Card) Validate(req *payments.ChargeRequest, v *payments.ValidationError) {
+	if req.Expiry != 0 {
+		v.Add("expiry", "custom expiry is not supported for cards")
+	}
+	o, ok := validateOptions[CardOptions](req, v)
+	if !ok {
+		return
+	}
+	switch {
+	case o.TokenID == "" && o.SavedTokenID == "":
+		v.Add("options.token_id", "required: the card token from the browser, or saved_token_id for a saved card")
+	case o.TokenID != "" && o.SavedTokenID != "":
+		v.Add("options.token_id", "give token_id or saved_token_id, not both")
+	}
+	switch o.CallbackType {
+	case "", "js_event", "form":
+	default:
+		v.Add("options.callback_type", fmt.Sprintf("must be js_event or form, got %q", o.CallbackType))
+	}
+	if o.Bank != "" && !cardBank(o.Bank) {
+		v.Add("options.bank", fmt.Sprintf("must be one of mandiri, bni, cimb, bca, maybank, bri, danamon, mega; got %q", o.Bank))
+	}
+	if o.Channel != "" && !cardChannel(o.Channel) {
+		v.Add("options.channel", fmt.Sprintf("must be one of dragon, mti, migs, cybersource, braintree, mpgs; got %q", o.Channel))
+	}
+	switch {
+	case o.InstallmentTerm < 0:
+		v.Add("options.installment_term", "must not be negative")
+	case o.InstallmentTerm > 0 && o.Bank == "" && len(o.Bins) == 0:
+		v.Add("options.installment_term", "needs options.bank (online installment) or options.bins (offline)")
+	}
+	for i, b := range o.Bins {
+		if b == "" || hasSpaceOrControl(b) {
+			v.Add(fmt.Sprintf("options.bins[%d]", i), "must be a BIN prefix such as 48111111")
+		}
+	}
+}
+
+// Build returns the credit_card charge.
+func (m *Card) Build(req *payments.ChargeRequest) (payments.Request, error) {
+	o, err := buildOptions[CardOptions](m.name, req)
+	if err != nil {
+		return payments.Request{}, err
+	}
+	c := payments.CoreRequest(req, "credit_card")
+	cc := &midtrans.CreditCard{
+		TokenID:         o.TokenID,
+		Authentication:  o.Authentication == nil || *o.Authentication,
+		CallbackType:    o.CallbackType,
+		SaveTokenID:     o.SaveToken,
+		Bank:            o.Bank,
+		InstallmentTerm: o.InstallmentTerm,
+		Bins:            slices.Clone(o.Bins),
+		Channel:         o.Channel,
+	}
+	if o.SavedTokenID != "" {
+		cc.TokenID = o.SavedTokenID // there is no separate request field (REFERENCE §3.1)
+	}
+	if o.Authorize {
+		cc.Type = "authorize"
+	}
+	c.CreditCard = cc
+	return payments.Request{Core: c}, nil
+}
+
+// Instructions returns the card result, and the 3DS redirect_url while
+// authentication is pending.
+func (m *Card) Instructions(resp *midtrans.TransactionResponse) payments.Instructions {
+	return payments.ParseInstructions(resp)
+}
