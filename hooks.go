@@ -1,7 +1,9 @@
 package payments
 
 import (
+	"context"
 	"encoding/json"
+	"sync"
 	"time"
 )
 
@@ -112,4 +114,93 @@ type Event struct {
 	OccurredAt time.Time       `json:"occurred_at"`
 	// Attempt is the delivery attempt, from 1. Not stored.
 	Attempt int `json:"-"`
+	// LastError is why the last attempt failed; set for SignalDead
+	// receivers. Not stored.
+	LastError string `json:"-"`
+}
+
+// SignalDead is fired, in process and best effort, when a hook event is
+// given up after the configured number of attempts: the receivers get the
+// dead event itself (its Signal is the original one) with LastError set.
+// Watch it to alert a human; the event stays in the outbox, marked dead.
+const SignalDead Signal = "dead"
+
+// Receiver handles hook events. Returning an error (or panicking) makes the
+// event be delivered again later, with backoff; return nil once the effect
+// is done. Delivery is at least once: dedupe on Event.ID, or write your
+// effect in the same transaction as a row keyed by it, to make it
+// exactly once in effect (see the package documentation).
+type Receiver func(ctx context.Context, e *Event) error
+
+// hub holds one Service's receivers.
+type hub struct {
+	mu        sync.RWMutex
+	next      int
+	receivers map[Signal][]receiverEntry
+	// done remembers, per event id, which receivers already handled it, so
+	// a retry caused by one failing receiver does not repeat the others in
+	// this process. Entries go when the event is delivered or dead.
+	done map[string]map[int]bool
+}
+
+type receiverEntry struct {
+	id int
+	fn Receiver
+}
+
+func newHub() *hub {
+	return &hub{receivers: map[Signal][]receiverEntry{}, done: map[string]map[int]bool{}}
+}
+
+// Connect registers r for sig and returns a function that disconnects it.
+// Connect receivers before Run starts delivering: an event whose signal has
+// no receiver when it is delivered is acknowledged and not kept.
+func (s *Service) Connect(sig Signal, r Receiver) (disconnect func()) {
+	h := s.hooks
+	h.mu.Lock()
+	h.next++
+	id := h.next
+	h.receivers[sig] = append(h.receivers[sig], receiverEntry{id: id, fn: r})
+	h.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			list := h.receivers[sig]
+			for i, e := range list {
+				if e.id == id {
+					h.receivers[sig] = append(list[:i:i], list[i+1:]...)
+					break
+				}
+			}
+		})
+	}
+}
+
+func (h *hub) snapshot(sig Signal) []receiverEntry {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return append([]receiverEntry(nil), h.receivers[sig]...)
+}
+
+func (h *hub) handled(eventID string, receiver int) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.done[eventID][receiver]
+}
+
+func (h *hub) markHandled(eventID string, receiver int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.done[eventID] == nil {
+		h.done[eventID] = map[int]bool{}
+	}
+	h.done[eventID][receiver] = true
+}
+
+func (h *hub) forget(eventID string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.done, eventID)
 }

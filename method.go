@@ -3,6 +3,7 @@ package payments
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,14 +33,18 @@ type Method interface {
 	NewOptions() any
 	// Validate checks the method-specific rules of req, including
 	// req.Options, and records each problem in v under its JSON field name.
-	// The Service has already checked the common fields.
+	// req.Options is nil (defaults), a value of the plugin's options type,
+	// or a pointer to one (as NewOptions returns); anything else is
+	// reported under "options". The Service has already checked the common
+	// fields.
 	Validate(req *ChargeRequest, v *ValidationError)
 	// Build returns the Midtrans request for a valid req. Start from
 	// CoreRequest or SnapRequest, which fill the common fields.
 	Build(req *ChargeRequest) (Request, error)
 	// Instructions extracts what the customer needs to pay from a Midtrans
 	// answer (charge response, status or notification). ParseInstructions
-	// handles every documented field; most plugins return it as is.
+	// handles every documented field; most plugins return it as is. For a
+	// Snap request the Service itself records Snap's token and page URL.
 	Instructions(resp *midtrans.TransactionResponse) Instructions
 }
 
@@ -84,7 +89,7 @@ type ChargeRequest struct {
 	Options any `json:"options,omitempty"`
 	// Expiry overrides the channel's default expiry (Midtrans custom_expiry),
 	// at least 20 seconds. Cards do not support it.
-	Expiry time.Duration `json:"expiry,omitempty" validate:"omitempty,min=20000000000"`
+	Expiry time.Duration `json:"expiry,omitempty" validate:"omitempty,min=20s"`
 	// CustomField1..3 are echoed in status and notifications.
 	CustomField1 string `json:"custom_field1,omitempty" validate:"max=255"`
 	CustomField2 string `json:"custom_field2,omitempty" validate:"max=255"`
@@ -109,7 +114,7 @@ func CoreRequest(req *ChargeRequest, paymentType string) *midtrans.ChargeRequest
 		CustomField1:       req.CustomField1,
 		CustomField2:       req.CustomField2,
 		CustomField3:       req.CustomField3,
-		Metadata:           req.Metadata,
+		Metadata:           slices.Clone(req.Metadata), // the request must not share memory with req
 	}
 	if req.Expiry > 0 {
 		c.CustomExpiry = &midtrans.CustomExpiry{ExpiryDuration: int(req.Expiry / time.Second), Unit: "second"}
@@ -128,7 +133,7 @@ func SnapRequest(req *ChargeRequest, enabled ...string) *midtrans.SnapRequest {
 		CustomField1:       req.CustomField1,
 		CustomField2:       req.CustomField2,
 		CustomField3:       req.CustomField3,
-		Metadata:           req.Metadata,
+		Metadata:           slices.Clone(req.Metadata),
 	}
 	if req.Expiry > 0 {
 		s.Expiry = &midtrans.SnapExpiry{Duration: int(req.Expiry / time.Minute), Unit: "minute"}

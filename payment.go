@@ -153,37 +153,37 @@ func (in *Instructions) Action(name string) (Action, bool) {
 
 // Customer is Midtrans' customer_details.
 type Customer struct {
-	FirstName       string   `json:"first_name,omitempty"`
-	LastName        string   `json:"last_name,omitempty"`
-	Email           string   `json:"email,omitempty"`
-	Phone           string   `json:"phone,omitempty"`
+	FirstName       string   `json:"first_name,omitempty" validate:"max=255"`
+	LastName        string   `json:"last_name,omitempty" validate:"max=255"`
+	Email           string   `json:"email,omitempty" validate:"omitempty,max=255,email"`
+	Phone           string   `json:"phone,omitempty" validate:"omitempty,max=255,phone"`
 	BillingAddress  *Address `json:"billing_address,omitempty"`
 	ShippingAddress *Address `json:"shipping_address,omitempty"`
 }
 
 // Address is a billing or shipping address.
 type Address struct {
-	FirstName   string `json:"first_name,omitempty"`
-	LastName    string `json:"last_name,omitempty"`
-	Email       string `json:"email,omitempty"`
-	Phone       string `json:"phone,omitempty"`
-	Address     string `json:"address,omitempty"`
-	City        string `json:"city,omitempty"`
-	PostalCode  string `json:"postal_code,omitempty"`
-	CountryCode string `json:"country_code,omitempty"`
+	FirstName   string `json:"first_name,omitempty" validate:"max=255"`
+	LastName    string `json:"last_name,omitempty" validate:"max=255"`
+	Email       string `json:"email,omitempty" validate:"omitempty,max=255,email"`
+	Phone       string `json:"phone,omitempty" validate:"omitempty,max=255,phone"`
+	Address     string `json:"address,omitempty" validate:"max=255"`
+	City        string `json:"city,omitempty" validate:"max=100"`
+	PostalCode  string `json:"postal_code,omitempty" validate:"omitempty,max=10,postal_code"`
+	CountryCode string `json:"country_code,omitempty" validate:"omitempty,len=3,alpha"`
 }
 
 // Item is one line of Midtrans' item_details. Price may be negative for a
 // discount line; the prices times quantities must add up to the amount.
 type Item struct {
-	ID           string `json:"id,omitempty"`
-	Name         string `json:"name"`
+	ID           string `json:"id,omitempty" validate:"max=50"`
+	Name         string `json:"name" validate:"required,max=50"`
 	Price        Amount `json:"price"`
-	Quantity     int64  `json:"quantity"`
-	Brand        string `json:"brand,omitempty"`
-	Category     string `json:"category,omitempty"`
-	MerchantName string `json:"merchant_name,omitempty"`
-	URL          string `json:"url,omitempty"`
+	Quantity     int64  `json:"quantity" validate:"gte=1,lte=1000000"`
+	Brand        string `json:"brand,omitempty" validate:"max=50"`
+	Category     string `json:"category,omitempty" validate:"max=50"`
+	MerchantName string `json:"merchant_name,omitempty" validate:"max=50"`
+	URL          string `json:"url,omitempty" validate:"max=50"`
 }
 
 // State returns what the status machine compares.

@@ -125,11 +125,14 @@ type Change struct {
 
 	// Facts merged into the payment when the change is applied. Zero values
 	// keep what the payment has.
-	TransactionID  string
-	PaymentType    string
-	StatusMessage  string
-	Instructions   *Instructions
-	ExpiresAt      time.Time
+	TransactionID string
+	PaymentType   string
+	StatusMessage string
+	Instructions  *Instructions
+	ExpiresAt     time.Time
+	// Amount is a new gross amount, set when a card pre-authorisation is
+	// captured in part; zero keeps the payment's amount.
+	Amount         Amount
 	ChargeResponse json.RawMessage
 	// Payload is the raw Midtrans JSON behind the change, kept in the audit
 	// row and passed to hooks.

@@ -244,7 +244,7 @@ func (c *Client) setHeaders(req *http.Request, o *callOptions) {
 	for k, vs := range o.header {
 		h[k] = append([]string(nil), vs...)
 	}
-	h.Set("Authorization", c.auth.reveal())
+	h.Set("Authorization", c.creds.auth.reveal())
 	if o.idempotencyKey != "" && req.Method != http.MethodGet {
 		// Midtrans honours keys on POSTs only.
 		h.Set("Idempotency-Key", o.idempotencyKey)

@@ -163,12 +163,21 @@ func (secret) MarshalJSON() ([]byte, error)  { return []byte(`"` + redacted + `"
 func (secret) MarshalText() ([]byte, error)  { return []byte(redacted), nil }
 func (s secret) reveal() string              { return string(s) }
 
+// credentials are the server key and the Authorization header made from it.
+type credentials struct {
+	auth      secret // "Basic " + base64(serverKey + ":")
+	serverKey secret // for notification signatures
+}
+
 // Client calls the Midtrans Core API and Snap. It is safe for concurrent
 // use; per-call settings travel in CallOptions, never on the Client.
 type Client struct {
 	env       Environment
 	clientKey string
-	auth      secret // "Basic " + base64(serverKey + ":")
+	// creds sits behind a pointer: fmt prints an unexported field's raw
+	// value without calling its methods, but prints a nested pointer as an
+	// address, so even a copied Client value cannot show a key.
+	creds     *credentials
 	coreURL   string
 	snapURL   string
 	http      *http.Client
@@ -277,7 +286,10 @@ func New(cfg Config) (*Client, error) {
 	return &Client{
 		env:       env,
 		clientKey: cfg.ClientKey,
-		auth:      secret("Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.ServerKey+":"))),
+		creds: &credentials{
+			auth:      secret("Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.ServerKey+":"))),
+			serverKey: secret(cfg.ServerKey),
+		},
 		coreURL:   coreURL,
 		snapURL:   snapURL,
 		http:      hc,

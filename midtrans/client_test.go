@@ -156,7 +156,7 @@ func TestAuthorizationHeaderDocsExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.auth.reveal(); got != "Basic U0ItTWlkLXNlcnZlci1hYmMxMjNjZGU0NTY6" {
+	if got := c.creds.auth.reveal(); got != "Basic U0ItTWlkLXNlcnZlci1hYmMxMjNjZGU0NTY6" {
 		t.Errorf("Authorization = %q", got)
 	}
 }
@@ -283,7 +283,7 @@ func TestRedaction(t *testing.T) {
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%10.3v"} {
 		outputs = append(outputs,
 			fmt.Sprintf(verb, cfg), fmt.Sprintf(verb, &cfg), fmt.Sprintf(verb, c),
-			fmt.Sprintf(verb, c.auth), fmt.Sprintf(verb, []any{cfg, c}), fmt.Sprintf(verb, struct{ C Config }{cfg}),
+			fmt.Sprintf(verb, c.creds.auth), fmt.Sprintf(verb, []any{cfg, c}), fmt.Sprintf(verb, struct{ C Config }{cfg}),
 		)
 	}
 	outputs = append(outputs, fmt.Sprint(cfg), fmt.Sprint(c), fmt.Sprintln(cfg, c), cfg.String(), cfg.GoString(), c.String(), c.GoString())
@@ -291,7 +291,7 @@ func TestRedaction(t *testing.T) {
 	js, err := json.Marshal(struct {
 		Cfg  Config
 		Auth secret
-	}{cfg, c.auth})
+	}{cfg, c.creds.auth})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +303,7 @@ func TestRedaction(t *testing.T) {
 	} {
 		var buf bytes.Buffer
 		l := slog.New(h(&buf))
-		l.Info("client", "client", c, "config", cfg, "auth", c.auth)
+		l.Info("client", "client", c, "config", cfg, "auth", c.creds.auth)
 		l.Info("any", slog.Any("c", c), slog.Any("cfg", &cfg))
 		outputs = append(outputs, buf.String())
 	}

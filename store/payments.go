@@ -164,6 +164,9 @@ func checkChange(c *payments.Change) error {
 	if c.To.Refunded < 0 {
 		v.Add("refund_amount", "must not be negative")
 	}
+	if c.Amount < 0 {
+		v.Add("gross_amount", "must not be negative")
+	}
 	for name, raw := range map[string]json.RawMessage{"payload": c.Payload, "charge_response": c.ChargeResponse} {
 		if len(raw) > 0 && !json.Valid(raw) {
 			v.Add(name, "must be valid JSON")
@@ -194,6 +197,27 @@ func (s *Store) applyOnce(ctx context.Context, c *payments.Change, giveUp bool) 
 		res = &payments.ApplyResult{Verdict: verdict, Previous: prev.State(), Payment: prev}
 
 		var events []payments.Event
+		if verdict.Decision == payments.Duplicate && !giveUp && fillsFacts(prev, c) {
+			// The state is not news, but who Midtrans says this is may be:
+			// a DANA payment learns its transaction id from its first
+			// notification, which repeats the pending state.
+			next := *prev
+			next.TransactionID = c.TransactionID
+			if next.PaymentType == "" {
+				next.PaymentType = c.PaymentType
+			}
+			if next.ExpiresAt.IsZero() && !c.ExpiresAt.IsZero() {
+				next.ExpiresAt = dbTime(c.ExpiresAt)
+			}
+			if c.Instructions != nil {
+				next.Instructions = *c.Instructions
+			}
+			next.Version, next.UpdatedAt = prev.Version+1, now
+			if err := s.compareAndSet(ctx, tx, prev, &next); err != nil {
+				return err
+			}
+			res.Payment = &next
+		}
 		if verdict.Decision == payments.Applied {
 			next := merge(prev, c, now, at)
 			if err := s.compareAndSet(ctx, tx, prev, next); err != nil {
@@ -223,6 +247,12 @@ func (s *Store) applyOnce(ctx context.Context, c *payments.Change, giveUp bool) 
 	return res, nil
 }
 
+// fillsFacts reports whether a duplicate change brings the transaction id
+// the payment does not have yet.
+func fillsFacts(prev *payments.Payment, c *payments.Change) bool {
+	return prev.TransactionID == "" && c.TransactionID != "" && c.Reject == ""
+}
+
 // merge returns prev with the change applied: the new state, the facts the
 // change carries, the version bumped and PaidAt set the first time the
 // payment is paid.
@@ -234,6 +264,9 @@ func merge(prev *payments.Payment, c *payments.Change, now, at time.Time) *payme
 	}
 	if c.TransactionID != "" {
 		next.TransactionID = c.TransactionID
+	}
+	if c.Amount > 0 {
+		next.Amount = c.Amount
 	}
 	if c.PaymentType != "" {
 		next.PaymentType = c.PaymentType
@@ -264,7 +297,7 @@ func (s *Store) compareAndSet(ctx context.Context, tx bun.Tx, prev, next *paymen
 		return err
 	}
 	res, err := tx.NewUpdate().Model(row).
-		Column("transaction_id", "payment_type", "status", "fraud_status", "status_message", "instructions",
+		Column("transaction_id", "amount", "payment_type", "status", "fraud_status", "status_message", "instructions",
 			"expires_at", "paid_at", "refunded_amount", "charge_response", "version", "updated_at").
 		Where("id = ?", prev.ID).
 		Where("version = ?", prev.Version).

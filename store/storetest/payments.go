@@ -610,3 +610,56 @@ func testConcurrentDuplicateApply(t *testing.T, s payments.Store) {
 		t.Fatalf("%d paid events", paid)
 	}
 }
+
+// testApplyNewAmount: a partial capture changes the gross amount with the
+// change that applies it, and only then.
+func testApplyNewAmount(t *testing.T, s payments.Store) {
+	mustCreate(t, s, "order-amount")
+	mustApply(t, s, change("order-amount", payments.StatusAuthorize))
+	stale := change("order-amount", payments.StatusPending)
+	stale.Amount = 1
+	if res := mustApply(t, s, stale); res.Verdict.Decision != payments.Stale || res.Payment.Amount != 150000 {
+		t.Fatalf("a stale change set the amount: %+v", res.Payment.Amount)
+	}
+	c := change("order-amount", payments.StatusCapture)
+	c.Amount = 100000
+	res := mustApply(t, s, c)
+	if res.Verdict.Decision != payments.Applied || res.Payment.Amount != 100000 {
+		t.Fatalf("capture of 100000: %s amount %s", res.Verdict.Decision, res.Payment.Amount)
+	}
+	if got := mustGet(t, s, "order-amount"); got.Amount != 100000 {
+		t.Fatalf("stored amount %s", got.Amount)
+	}
+	bad := change("order-amount", payments.StatusSettlement)
+	bad.Amount = -1
+	if _, err := s.Apply(ctxT(t), bad); !errors.Is(err, payments.ErrValidation) {
+		t.Fatalf("negative amount: %v", err)
+	}
+}
+
+// testDuplicateFillsTransactionID: a repeated state still records the
+// transaction id the payment did not know (DANA learns it this way), and
+// fires nothing.
+func testDuplicateFillsTransactionID(t *testing.T, s payments.Store) {
+	mustCreate(t, s, "order-fill")
+	mustApply(t, s, change("order-fill", payments.StatusPending))
+	drain(t, s)
+	c := change("order-fill", payments.StatusPending)
+	c.TransactionID, c.PaymentType = "A120240830074017NP16XMU4JTID", "dana"
+	c.Instructions = &payments.Instructions{DeeplinkURL: "https://m.dana.id/pay"}
+	res := mustApply(t, s, c)
+	if res.Verdict.Decision != payments.Duplicate || len(res.Events) != 0 {
+		t.Fatalf("verdict %s with %d events", res.Verdict.Decision, len(res.Events))
+	}
+	got, err := s.PaymentByTransactionID(ctxT(t), "A120240830074017NP16XMU4JTID")
+	if err != nil || got.OrderID != "order-fill" || got.PaymentType != "dana" || got.DeeplinkURL == "" || got.Version != 3 {
+		t.Fatalf("facts not filled: %+v %v", got, err)
+	}
+	// Once known, a duplicate does not overwrite it.
+	c2 := change("order-fill", payments.StatusPending)
+	c2.TransactionID = "A1-other"
+	mustApply(t, s, c2)
+	if got := mustGet(t, s, "order-fill"); got.TransactionID != "A120240830074017NP16XMU4JTID" || got.Version != 3 {
+		t.Fatalf("duplicate overwrote the transaction id: %s v%d", got.TransactionID, got.Version)
+	}
+}

@@ -35,6 +35,8 @@ func Run(t *testing.T, newStore Factory) {
 		{"ApplyPaidOnce", testApplyPaidOnce},
 		{"ApplyReversal", testApplyReversal},
 		{"ApplyPartialRefunds", testApplyPartialRefunds},
+		{"ApplyNewAmount", testApplyNewAmount},
+		{"DuplicateFillsTransactionID", testDuplicateFillsTransactionID},
 		{"ApplyAmountMismatch", testApplyAmountMismatch},
 		{"ApplyUnrecognisedStatus", testApplyUnrecognisedStatus},
 		{"ApplyValidation", testApplyValidation},

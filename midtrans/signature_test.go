@@ -1,0 +1,53 @@
+package midtrans
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/nusapay/payments/internal/fixture"
+)
+
+func TestSignatureVectors(t *testing.T) {
+	// The docs' PHP example (REFERENCE.md §7.2).
+	if got := Signature("1111", "200", "100000.00", "askvnoibnosifnboseofinbofinfgbiufglnbfg"); got != "edc076b21793ebe3e17926350f5b8ae67d902fe657b3d0aa31b932d5c127e2375d308a2bc94f3265ac2d80a1f181a79b997ac178a236fcff35af263fc4d4c231" {
+		t.Fatalf("docs vector: %s", got)
+	}
+	// Every synthetic notification was signed with SB-Mid-server-test.
+	for _, name := range fixture.Glob(t, "recorded/synthetic/*.json") {
+		n := fixture.Object(t, name)
+		orderID, _ := n["order_id"].(string)
+		code, _ := n["status_code"].(string)
+		gross, _ := n["gross_amount"].(string)
+		sig, _ := n["signature_key"].(string)
+		if sig == "" {
+			continue
+		}
+		if !VerifySignature(orderID, code, gross, sig, "SB-Mid-server-test") {
+			t.Errorf("%s does not verify", name)
+		}
+		if !VerifySignature(orderID, code, gross, strings.ToUpper(sig), "SB-Mid-server-test") {
+			t.Errorf("%s: upper-case hex refused", name)
+		}
+		if VerifySignature(orderID, code, gross, sig, "SB-Mid-server-other") {
+			t.Errorf("%s verifies with another key", name)
+		}
+		if VerifySignature(orderID, code, gross+"0", sig, "SB-Mid-server-test") {
+			t.Errorf("%s verifies with a tampered amount", name)
+		}
+	}
+}
+
+func TestClientSignatureKeepsKey(t *testing.T) {
+	c, err := New(Config{ServerKey: testServerKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := c.Signature("o-1", "200", "1000.00")
+	if sig != Signature("o-1", "200", "1000.00", testServerKey) || !c.VerifySignature("o-1", "200", "1000.00", sig) {
+		t.Fatal("client signature differs from Signature with its key")
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		assertNoSecret(t, "client "+verb, fmt.Sprintf(verb, c))
+	}
+}

@@ -1,0 +1,339 @@
+package payments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/nusapay/payments/midtrans"
+)
+
+// Service takes payments: it charges through Midtrans, keeps every payment
+// and every change in the Store, and decides every change with the status
+// machine, whatever its source. It is safe for concurrent use. Each Service
+// owns its method registry and hooks, so several (two merchants, sandbox and
+// production) live side by side.
+type Service struct {
+	client   *midtrans.Client
+	store    Store
+	methods  registry
+	validate *validator.Validate
+	log      *slog.Logger
+	now      func() time.Time
+	tracer   trace.Tracer
+	// unknownGrace is how long a charge whose outcome is unknown may stay
+	// unknown before a "not found" from Midtrans means it was never made.
+	unknownGrace time.Duration
+
+	hooks     *hub
+	delivery  DeliveryConfig
+	reconcile ReconcileConfig
+	instance  string
+	wakeup    chan struct{}
+}
+
+// Option configures a Service.
+type Option interface{ apply(*Service) error }
+
+type optionFunc func(*Service) error
+
+func (f optionFunc) apply(s *Service) error { return f(s) }
+
+// WithMethods registers payment-method plugins, built-in (methods.Default())
+// or the integrator's own. A name registered twice is an error from New.
+func WithMethods(ms ...Method) Option {
+	return optionFunc(func(s *Service) error {
+		for _, m := range ms {
+			if err := s.methods.add(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// WithLogger sets the logger; the default discards.
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(s *Service) error { s.log = l; return nil })
+}
+
+// WithClock sets the clock used for deadlines and reconciliation.
+func WithClock(now func() time.Time) Option {
+	return optionFunc(func(s *Service) error { s.now = now; return nil })
+}
+
+// WithTracerProvider sets the OpenTelemetry tracer provider; the default is
+// the global one (otel.GetTracerProvider()). Only the OpenTelemetry API is
+// used: the host chooses the SDK and exporter.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return optionFunc(func(s *Service) error { s.tracer = tp.Tracer(tracerName); return nil })
+}
+
+// WithUnknownGrace sets how long a charge with an unknown outcome (a timeout,
+// a crash before the answer) waits before Midtrans answering "not found"
+// marks it failed. Default 10 minutes: twice Midtrans' idempotency window, so
+// a charge still in flight at Midtrans is never written off.
+func WithUnknownGrace(d time.Duration) Option {
+	return optionFunc(func(s *Service) error {
+		if d <= 0 {
+			return errors.New("payments: unknown grace must be positive")
+		}
+		s.unknownGrace = d
+		return nil
+	})
+}
+
+const tracerName = "github.com/nusapay/payments"
+
+// New returns a Service charging through client and storing in store.
+func New(client *midtrans.Client, store Store, opts ...Option) (*Service, error) {
+	if client == nil {
+		return nil, errors.New("payments: nil midtrans client")
+	}
+	if store == nil {
+		return nil, errors.New("payments: nil store")
+	}
+	v, err := newValidator()
+	if err != nil {
+		return nil, fmt.Errorf("payments: validator: %w", err)
+	}
+	s := &Service{
+		client:       client,
+		store:        store,
+		methods:      registry{byName: map[string]Method{}},
+		validate:     v,
+		log:          slog.New(slog.DiscardHandler),
+		now:          time.Now,
+		tracer:       otel.GetTracerProvider().Tracer(tracerName),
+		unknownGrace: 10 * time.Minute,
+		hooks:        newHub(),
+		instance:     defaultInstance(),
+		wakeup:       make(chan struct{}, 1),
+	}
+	s.delivery.setDefaults()
+	s.reconcile.setDefaults()
+	for _, o := range opts {
+		if err := o.apply(s); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Method returns the registered plugin with that name.
+func (s *Service) Method(name string) (Method, bool) {
+	m, ok := s.methods.byName[name]
+	return m, ok
+}
+
+// Methods returns the registered plugin names, sorted.
+func (s *Service) Methods() []string { return s.methods.names() }
+
+// Store returns the Service's store.
+func (s *Service) Store() Store { return s.store }
+
+// Client returns the Service's Midtrans client.
+func (s *Service) Client() *midtrans.Client { return s.client }
+
+// Payment returns the stored payment for an order, without asking Midtrans
+// (see Sync).
+func (s *Service) Payment(ctx context.Context, orderID string) (*Payment, error) {
+	return s.store.Payment(ctx, orderID)
+}
+
+// span starts a span named for a Service operation.
+func (s *Service) span(ctx context.Context, op, orderID string) (context.Context, trace.Span) {
+	return s.tracer.Start(ctx, "payments."+op, trace.WithAttributes(attribute.String("payments.order_id", orderID)))
+}
+
+// end records err on the span and ends it.
+func end(span trace.Span, err error) {
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+	}
+	span.End()
+}
+
+// CreateCharge starts a payment: it validates req (every bad field is named
+// in a *ValidationError, and nothing is stored or sent), stores the payment
+// as initiated, calls Midtrans with an idempotency key derived from the
+// payment, and applies the answer through the status machine.
+//
+// The returned payment says what happened: pending with instructions to
+// show, paid (a card captured at once), or failed (a card denied, or
+// Midtrans refusing the request, in which case the error says why).
+//
+// When the outcome is unknown (a timeout, a broken connection, a Midtrans
+// 5xx) the payment is left StatusUnknown and the error wraps
+// ErrOutcomeUnknown; a notification or Sync resolves it. It is never
+// treated as failed.
+//
+// When the order already has a payment, nothing is charged: the existing
+// payment is returned with an error wrapping ErrDuplicateOrder — unless that
+// payment never got an answer from Midtrans (initiated or unknown), in which
+// case the same charge is sent again with the same idempotency key, which
+// Midtrans answers once.
+func (s *Service) CreateCharge(ctx context.Context, req *ChargeRequest) (p *Payment, err error) {
+	ctx, span := s.span(ctx, "CreateCharge", orderOf(req))
+	defer func() { end(span, err) }()
+	m, err := s.validateCharge(req)
+	if err != nil {
+		return nil, err
+	}
+	span.SetAttributes(attribute.String("payments.method", m.Name()))
+	built, err := m.Build(req)
+	if err != nil {
+		return nil, fmt.Errorf("charge %s: method %s: %w", req.OrderID, m.Name(), err)
+	}
+	if (built.Core == nil) == (built.Snap == nil) {
+		return nil, fmt.Errorf("charge %s: method %s built %s", req.OrderID, m.Name(), "neither or both of a Core and a Snap request")
+	}
+	p = &Payment{
+		OrderID: req.OrderID, Method: m.Name(), Amount: req.Amount, Currency: "IDR", Status: StatusInitiated,
+		Customer: req.Customer, Items: req.Items, Metadata: req.Metadata,
+		CustomField1: req.CustomField1, CustomField2: req.CustomField2, CustomField3: req.CustomField3,
+	}
+	if built.Core != nil {
+		p.PaymentType = built.Core.PaymentType
+	}
+	if err := s.store.CreatePayment(ctx, p); err != nil {
+		if !errors.Is(err, ErrDuplicateOrder) {
+			return nil, fmt.Errorf("charge %s: %w", req.OrderID, err)
+		}
+		existing, gerr := s.store.Payment(ctx, req.OrderID)
+		if gerr != nil {
+			return nil, fmt.Errorf("charge %s: %w", req.OrderID, errors.Join(err, gerr))
+		}
+		if !existing.Status.Local() || existing.Method != m.Name() || existing.Amount != req.Amount {
+			return existing, fmt.Errorf("charge %s: %w (its payment is %s, %s, %s)",
+				req.OrderID, ErrDuplicateOrder, existing.Method, existing.Amount, existing.Status)
+		}
+		// Never answered: resume with the same idempotency key.
+		p = existing
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "payments: charge", slog.String("order_id", p.OrderID),
+		slog.String("method", p.Method), slog.Int64("amount", int64(p.Amount)))
+
+	opts := []midtrans.CallOption{midtrans.WithIdempotencyKey(p.ID)}
+	if len(req.OverrideNotificationURLs) > 0 {
+		opts = append(opts, midtrans.WithOverrideNotification(req.OverrideNotificationURLs...))
+	}
+	if len(req.AppendNotificationURLs) > 0 {
+		opts = append(opts, midtrans.WithAppendNotification(req.AppendNotificationURLs...))
+	}
+	if built.Snap != nil {
+		snap, err := s.client.CreateSnapTransaction(ctx, built.Snap, opts...)
+		if err != nil {
+			return s.chargeFailed(ctx, p, err)
+		}
+		c := &Change{OrderID: p.OrderID, To: State{Status: StatusPending}, Source: SourceCharge,
+			Instructions:   &Instructions{RedirectURL: snap.RedirectURL, SnapToken: snap.Token},
+			ChargeResponse: snap.Raw, Payload: snap.Raw}
+		return s.applied(ctx, p, c)
+	}
+	resp, err := s.client.Charge(ctx, built.Core, opts...)
+	if err != nil {
+		return s.chargeFailed(ctx, p, err)
+	}
+	c := s.changeFrom(p, m, resp, SourceCharge)
+	c.ChargeResponse = resp.Raw
+	return s.applied(ctx, p, c)
+}
+
+func orderOf(req *ChargeRequest) string {
+	if req == nil {
+		return ""
+	}
+	return req.OrderID
+}
+
+// chargeFailed records why a charge call failed and returns the error.
+func (s *Service) chargeFailed(ctx context.Context, p *Payment, callErr error) (*Payment, error) {
+	var apiErr *midtrans.APIError
+	switch {
+	case errors.Is(callErr, midtrans.ErrOutcomeUnknown), errors.Is(callErr, midtrans.ErrUpstreamUnavailable):
+		// Midtrans may have made the transaction: unknown, never failed.
+		got, err := s.applied(ctx, p, &Change{OrderID: p.OrderID, To: State{Status: StatusUnknown}, Source: SourceCharge,
+			StatusMessage: callErr.Error()})
+		if err != nil {
+			return p, errors.Join(fmt.Errorf("charge %s: %w: %w", p.OrderID, ErrOutcomeUnknown, callErr), err)
+		}
+		return got, fmt.Errorf("charge %s: %w: %w", p.OrderID, ErrOutcomeUnknown, callErr)
+	case errors.Is(callErr, midtrans.ErrDuplicateOrder):
+		// Midtrans already has a transaction for this order id that this
+		// payment never saw: adopt it through a status sync (which checks
+		// the amount) instead of failing it.
+		got, err := s.applied(ctx, p, &Change{OrderID: p.OrderID, To: State{Status: StatusUnknown}, Source: SourceCharge,
+			StatusMessage: callErr.Error()})
+		if err == nil {
+			if synced, serr := s.sync(ctx, got, SourceSync); serr == nil {
+				got = synced
+			}
+		}
+		return got, fmt.Errorf("charge %s: %w: %w", p.OrderID, ErrDuplicateOrder, callErr)
+	case errors.Is(callErr, midtrans.ErrRateLimited):
+		// Refused before processing, but only for now: stay initiated so
+		// that charging again resumes the payment.
+		return p, fmt.Errorf("charge %s: %w", p.OrderID, callErr)
+	case errors.As(callErr, &apiErr):
+		// A definite refusal: Midtrans did not make the transaction.
+		got, err := s.applied(ctx, p, &Change{OrderID: p.OrderID, To: State{Status: StatusFailure}, Source: SourceCharge,
+			StatusMessage: apiErr.Message, Payload: jsonOrNil(apiErr.Body)})
+		if err != nil {
+			return p, errors.Join(fmt.Errorf("charge %s: %w", p.OrderID, callErr), err)
+		}
+		return got, fmt.Errorf("charge %s: %w", p.OrderID, callErr)
+	default:
+		// Not sent (ctx cancelled before sending, connection refused):
+		// the payment stays initiated; charging again resumes it.
+		return p, fmt.Errorf("charge %s: %w", p.OrderID, callErr)
+	}
+}
+
+// applied applies c and returns the payment after it.
+func (s *Service) applied(ctx context.Context, p *Payment, c *Change) (*Payment, error) {
+	res, err := s.apply(ctx, c)
+	if err != nil {
+		return p, fmt.Errorf("%s %s: record %s: %w", c.Source, p.OrderID, c.To.Status, err)
+	}
+	return res.Payment, nil
+}
+
+// apply applies c, logs the verdict and wakes the delivery workers.
+func (s *Service) apply(ctx context.Context, c *Change) (*ApplyResult, error) {
+	res, err := s.store.Apply(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	s.logVerdict(ctx, c, res)
+	if len(res.Events) > 0 {
+		s.wake()
+	}
+	return res, nil
+}
+
+func (s *Service) logVerdict(ctx context.Context, c *Change, res *ApplyResult) {
+	level := slog.LevelInfo
+	switch {
+	case res.Verdict.Reason == ReasonUnrecognized:
+		// New statuses appear over time: keep, log, alert.
+		level = slog.LevelError
+	case res.Verdict.Reason == ReasonAmountMismatch:
+		level = slog.LevelError
+	case res.Verdict.Decision != Applied:
+		level = slog.LevelDebug
+	}
+	s.log.LogAttrs(ctx, level, "payments: change "+res.Verdict.Decision.String(),
+		slog.String("order_id", c.OrderID), slog.String("source", string(c.Source)),
+		slog.String("from", string(res.Previous.Status)), slog.String("to", string(c.To.Status)),
+		slog.String("reason", string(res.Verdict.Reason)))
+}

@@ -1,0 +1,347 @@
+package payments
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"sync"
+	"time"
+)
+
+// DeliveryConfig tunes hook delivery. Zero fields take the defaults.
+type DeliveryConfig struct {
+	// Workers deliver concurrently (default 2). Events of one payment are
+	// always delivered one after another, in order.
+	Workers int
+	// Batch is how many events a worker claims at once (default 20).
+	Batch int
+	// Lease is how long a claimed event is reserved for this process
+	// (default 2 minutes). If the process dies, another takes the event
+	// after the lease; a receiver slower than the lease may see it twice.
+	Lease time.Duration
+	// Timeout bounds one delivery to all of an event's receivers
+	// (default 30 seconds, and less than Lease).
+	Timeout time.Duration
+	// MaxAttempts before an event is marked dead and SignalDead fires
+	// (default 10).
+	MaxAttempts int
+	// RetryMin and RetryMax bound the exponential backoff between attempts
+	// (defaults 1 second and 10 minutes).
+	RetryMin, RetryMax time.Duration
+	// Poll is how often idle workers look for events written by other
+	// processes (default 1 second); this process's own changes wake them
+	// at once.
+	Poll time.Duration
+}
+
+func (c *DeliveryConfig) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if c.Workers <= 0 {
+		c.Workers = 2
+	}
+	if c.Batch <= 0 {
+		c.Batch = 20
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 10
+	}
+	def(&c.Lease, 2*time.Minute)
+	def(&c.Timeout, 30*time.Second)
+	if c.Timeout >= c.Lease {
+		c.Timeout = c.Lease / 2
+	}
+	def(&c.RetryMin, time.Second)
+	def(&c.RetryMax, 10*time.Minute)
+	def(&c.Poll, time.Second)
+}
+
+// ReconcileConfig tunes the reconciler, which syncs payments a missed
+// notification or a lost answer left behind. Zero fields take the defaults.
+type ReconcileConfig struct {
+	// Disabled turns the reconciler off (another process runs it).
+	Disabled bool
+	// Interval between passes (default 1 minute).
+	Interval time.Duration
+	// Batch is how many payments a pass reads at a time (default 100).
+	Batch int
+	// UnknownAfter: a charge with an unknown outcome (or a crash before
+	// Midtrans was called) is synced once this old (default 1 minute).
+	UnknownAfter time.Duration
+	// ExpiredAfter: a pending payment is synced this long after its expiry
+	// (default 2 minutes: expiry notifications may take 90 seconds).
+	ExpiredAfter time.Duration
+	// PendingAfter: any pending payment is synced once this old
+	// (default 1 hour) ...
+	PendingAfter time.Duration
+	// ... and then at most once per PendingEvery (default 30 minutes).
+	// Unknown and expired payments are synced at most once per minute.
+	PendingEvery time.Duration
+}
+
+func (c *ReconcileConfig) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.Interval, time.Minute)
+	if c.Batch <= 0 {
+		c.Batch = 100
+	}
+	def(&c.UnknownAfter, time.Minute)
+	def(&c.ExpiredAfter, 2*time.Minute)
+	def(&c.PendingAfter, time.Hour)
+	def(&c.PendingEvery, 30*time.Minute)
+}
+
+// WithDelivery tunes hook delivery.
+func WithDelivery(c DeliveryConfig) Option {
+	return optionFunc(func(s *Service) error { c.setDefaults(); s.delivery = c; return nil })
+}
+
+// WithReconciler tunes the reconciler.
+func WithReconciler(c ReconcileConfig) Option {
+	return optionFunc(func(s *Service) error { c.setDefaults(); s.reconcile = c; return nil })
+}
+
+// WithInstanceName names this process in outbox leases (default host name,
+// process id and a random suffix).
+func WithInstanceName(name string) Option {
+	return optionFunc(func(s *Service) error {
+		if name == "" {
+			return errors.New("payments: empty instance name")
+		}
+		s.instance = name
+		return nil
+	})
+}
+
+func defaultInstance() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+// wake tells idle delivery workers that this process just wrote events.
+func (s *Service) wake() {
+	select {
+	case s.wakeup <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers hook events and runs the reconciler until ctx ends, then
+// returns ctx's error. Run it in every replica: the replicas share the work
+// through the database alone (outbox leases), with no other coordinator.
+func (s *Service) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for i := range s.delivery.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.deliveryLoop(ctx, fmt.Sprintf("%s/%d", s.instance, i))
+		}()
+	}
+	if !s.reconcile.Disabled {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.reconcileLoop(ctx)
+		}()
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+func (s *Service) deliveryLoop(ctx context.Context, owner string) {
+	poll := time.NewTicker(s.delivery.Poll)
+	defer poll.Stop()
+	for {
+		n, err := s.deliverBatch(ctx, owner)
+		if err != nil && ctx.Err() == nil {
+			s.log.LogAttrs(ctx, slog.LevelError, "payments: hook delivery", slog.String("error", err.Error()))
+		}
+		if n > 0 && err == nil {
+			continue // more may be due
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wakeup:
+		case <-poll.C:
+		}
+	}
+}
+
+// DeliverDue delivers hook events that are due now, batch after batch,
+// until none is left, and returns how many it handled. A payment's next
+// event becomes due once the previous one is delivered, so one call
+// delivers whole sequences. Run does this continuously; DeliverDue is for
+// tests and for hosts that schedule delivery themselves.
+func (s *Service) DeliverDue(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := s.deliverBatch(ctx, s.instance+"/due")
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
+}
+
+func (s *Service) deliverBatch(ctx context.Context, owner string) (int, error) {
+	events, err := s.store.ClaimEvents(ctx, owner, s.delivery.Batch, s.delivery.Lease)
+	if err != nil {
+		return 0, err
+	}
+	var errs []error
+	for _, ob := range events {
+		if err := s.deliver(ctx, owner, ob); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return len(events), errors.Join(errs...)
+}
+
+// deliver hands one event to its receivers and records the outcome.
+func (s *Service) deliver(ctx context.Context, owner string, ob *OutboxEvent) error {
+	var ev Event
+	if err := json.Unmarshal(ob.Payload, &ev); err != nil {
+		// Cannot happen for events this module wrote; never retry garbage.
+		return s.store.MarkDead(ctx, ob.Seq, owner, "undecodable event: "+err.Error())
+	}
+	ev.Attempt = ob.Attempts
+	var failures []error
+	for _, r := range s.hooks.snapshot(ev.Signal) {
+		if s.hooks.handled(ev.ID, r.id) {
+			continue
+		}
+		if err := s.call(ctx, r.fn, &ev); err != nil {
+			failures = append(failures, err)
+			continue
+		}
+		s.hooks.markHandled(ev.ID, r.id)
+	}
+	if len(failures) == 0 {
+		s.hooks.forget(ev.ID)
+		if err := s.store.MarkDelivered(ctx, ob.Seq, owner); err != nil && !errors.Is(err, ErrLeaseLost) {
+			return err
+		}
+		return nil
+	}
+	lastErr := errors.Join(failures...).Error()
+	s.log.LogAttrs(ctx, slog.LevelWarn, "payments: hook receiver failed", slog.String("event_id", ev.ID),
+		slog.String("signal", string(ev.Signal)), slog.String("order_id", ob.OrderID),
+		slog.Int("attempt", ob.Attempts), slog.String("error", lastErr))
+	if ob.Attempts >= s.delivery.MaxAttempts {
+		s.hooks.forget(ev.ID)
+		if err := s.store.MarkDead(ctx, ob.Seq, owner, lastErr); err != nil && !errors.Is(err, ErrLeaseLost) {
+			return err
+		}
+		s.log.LogAttrs(ctx, slog.LevelError, "payments: hook event dead", slog.String("event_id", ev.ID),
+			slog.String("signal", string(ev.Signal)), slog.String("order_id", ob.OrderID), slog.String("error", lastErr))
+		ev.LastError = lastErr
+		for _, r := range s.hooks.snapshot(SignalDead) {
+			_ = s.call(ctx, r.fn, &ev)
+		}
+		return nil
+	}
+	next := s.now().Add(s.backoff(ob.Attempts))
+	if err := s.store.RetryEvent(ctx, ob.Seq, owner, next, lastErr); err != nil && !errors.Is(err, ErrLeaseLost) {
+		return err
+	}
+	return nil
+}
+
+// call runs one receiver with the delivery timeout, turning a panic into
+// an error so one bad receiver cannot take the others or the process down.
+func (s *Service) call(ctx context.Context, r Receiver, ev *Event) (err error) {
+	ctx, cancel := context.WithTimeout(ctx, s.delivery.Timeout)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.LogAttrs(ctx, slog.LevelError, "payments: hook receiver panicked", slog.String("event_id", ev.ID),
+				slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+			err = fmt.Errorf("receiver panicked: %v", p)
+		}
+	}()
+	return r(ctx, ev)
+}
+
+// backoff returns the wait before attempt n+1: exponential from RetryMin,
+// capped at RetryMax, with up to 20% jitter so retries spread out.
+func (s *Service) backoff(attempt int) time.Duration {
+	d := s.delivery.RetryMin
+	for i := 1; i < attempt && d < s.delivery.RetryMax; i++ {
+		d *= 2
+	}
+	d = min(d, s.delivery.RetryMax)
+	var b [2]byte
+	_, _ = rand.Read(b[:])
+	jitter := time.Duration(uint16(b[0])<<8|uint16(b[1])) * d / (5 * 65536)
+	return d + jitter
+}
+
+func (s *Service) reconcileLoop(ctx context.Context) {
+	t := time.NewTicker(s.reconcile.Interval)
+	defer t.Stop()
+	for {
+		if _, err := s.ReconcileOnce(ctx); err != nil && ctx.Err() == nil {
+			s.log.LogAttrs(ctx, slog.LevelError, "payments: reconcile", slog.String("error", err.Error()))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// ReconcileOnce runs one reconciler pass: every payment whose outcome is
+// unknown, that expired locally without a notification, or that has been
+// pending for long is synced with Midtrans (GET status), in batches. It
+// returns how many payments it synced.
+func (s *Service) ReconcileOnce(ctx context.Context) (int, error) {
+	now := s.now()
+	cfg := s.reconcile
+	passes := []ReconcileQuery{
+		// Unknown outcomes and local expiries: soon, and every minute after.
+		{UnknownBefore: now.Add(-cfg.UnknownAfter), ExpiredBefore: now.Add(-cfg.ExpiredAfter), SyncedBefore: now.Add(-time.Minute)},
+		// Long-pending payments: a safety net for missed notifications.
+		{PendingBefore: now.Add(-cfg.PendingAfter), SyncedBefore: now.Add(-cfg.PendingEvery)},
+	}
+	synced := 0
+	var errs []error
+	for _, q := range passes {
+		q.Limit = cfg.Batch
+		for {
+			batch, err := s.store.PaymentsToReconcile(ctx, q)
+			if err != nil {
+				return synced, errors.Join(append(errs, err)...)
+			}
+			for _, p := range batch {
+				if _, err := s.sync(ctx, p, SourceReconciler); err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				synced++
+			}
+			if len(batch) < q.Limit || ctx.Err() != nil {
+				break
+			}
+			q.After = batch[len(batch)-1].ID
+		}
+	}
+	return synced, errors.Join(errs...)
+}
