@@ -595,3 +595,49 @@ func TestServiceRegistry(t *testing.T) {
 		t.Fatal("nil client accepted")
 	}
 }
+
+// TestChargeOptionsReachMidtrans: per-charge options travel in the request
+// and its headers: custom expiry, custom fields, metadata, and the
+// override/append notification URLs.
+func TestChargeOptionsReachMidtrans(t *testing.T) {
+	env := testenv.New(t, dbtestSQLite(t), testenv.Config{})
+	ctx := testenv.Ctx(t)
+	req := chargeReq("opts-1", "bni_va", nil)
+	req.Expiry = 90 * time.Minute
+	req.CustomField1, req.CustomField2, req.CustomField3 = "cf-one", "cf-two", "cf-three"
+	req.Metadata = []byte(`{"cart_id":"c-77"}`)
+	req.OverrideNotificationURLs = []string{"https://hooks.example/a", "https://hooks.example/b"}
+	req.AppendNotificationURLs = []string{"https://audit.example/c"}
+	p, err := env.Service.CreateCharge(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var charge midtranstest.Call
+	for _, c := range env.Sim.Calls() {
+		if c.Path == "/v2/charge" {
+			charge = c
+		}
+	}
+	if got := charge.Header.Get("X-Override-Notification"); got != "https://hooks.example/a,https://hooks.example/b" {
+		t.Fatalf("X-Override-Notification = %q", got)
+	}
+	if got := charge.Header.Get("X-Append-Notification"); got != "https://audit.example/c" {
+		t.Fatalf("X-Append-Notification = %q", got)
+	}
+	for _, want := range []string{`"custom_expiry":{"expiry_duration":5400,"unit":"second"}`, `"custom_field1":"cf-one"`,
+		`"custom_field3":"cf-three"`, `"metadata":{"cart_id":"c-77"}`} {
+		if !strings.Contains(string(charge.Body), want) {
+			t.Errorf("charge body lacks %s: %s", want, charge.Body)
+		}
+	}
+	if d := p.ExpiresAt.Sub(p.CreatedAt); d < 89*time.Minute || d > 91*time.Minute {
+		t.Fatalf("expiry %v after creation, want 90 minutes", d)
+	}
+	if p.CustomField2 != "cf-two" || string(p.Metadata) != `{"cart_id":"c-77"}` {
+		t.Fatalf("stored custom fields/metadata: %q %s", p.CustomField2, p.Metadata)
+	}
+	st, err := env.Client.Status(ctx, p.TransactionID)
+	if err != nil || st.CustomField1 != "cf-one" {
+		t.Fatalf("Midtrans does not echo the custom fields: %+v %v", st.CustomField1, err)
+	}
+}
