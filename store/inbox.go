@@ -40,11 +40,15 @@ func (s *Store) InsertNotification(ctx context.Context, n *payments.Notification
 		Body:           string(n.Body),
 		ReceivedAt:     dbTime(n.ReceivedAt),
 	}
-	res, err := s.db.NewInsert().Model(row).On("CONFLICT (dedup_key) DO NOTHING").Exec(ctx)
-	if err != nil {
-		return false, fmt.Errorf("insert notification %s: %w", n.DedupKey, err)
-	}
-	count, err := res.RowsAffected()
+	var count int64
+	err := s.write(ctx, func(ctx context.Context) error {
+		res, err := s.db.NewInsert().Model(row).On("CONFLICT (dedup_key) DO NOTHING").Exec(ctx)
+		if err != nil {
+			return err
+		}
+		count, err = res.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("insert notification %s: %w", n.DedupKey, err)
 	}
@@ -53,12 +57,16 @@ func (s *Store) InsertNotification(ctx context.Context, n *payments.Notification
 
 // FinishNotification implements payments.Inbox.
 func (s *Store) FinishNotification(ctx context.Context, id string, state payments.NotificationState, detail string) error {
-	res, err := s.db.NewUpdate().Table(TableInbox).
-		Set("state = ?", string(state)).
-		Set("detail = ?", detail).
-		Set("processed_at = ?", s.clock()).
-		Where("id = ?", id).
-		Exec(ctx)
+	var res sql.Result
+	err := s.write(ctx, func(ctx context.Context) (err error) {
+		res, err = s.db.NewUpdate().Table(TableInbox).
+			Set("state = ?", string(state)).
+			Set("detail = ?", detail).
+			Set("processed_at = ?", s.clock()).
+			Where("id = ?", id).
+			Exec(ctx)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("finish notification %s: %w", id, err)
 	}

@@ -75,7 +75,11 @@ func (s *Store) leased(ctx context.Context, op string, seq int64, owner string, 
 		Where("lease_owner = ?", owner).
 		Where("delivered_at IS NULL").
 		Where("NOT dead")
-	res, err := set(q).Exec(ctx)
+	var res sql.Result
+	err := s.write(ctx, func(ctx context.Context) (err error) {
+		res, err = set(q).Exec(ctx)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("%s event %d: %w", op, seq, err)
 	}

@@ -434,7 +434,11 @@ func (s *Store) PaymentsToReconcile(ctx context.Context, q payments.ReconcileQue
 
 // MarkSynced implements payments.PaymentStore.
 func (s *Store) MarkSynced(ctx context.Context, paymentID string, t time.Time) error {
-	res, err := s.db.NewUpdate().Table(TablePayments).Set("synced_at = ?", dbTime(t)).Where("id = ?", paymentID).Exec(ctx)
+	var res sql.Result
+	err := s.write(ctx, func(ctx context.Context) (err error) {
+		res, err = s.db.NewUpdate().Table(TablePayments).Set("synced_at = ?", dbTime(t)).Where("id = ?", paymentID).Exec(ctx)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("mark %s synced: %w", paymentID, err)
 	}

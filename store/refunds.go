@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"regexp"
@@ -90,7 +91,11 @@ func (s *Store) UpdateRefund(ctx context.Context, r *payments.Refund) error {
 		Response:   string(r.Response),
 		UpdatedAt:  r.UpdatedAt,
 	}
-	res, err := s.db.NewUpdate().Model(row).Column("status", "status_code", "message", "response", "updated_at").WherePK().Exec(ctx)
+	var res sql.Result
+	err := s.write(ctx, func(ctx context.Context) (err error) {
+		res, err = s.db.NewUpdate().Model(row).Column("status", "status_code", "message", "response", "updated_at").WherePK().Exec(ctx)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("update refund %s: %w", r.Key, err)
 	}

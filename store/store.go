@@ -34,6 +34,13 @@ type Store struct {
 	// maxCAS bounds how often Apply decides again after losing a
 	// compare-and-set.
 	maxCAS int
+	// writers queues this process's SQLite write transactions (nil for
+	// PostgreSQL, and for a store bound to a transaction, which already
+	// holds the write lock). SQLite has one writer at a time; waiting here
+	// is first come, first served and wakes at once, where SQLite's busy
+	// handler sleeps and retries and can starve a writer under load until
+	// its busy timeout fails the write.
+	writers chan struct{}
 }
 
 var _ payments.Store = (*Store)(nil)
@@ -62,6 +69,9 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 	case dialect.PG:
 		s.rowLocks = true
 	case dialect.SQLite:
+		if _, ok := db.(*bun.DB); ok {
+			s.writers = make(chan struct{}, 1)
+		}
 	default:
 		return nil, fmt.Errorf("store: dialect %s is not supported (PostgreSQL and SQLite are)", name)
 	}
@@ -76,6 +86,9 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 func (s *Store) WithDB(db bun.IDB) *Store {
 	c := *s
 	c.db = db
+	if _, ok := db.(*bun.DB); !ok {
+		c.writers = nil
+	}
 	return &c
 }
 
@@ -95,8 +108,22 @@ func dbTime(t time.Time) time.Time {
 
 // inTx runs fn in a transaction, or a savepoint when s is bound to one.
 func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return s.write(ctx, func(ctx context.Context) error { return s.db.RunInTx(ctx, nil, fn) })
+}
+
+// write runs fn, which writes, in its turn among this process's writers.
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.RunInTx(ctx, nil, fn)
+	if s.writers == nil {
+		return fn(ctx)
+	}
+	select {
+	case s.writers <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.writers }()
+	return fn(ctx)
 }
