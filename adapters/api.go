@@ -1,0 +1,534 @@
+package adapters
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/nusapay/payments"
+	"github.com/nusapay/payments/midtrans"
+	"github.com/nusapay/payments/notify"
+)
+
+var prefixPattern = regexp.MustCompile(`^(/[A-Za-z0-9_.~-]+)+$`)
+
+// OrderSource tells the module what a checkout is paying for. The browser
+// sends only an order reference (and its choice of method); amount, items
+// and customer come from here, so a customer can never set the price.
+type OrderSource interface {
+	// PaymentOrder returns the order to charge for ref. Return an error
+	// wrapping payments.ErrNotFound for an unknown order, or one wrapping
+	// payments.ErrNotAllowed when it cannot be paid now (already paid,
+	// cancelled); either is reported to the browser without detail.
+	PaymentOrder(ctx context.Context, ref string) (*Order, error)
+}
+
+// OrderSourceFunc adapts a function to OrderSource.
+type OrderSourceFunc func(ctx context.Context, ref string) (*Order, error)
+
+// PaymentOrder calls f.
+func (f OrderSourceFunc) PaymentOrder(ctx context.Context, ref string) (*Order, error) {
+	return f(ctx, ref)
+}
+
+// Order is what OrderSource returns.
+type Order struct {
+	// OrderID is the Midtrans order id for this payment attempt, unique per
+	// payment: for a second attempt at the same order (another method after
+	// an expiry), return a new one, e.g. "INV-1042-2". Make it hard to guess:
+	// the public status route is keyed by it.
+	OrderID  string
+	Amount   payments.Amount
+	Items    []payments.Item
+	Customer *payments.Customer
+	// Expiry, custom fields, metadata and notification URLs, as in
+	// payments.ChargeRequest.
+	Expiry                   time.Duration
+	CustomField1             string
+	CustomField2             string
+	CustomField3             string
+	Metadata                 json.RawMessage
+	OverrideNotificationURLs []string
+	AppendNotificationURLs   []string
+}
+
+// Authorizer decides whether a request may run an operation (sync, cancel,
+// expire, refund, capture, approve, deny) on a payment. Return nil to allow;
+// an error refuses with 403 (wrap ErrUnauthenticated for 401).
+type Authorizer func(ctx context.Context, r *Request, op, orderID string) error
+
+// ErrUnauthenticated makes an Authorizer's refusal a 401 instead of a 403.
+var ErrUnauthenticated = errors.New("adapters: unauthenticated")
+
+// Request is an HTTP request as the adapters hand it over.
+type Request struct {
+	// Params are the path parameters: "order_id", "op".
+	Params map[string]string
+	Header http.Header
+	// Body is the request body, already limited to the route's MaxBody;
+	// TooLarge is set when it was longer.
+	Body     []byte
+	TooLarge bool
+	// Raw is the framework's own request, for Authorizers that need more
+	// (*http.Request for nethttp, fiber.Ctx for fiber).
+	Raw any
+}
+
+// Response is what to send back: always JSON.
+type Response struct {
+	Status int
+	Body   []byte
+}
+
+// Route is one route for an adapter to mount.
+type Route struct {
+	// Name identifies the route in logs and tests.
+	Name string
+	// Method is the HTTP method.
+	Method string
+	// Path is relative to the prefix, with {name} parameters
+	// ("/payments/{order_id}/{op}"); each adapter writes it its own way.
+	Path string
+	// MaxBody is the largest body the route accepts.
+	MaxBody int64
+	// Handle serves the route.
+	Handle func(ctx context.Context, r *Request) Response
+}
+
+// API is the module's routes for one Service.
+type API struct {
+	svc       *payments.Service
+	notify    *notify.Handler
+	orders    OrderSource
+	authorize Authorizer
+	prefix    string
+	log       *slog.Logger
+}
+
+// Option configures an API.
+type Option interface{ apply(*API) error }
+
+type optionFunc func(*API) error
+
+func (f optionFunc) apply(a *API) error { return f(a) }
+
+// WithPrefix sets the path prefix (default "/payments"). It must start with
+// "/" and not end with one.
+func WithPrefix(prefix string) Option {
+	return optionFunc(func(a *API) error {
+		// Only characters both routers read literally: Fiber gives * + ? : a
+		// meaning that net/http does not.
+		if !prefixPattern.MatchString(prefix) {
+			return fmt.Errorf("adapters: prefix %q must start with /, not end with one, and use only A-Z a-z 0-9 / _ . ~ -", prefix)
+		}
+		a.prefix = prefix
+		return nil
+	})
+}
+
+// WithOrderSource mounts the charges route, with amounts from src.
+func WithOrderSource(src OrderSource) Option {
+	return optionFunc(func(a *API) error { a.orders = src; return nil })
+}
+
+// WithAuthorizer mounts the operation routes, behind auth.
+func WithAuthorizer(auth Authorizer) Option {
+	return optionFunc(func(a *API) error { a.authorize = auth; return nil })
+}
+
+// WithNotifyHandler uses h for the webhook instead of a default
+// notify.New(svc) (to pass notify options such as rotation keys).
+func WithNotifyHandler(h *notify.Handler) Option {
+	return optionFunc(func(a *API) error { a.notify = h; return nil })
+}
+
+// WithLogger sets the logger; the default discards.
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(a *API) error { a.log = l; return nil })
+}
+
+// New returns the API for svc.
+func New(svc *payments.Service, opts ...Option) (*API, error) {
+	if svc == nil {
+		return nil, errors.New("adapters: nil service")
+	}
+	a := &API{svc: svc, prefix: "/payments", log: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		if err := o.apply(a); err != nil {
+			return nil, err
+		}
+	}
+	if a.notify == nil {
+		h, err := notify.New(svc)
+		if err != nil {
+			return nil, err
+		}
+		a.notify = h
+	}
+	return a, nil
+}
+
+// Prefix returns the path prefix.
+func (a *API) Prefix() string { return a.prefix }
+
+// Route names.
+const (
+	RouteNotifications = "notifications"
+	RouteCharges       = "charges"
+	RoutePayment       = "payment"
+	RouteOperation     = "operation"
+)
+
+// Body limits per route.
+const (
+	MaxNotificationBody = notify.DefaultMaxBodySize
+	MaxChargeBody       = 16 << 10
+	MaxOperationBody    = 4 << 10
+)
+
+// Routes returns the routes to mount, in a stable order. Routes whose
+// prerequisite (OrderSource, Authorizer) is missing are not returned.
+func (a *API) Routes() []Route {
+	routes := []Route{
+		{Name: RouteNotifications, Method: http.MethodPost, Path: "/notifications", MaxBody: MaxNotificationBody, Handle: a.handleNotification},
+		{Name: RoutePayment, Method: http.MethodGet, Path: "/payments/{order_id}", Handle: a.handlePayment},
+	}
+	if a.orders != nil {
+		routes = append(routes, Route{Name: RouteCharges, Method: http.MethodPost, Path: "/charges", MaxBody: MaxChargeBody, Handle: a.handleCharge})
+	}
+	if a.authorize != nil {
+		routes = append(routes, Route{Name: RouteOperation, Method: http.MethodPost, Path: "/payments/{order_id}/{op}", MaxBody: MaxOperationBody, Handle: a.handleOperation})
+	}
+	return routes
+}
+
+func (a *API) handleNotification(ctx context.Context, r *Request) Response {
+	if r.TooLarge {
+		return errorResponse(http.StatusRequestEntityTooLarge, "body_too_large", "notification body too large", nil)
+	}
+	resp := a.notify.Handle(ctx, r.Body)
+	if resp.StatusCode >= 400 {
+		// The same error shape as every other route (the notify answer's
+		// message says why); Midtrans acts on the status code alone.
+		return errorResponse(resp.StatusCode, notificationErrorCode(resp.StatusCode), resp.Answer.Message, nil)
+	}
+	return Response{Status: resp.StatusCode, Body: resp.Body()}
+}
+
+// notificationErrorCode is the stable code of a refused notification.
+func notificationErrorCode(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "malformed_notification"
+	case http.StatusUnauthorized:
+		return "invalid_signature"
+	case http.StatusRequestEntityTooLarge:
+		return "body_too_large"
+	case http.StatusServiceUnavailable:
+		return "unavailable"
+	}
+	return "notification_failed"
+}
+
+// PaymentView is the public view of a payment that checkout pages poll: the
+// state and what the customer needs to pay, without personal data
+// (no customer, items, metadata or custom fields).
+type PaymentView struct {
+	OrderID        string               `json:"order_id"`
+	Method         string               `json:"method"`
+	PaymentType    string               `json:"payment_type,omitempty"`
+	Amount         payments.Amount      `json:"gross_amount"`
+	Currency       string               `json:"currency"`
+	Status         payments.Status      `json:"transaction_status"`
+	Outcome        payments.Outcome     `json:"outcome"`
+	StatusMessage  string               `json:"status_message,omitempty"`
+	Instructions   PublicInstructions   `json:"instructions"`
+	ExpiresAt      *time.Time           `json:"expiry_time,omitempty"`
+	PaidAt         *time.Time           `json:"paid_at,omitempty"`
+	RefundedAmount payments.Amount      `json:"refunded_amount"`
+	UpdatedAt      time.Time            `json:"updated_at"`
+	Card           *payments.CardResult `json:"card,omitempty"`
+	Actions        []payments.Action    `json:"actions,omitempty"`
+	Version        int64                `json:"version"`
+}
+
+// PublicInstructions are the payment instructions safe to show in a browser.
+type PublicInstructions struct {
+	VANumber    string `json:"va_number,omitempty"`
+	Bank        string `json:"bank,omitempty"`
+	BillKey     string `json:"bill_key,omitempty"`
+	BillerCode  string `json:"biller_code,omitempty"`
+	PaymentCode string `json:"payment_code,omitempty"`
+	Store       string `json:"store,omitempty"`
+	QRString    string `json:"qr_string,omitempty"`
+	QRImageURL  string `json:"qr_image_url,omitempty"`
+	DeeplinkURL string `json:"deeplink_url,omitempty"`
+	RedirectURL string `json:"redirect_url,omitempty"`
+	SnapToken   string `json:"snap_token,omitempty"`
+}
+
+// View returns the public view of p.
+func View(p *payments.Payment) *PaymentView {
+	v := &PaymentView{
+		OrderID: p.OrderID, Method: p.Method, PaymentType: p.PaymentType, Amount: p.Amount, Currency: p.Currency,
+		Status: p.Status, Outcome: p.Outcome(), StatusMessage: publicMessage(p), RefundedAmount: p.RefundedAmount,
+		UpdatedAt: p.UpdatedAt, Version: p.Version, Actions: p.Actions,
+		Instructions: PublicInstructions{
+			VANumber: p.VANumber, Bank: p.Bank, BillKey: p.BillKey, BillerCode: p.BillerCode, PaymentCode: p.PaymentCode,
+			Store: p.Store, QRString: p.QRString, QRImageURL: p.QRImageURL, DeeplinkURL: p.DeeplinkURL,
+			RedirectURL: p.RedirectURL, SnapToken: p.SnapToken,
+		},
+	}
+	if !p.ExpiresAt.IsZero() {
+		t := p.ExpiresAt
+		v.ExpiresAt = &t
+	}
+	if !p.PaidAt.IsZero() {
+		t := p.PaidAt
+		v.PaidAt = &t
+	}
+	if p.Card != nil {
+		// The masked number and result codes, never the saved token.
+		c := *p.Card
+		c.SavedTokenID, c.SavedTokenExpiresAt = "", time.Time{}
+		v.Card = &c
+	}
+	return v
+}
+
+// publicMessage hides internal error text (StatusUnknown stores the client
+// error) from the browser.
+func publicMessage(p *payments.Payment) string {
+	if p.Status.Local() {
+		return ""
+	}
+	return p.StatusMessage
+}
+
+func (a *API) handlePayment(ctx context.Context, r *Request) Response {
+	p, err := a.svc.Payment(ctx, r.Params["order_id"])
+	if err != nil {
+		return a.fail(ctx, err, nil)
+	}
+	return jsonResponse(http.StatusOK, map[string]any{"payment": View(p)})
+}
+
+// ChargeRequest is the body of POST {prefix}/charges.
+type ChargeRequest struct {
+	// OrderRef names the host's order; the OrderSource resolves it.
+	OrderRef string `json:"order_ref"`
+	// Method is the payment method ("bca_va", "gopay", "credit_card", ...).
+	Method string `json:"method"`
+	// Options are the method's options (e.g. {"token_id": "..."} for a card).
+	Options json.RawMessage `json:"options,omitempty"`
+}
+
+func (a *API) handleCharge(ctx context.Context, r *Request) Response {
+	if r.TooLarge {
+		return errorResponse(http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("body larger than %d bytes", MaxChargeBody), nil)
+	}
+	var body ChargeRequest
+	if err := decodeStrict(r.Body, &body); err != nil {
+		return errorResponse(http.StatusBadRequest, "bad_request", err.Error(), nil)
+	}
+	var ve payments.ValidationError
+	if strings.TrimSpace(body.OrderRef) == "" {
+		ve.Add("order_ref", "is required")
+	}
+	m, ok := a.svc.Method(body.Method)
+	if !ok {
+		ve.Add("method", fmt.Sprintf("unknown payment method %q (available: %s)", body.Method, strings.Join(a.svc.Methods(), ", ")))
+	}
+	var opts any
+	if ok && len(body.Options) > 0 && string(body.Options) != "null" {
+		opts = m.NewOptions()
+		if opts == nil {
+			ve.Add("options", "this method takes no options")
+		} else if err := decodeStrict(body.Options, opts); err != nil {
+			ve.Add("options", err.Error())
+		}
+	}
+	if err := ve.Err(); err != nil {
+		return a.fail(ctx, err, nil)
+	}
+	order, err := a.orders.PaymentOrder(ctx, body.OrderRef)
+	if err != nil {
+		switch {
+		case errors.Is(err, payments.ErrNotFound):
+			return errorResponse(http.StatusNotFound, "order_not_found", "no such order", nil)
+		case errors.Is(err, payments.ErrNotAllowed):
+			return errorResponse(http.StatusConflict, "order_not_payable", "the order cannot be paid now", nil)
+		}
+		a.log.ErrorContext(ctx, "adapters: order source", "order_ref", body.OrderRef, "error", err)
+		return errorResponse(http.StatusInternalServerError, "internal", "internal error", nil)
+	}
+	p, err := a.svc.CreateCharge(ctx, &payments.ChargeRequest{
+		OrderID: order.OrderID, Method: body.Method, Amount: order.Amount, Items: order.Items, Customer: order.Customer,
+		Options: opts, Expiry: order.Expiry, CustomField1: order.CustomField1, CustomField2: order.CustomField2,
+		CustomField3: order.CustomField3, Metadata: order.Metadata,
+		OverrideNotificationURLs: order.OverrideNotificationURLs, AppendNotificationURLs: order.AppendNotificationURLs,
+	})
+	if err != nil {
+		return a.fail(ctx, err, p)
+	}
+	return jsonResponse(http.StatusCreated, map[string]any{"payment": View(p)})
+}
+
+// OperationRequest is the body of POST {prefix}/payments/{order_id}/{op};
+// only refund and capture read it.
+type OperationRequest struct {
+	Amount payments.Amount `json:"amount,omitempty"`
+	Reason string          `json:"reason,omitempty"`
+	// RefundKey makes a refund request idempotent across retries.
+	RefundKey string `json:"refund_key,omitempty"`
+	// Direct asks for Midtrans' legacy synchronous refund.
+	Direct bool `json:"direct,omitempty"`
+}
+
+func (a *API) handleOperation(ctx context.Context, r *Request) Response {
+	orderID, op := r.Params["order_id"], r.Params["op"]
+	// Authorise first, so an unauthenticated caller learns nothing, not
+	// even which operation names exist.
+	if err := a.authorize(ctx, r, op, orderID); err != nil {
+		if errors.Is(err, ErrUnauthenticated) {
+			return errorResponse(http.StatusUnauthorized, "unauthenticated", "authentication required", nil)
+		}
+		return errorResponse(http.StatusForbidden, "forbidden", "not allowed", nil)
+	}
+	switch op {
+	case "sync", "cancel", "expire", "refund", "capture", "approve", "deny":
+	default:
+		return errorResponse(http.StatusNotFound, "unknown_operation", fmt.Sprintf("unknown operation %q", op), nil)
+	}
+	if r.TooLarge {
+		return errorResponse(http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("body larger than %d bytes", MaxOperationBody), nil)
+	}
+	var body OperationRequest
+	if len(r.Body) > 0 {
+		if err := decodeStrict(r.Body, &body); err != nil {
+			return errorResponse(http.StatusBadRequest, "bad_request", err.Error(), nil)
+		}
+	}
+	var (
+		p      *payments.Payment
+		refund *payments.Refund
+		err    error
+	)
+	switch op {
+	case "sync":
+		p, err = a.svc.Sync(ctx, orderID)
+	case "cancel":
+		p, err = a.svc.Cancel(ctx, orderID)
+	case "expire":
+		p, err = a.svc.Expire(ctx, orderID)
+	case "approve":
+		p, err = a.svc.Approve(ctx, orderID)
+	case "deny":
+		p, err = a.svc.Deny(ctx, orderID)
+	case "capture":
+		p, err = a.svc.Capture(ctx, orderID, body.Amount)
+	case "refund":
+		req := payments.RefundRequest{Amount: body.Amount, Reason: body.Reason, Key: body.RefundKey}
+		if body.Direct {
+			p, refund, err = a.svc.DirectRefund(ctx, orderID, req)
+		} else {
+			p, refund, err = a.svc.Refund(ctx, orderID, req)
+		}
+	}
+	if err != nil {
+		return a.fail(ctx, err, p)
+	}
+	out := map[string]any{"payment": View(p)}
+	if refund != nil {
+		out["refund"] = refundView(refund)
+	}
+	return jsonResponse(http.StatusOK, out)
+}
+
+func refundView(r *payments.Refund) map[string]any {
+	return map[string]any{"refund_key": r.Key, "amount": r.Amount, "status": r.Status, "direct": r.Direct,
+		"status_code": r.StatusCode, "message": r.Message, "created_at": r.CreatedAt}
+}
+
+// ErrorBody is the JSON shape of every error answer.
+type ErrorBody struct {
+	Error struct {
+		// Code is stable; match on it, not on Message.
+		Code    string                `json:"code"`
+		Message string                `json:"message"`
+		Fields  []payments.FieldError `json:"fields,omitempty"`
+	} `json:"error"`
+	// Payment is set when the error concerns an existing payment (a
+	// duplicate order, an unknown outcome, a refusal).
+	Payment *PaymentView `json:"payment,omitempty"`
+}
+
+func errorResponse(status int, code, msg string, p *payments.Payment) Response {
+	var b ErrorBody
+	b.Error.Code, b.Error.Message = code, msg
+	if p != nil {
+		b.Payment = View(p)
+	}
+	return jsonResponse(status, b)
+}
+
+// fail maps an error to its status and stable code. Internal details never
+// reach the browser; they are logged.
+func (a *API) fail(ctx context.Context, err error, p *payments.Payment) Response {
+	var ve *payments.ValidationError
+	var apiErr *midtrans.APIError
+	switch {
+	case errors.As(err, &ve):
+		var b ErrorBody
+		b.Error.Code, b.Error.Message, b.Error.Fields = "validation_failed", "invalid input", ve.Fields
+		return jsonResponse(http.StatusUnprocessableEntity, b)
+	case errors.Is(err, payments.ErrNotFound):
+		return errorResponse(http.StatusNotFound, "not_found", "no such payment", nil)
+	case errors.Is(err, payments.ErrDuplicateOrder):
+		return errorResponse(http.StatusConflict, "duplicate_order", "the order already has a payment", p)
+	case errors.Is(err, payments.ErrOutcomeUnknown):
+		// Accepted: the payment exists and will resolve; poll it.
+		return errorResponse(http.StatusAccepted, "outcome_unknown", "Midtrans did not answer in time; the payment resolves shortly", p)
+	case errors.Is(err, payments.ErrNotAllowed):
+		return errorResponse(http.StatusConflict, "not_allowed", "not allowed in the payment's current status", p)
+	case errors.Is(err, payments.ErrUnsupported):
+		return errorResponse(http.StatusUnprocessableEntity, "unsupported", "the payment method does not support this", p)
+	case errors.Is(err, payments.ErrConflict):
+		return errorResponse(http.StatusConflict, "conflict", "conflicts with an earlier request", p)
+	case errors.Is(err, midtrans.ErrUpstreamUnavailable), errors.Is(err, midtrans.ErrRateLimited):
+		return errorResponse(http.StatusBadGateway, "midtrans_unavailable", "Midtrans is unavailable; try again", p)
+	case errors.As(err, &apiErr):
+		a.log.WarnContext(ctx, "adapters: refused by Midtrans", "error", err)
+		return errorResponse(http.StatusUnprocessableEntity, "payment_refused", apiErr.Message, p)
+	}
+	a.log.ErrorContext(ctx, "adapters: internal error", "error", err)
+	return errorResponse(http.StatusInternalServerError, "internal", "internal error", nil)
+}
+
+func jsonResponse(status int, v any) Response {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return Response{Status: http.StatusInternalServerError, Body: []byte(`{"error":{"code":"internal","message":"internal error"}}`)}
+	}
+	return Response{Status: status, Body: b}
+}
+
+// decodeStrict decodes one JSON value, refusing unknown fields and trailing data.
+func decodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("invalid JSON: %w", err)
+	}
+	if dec.More() {
+		return errors.New("invalid JSON: trailing data")
+	}
+	return nil
+}

@@ -1,0 +1,29 @@
+// Package adapters holds the HTTP routes of the payments module once,
+// independent of any framework; adapters/nethttp and adapters/fiber only
+// translate requests and responses (and both pass one shared test table).
+//
+// Routes, under a prefix the host chooses (default "/payments"):
+//
+//	POST {prefix}/notifications                  the Midtrans webhook (always)
+//	POST {prefix}/charges                        start a payment (only with an OrderSource)
+//	GET  {prefix}/payments/{order_id}            what a checkout page polls (no personal data)
+//	POST {prefix}/payments/{order_id}/{op}       sync, cancel, expire, refund, capture, approve,
+//	                                             deny (only with an Authorizer)
+//
+// The amount, items and customer of a charge come from the host's
+// OrderSource, never from the browser: the browser names its order and
+// picks a method (and sends method options such as a card token). Without an
+// OrderSource the charges route is not mounted; without an Authorizer the
+// operation routes are not.
+//
+// Errors are JSON with a stable code and the offending fields:
+//
+//	{"error":{"code":"validation_failed","message":"...","fields":[{"field":"method","message":"..."}]}}
+//
+// Request bodies are size-limited per route. The webhook has no CSRF token
+// (Midtrans cannot send one); it is authenticated by its signature. Go's
+// http.CrossOriginProtection lets it through as is (server-to-server
+// requests carry no browser origin headers); with Fiber's CSRF middleware,
+// exempt the webhook alone with fiberadapter.SkipWebhook (the charge and
+// operation routes stay protected).
+package adapters

@@ -1,0 +1,128 @@
+package fiberadapter
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v3"
+
+	"github.com/nusapay/payments/adapters"
+)
+
+// Mount registers api's routes on router under api.Prefix(), e.g.
+// "POST /payments/notifications". router is the App or a Group; on a Group
+// the group's prefix comes first.
+func Mount(router fiber.Router, api *adapters.API) {
+	for _, r := range api.Routes() {
+		router.Add([]string{r.Method}, api.Prefix()+fiberPath(r.Path), handler(r))
+	}
+}
+
+// SkipWebhook returns a Next function for Fiber middleware that must not
+// run on the Midtrans webhook, above all csrf.Config.Next: it reports true
+// for a POST to api's notifications route as Mount registers it on router
+// (pass the router given to Mount). Paths compare as Fiber routes them,
+// honouring Config.CaseSensitive and Config.StrictRouting.
+//
+// A sub-app mounted with app.Use("/prefix", sub) is not seen from sub:
+// build the API with that prefix in adapters.WithPrefix instead.
+func SkipWebhook(router fiber.Router, api *adapters.API) func(fiber.Ctx) bool {
+	var path string
+	for _, r := range api.Routes() {
+		if r.Name == adapters.RouteNotifications {
+			path = api.Prefix() + r.Path
+		}
+	}
+	if g, ok := router.(*fiber.Group); ok {
+		path = strings.TrimRight(g.Prefix, "/") + path
+	}
+	return func(c fiber.Ctx) bool {
+		if c.Method() != fiber.MethodPost {
+			return false
+		}
+		cfg := c.App().Config()
+		p := c.Path()
+		if !cfg.StrictRouting && len(p) > 1 {
+			p = strings.TrimSuffix(p, "/")
+		}
+		if cfg.CaseSensitive {
+			return p == path
+		}
+		return strings.EqualFold(p, path)
+	}
+}
+
+func handler(route adapters.Route) fiber.Handler {
+	params := pathParams(route.Path)
+	return func(c fiber.Ctx) error {
+		// Everything taken from c is copied: fasthttp reuses these buffers
+		// for the next request once this handler returns.
+		req := &adapters.Request{Params: make(map[string]string, len(params)), Header: header(c), Raw: c}
+		unescape := !c.App().Config().UnescapePath
+		for _, p := range params {
+			v := c.Params(p)
+			if unescape {
+				// As net/http's PathValue: the parameter, not its URL form.
+				if u, err := url.PathUnescape(v); err == nil {
+					v = u
+				}
+			}
+			req.Params[p] = strings.Clone(v)
+		}
+		if route.MaxBody > 0 {
+			// Raw, not c.Body(): decoding a Content-Encoding would let a
+			// small compressed body expand past the limit in memory.
+			body := c.BodyRaw()
+			if int64(len(body)) > route.MaxBody {
+				req.TooLarge = true
+			} else {
+				req.Body = bytes.Clone(body)
+			}
+		}
+		resp := route.Handle(c.Context(), req)
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.Status(resp.Status).Send(resp.Body)
+	}
+}
+
+// header copies the request headers into an http.Header (string([]byte)
+// copies the bytes).
+func header(c fiber.Ctx) http.Header {
+	h := make(http.Header)
+	for k, v := range c.Request().Header.All() {
+		h.Add(string(k), string(v))
+	}
+	return h
+}
+
+// fiberPath writes a route path's {name} parameters as Fiber's :name.
+func fiberPath(path string) string {
+	segs := strings.Split(path, "/")
+	for i, seg := range segs {
+		if name, ok := paramName(seg); ok {
+			segs[i] = ":" + name
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
+// pathParams lists the {name} parameters of a route path.
+func pathParams(path string) []string {
+	var out []string
+	for _, seg := range strings.Split(path, "/") {
+		if name, ok := paramName(seg); ok {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func paramName(seg string) (string, bool) {
+	if len(seg) > 2 && strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+		return seg[1 : len(seg)-1], true
+	}
+	return "", false
+}

@@ -1,0 +1,142 @@
+package fiberadapter_test
+
+import (
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v3"
+	"github.com/gofiber/fiber/v3/middleware/csrf"
+
+	"github.com/nusapay/payments"
+	"github.com/nusapay/payments/adapters"
+	fiberadapter "github.com/nusapay/payments/adapters/fiber"
+	"github.com/nusapay/payments/adapters/internal/routetest"
+	"github.com/nusapay/payments/internal/testenv"
+)
+
+// listen serves app on a real listener until t ends and returns its URL.
+func listen(t testing.TB, app *fiber.App) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- app.Listener(ln, fiber.ListenConfig{DisableStartupMessage: true}) }()
+	t.Cleanup(func() {
+		if err := app.ShutdownWithTimeout(5 * time.Second); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		if err := <-done; err != nil {
+			t.Errorf("listener: %v", err)
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+func TestRoutes(t *testing.T) {
+	routetest.Run(t, func(t testing.TB, api *adapters.API) string {
+		app := fiber.New()
+		fiberadapter.Mount(app, api)
+		return listen(t, app)
+	})
+}
+
+// TestGroup: Mount on a Group puts the group's prefix first.
+func TestGroup(t *testing.T) {
+	testenv.Each(t, testenv.Config{}, func(t *testing.T, env *testenv.Env) {
+		h := routetest.NewHarness(t, env, func(t testing.TB, api *adapters.API) string {
+			app := fiber.New()
+			fiberadapter.Mount(app.Group("/api"), api)
+			return listen(t, app) + "/api"
+		})
+		o := h.NewOrder(50000)
+		v := h.Charged(t, o.Ref, "bca_va", "")
+		if got := h.View(t, v.OrderID); got.OrderID != o.OrderID {
+			t.Fatalf("view of %s", got.OrderID)
+		}
+	})
+}
+
+var csrfInput = regexp.MustCompile(`csrf=([A-Za-z0-9_-]+)`)
+
+// TestCSRF: with Fiber's csrf middleware on the whole app, SkipWebhook lets
+// Midtrans' webhook through while the charges route still needs the token,
+// and the token still works.
+func TestCSRF(t *testing.T) {
+	for _, mount := range []struct {
+		name  string
+		group string
+		cfg   fiber.Config
+	}{
+		{"app", "", fiber.Config{}},
+		{"group", "/api", fiber.Config{}},
+		{"case-sensitive strict", "", fiber.Config{CaseSensitive: true, StrictRouting: true}},
+	} {
+		t.Run(mount.name, func(t *testing.T) {
+			testenv.Each(t, testenv.Config{}, func(t *testing.T, env *testenv.Env) {
+				h := routetest.NewHarness(t, env, func(t testing.TB, api *adapters.API) string {
+					app := fiber.New(mount.cfg)
+					var router fiber.Router = app
+					if mount.group != "" {
+						router = app.Group(mount.group)
+					}
+					app.Use(csrf.New(csrf.Config{Next: fiberadapter.SkipWebhook(router, api)}))
+					// The host's page that hands the browser its token.
+					app.Get("/checkout", func(c fiber.Ctx) error {
+						return c.SendString("csrf=" + csrf.TokenFromContext(c))
+					})
+					fiberadapter.Mount(router, api)
+					return listen(t, app) + mount.group
+				})
+				o := h.NewOrder(150000)
+				charge := []byte(`{"order_ref":"` + o.Ref + `","method":"bca_va"}`)
+
+				// Without the token: refused by csrf, never reaches the routes.
+				if r := h.Do(t, http.MethodPost, h.URL+"/charges", charge); r.Status != http.StatusForbidden {
+					t.Fatalf("charge without a CSRF token: status %d, want 403: %s", r.Status, r.Body)
+				}
+				if _, ok := env.Sim.Transaction(o.OrderID); ok {
+					t.Fatal("a charge without a CSRF token reached Midtrans")
+				}
+
+				// The webhook has no token and needs none.
+				ping := []byte(`{"order_id":"ping","status_code":"200","gross_amount":"1.00"}`)
+				if r := h.Do(t, http.MethodPost, h.URL+"/notifications", ping); r.Status != http.StatusOK {
+					t.Fatalf("webhook under csrf: status %d, want 200: %s", r.Status, r.Body)
+				}
+				// Only the webhook: a path that merely looks like it is not skipped.
+				if r := h.Do(t, http.MethodPost, h.URL+"/notifications/x", ping); r.Status != http.StatusForbidden {
+					t.Fatalf("POST near the webhook: status %d, want 403 from csrf", r.Status)
+				}
+
+				// With the token, as a browser would send it.
+				root := strings.TrimSuffix(h.URL, mount.group+"/payments")
+				page := h.Do(t, http.MethodGet, root+"/checkout", nil)
+				m := csrfInput.FindSubmatch(page.Body)
+				if m == nil {
+					t.Fatalf("no token in %q", page.Body)
+				}
+				token := string(m[1])
+				v := routetest.WantPayment(t, h.Do(t, http.MethodPost, h.URL+"/charges", charge,
+					"X-Csrf-Token", token, "Cookie", "csrf_="+token), http.StatusCreated)
+
+				// A signed notification for it goes through and pays it.
+				if err := env.Sim.Pay(v.OrderID); err != nil {
+					t.Fatal(err)
+				}
+				body := h.SettlementBody(t, v.OrderID, env.Sim.ServerKey())
+				if r := h.Do(t, http.MethodPost, h.URL+"/notifications", body); r.Status != http.StatusOK {
+					t.Fatalf("webhook: status %d: %s", r.Status, r.Body)
+				}
+				if got := h.View(t, v.OrderID); got.Outcome != payments.OutcomePaid {
+					t.Fatalf("after the webhook: %s", got.Outcome)
+				}
+			})
+		})
+	}
+}
