@@ -197,12 +197,16 @@ func (s *Store) applyOnce(ctx context.Context, c *payments.Change, giveUp bool) 
 		res = &payments.ApplyResult{Verdict: verdict, Previous: prev.State(), Payment: prev}
 
 		var events []payments.Event
-		if verdict.Decision == payments.Duplicate && !giveUp && fillsFacts(prev, c) {
+		if verdict.Decision != payments.Applied && !giveUp && fillsFacts(prev, c) {
 			// The state is not news, but who Midtrans says this is may be:
 			// a DANA payment learns its transaction id from its first
-			// notification, which repeats the pending state.
+			// notification, which repeats the pending state; and a charge
+			// answer can arrive after the notification that already moved
+			// the payment, carrying what only it has (3DS redirect, actions).
 			next := *prev
-			next.TransactionID = c.TransactionID
+			if next.TransactionID == "" {
+				next.TransactionID = c.TransactionID
+			}
 			if next.PaymentType == "" {
 				next.PaymentType = c.PaymentType
 			}
@@ -211,6 +215,9 @@ func (s *Store) applyOnce(ctx context.Context, c *payments.Change, giveUp bool) 
 			}
 			if c.Instructions != nil {
 				next.Instructions = *c.Instructions
+			}
+			if len(next.ChargeResponse) == 0 {
+				next.ChargeResponse = c.ChargeResponse
 			}
 			next.Version, next.UpdatedAt = prev.Version+1, now
 			if err := s.compareAndSet(ctx, tx, prev, &next); err != nil {
@@ -247,10 +254,14 @@ func (s *Store) applyOnce(ctx context.Context, c *payments.Change, giveUp bool) 
 	return res, nil
 }
 
-// fillsFacts reports whether a duplicate change brings the transaction id
-// the payment does not have yet.
+// fillsFacts reports whether a change that is not applied still brings
+// facts the payment lacks: its transaction id, or the charge answer.
 func fillsFacts(prev *payments.Payment, c *payments.Change) bool {
-	return prev.TransactionID == "" && c.TransactionID != "" && c.Reject == ""
+	if c.Reject != "" {
+		return false
+	}
+	return (prev.TransactionID == "" && c.TransactionID != "") ||
+		(len(prev.ChargeResponse) == 0 && len(c.ChargeResponse) > 0)
 }
 
 // merge returns prev with the change applied: the new state, the facts the

@@ -663,3 +663,36 @@ func testDuplicateFillsTransactionID(t *testing.T, s payments.Store) {
 		t.Fatalf("duplicate overwrote the transaction id: %s v%d", got.TransactionID, got.Version)
 	}
 }
+
+// testLateChargeAnswer: the charge answer arrives after notifications
+// already moved the payment (pending, even paid). It changes no state, but
+// its instructions and raw answer — the 3DS redirect, the deeplinks — are
+// kept: status answers do not repeat them.
+func testLateChargeAnswer(t *testing.T, s payments.Store) {
+	for _, first := range []payments.Status{payments.StatusPending, payments.StatusSettlement} {
+		orderID := "order-late-" + string(first)
+		mustCreate(t, s, orderID)
+		n := change(orderID, first)
+		n.TransactionID = "tx-" + orderID
+		n.Instructions = &payments.Instructions{QRString: "from-status"}
+		mustApply(t, s, n)
+		drain(t, s)
+		raw := json.RawMessage(`{"status_code":"201","transaction_status":"pending"}`)
+		c := &payments.Change{OrderID: orderID, To: payments.State{Status: payments.StatusPending}, Source: payments.SourceCharge,
+			TransactionID: "tx-" + orderID, ChargeResponse: raw,
+			Instructions: &payments.Instructions{QRString: "from-status", DeeplinkURL: "gojek://pay", RedirectURL: "https://3ds"}}
+		res := mustApply(t, s, c)
+		if res.Verdict.Decision == payments.Applied || len(res.Events) != 0 {
+			t.Fatalf("%s: late charge answer %s with %d events", first, res.Verdict.Decision, len(res.Events))
+		}
+		got := mustGet(t, s, orderID)
+		if got.Status != first || got.DeeplinkURL != "gojek://pay" || got.RedirectURL != "https://3ds" || string(got.ChargeResponse) != string(raw) {
+			t.Fatalf("%s: after the late answer: %s deeplink %q redirect %q charge %s", first, got.Status, got.DeeplinkURL, got.RedirectURL, got.ChargeResponse)
+		}
+		// A second late copy changes nothing more.
+		again := mustApply(t, s, c)
+		if again.Payment.Version != got.Version {
+			t.Fatalf("%s: a repeated charge answer bumped the version", first)
+		}
+	}
+}

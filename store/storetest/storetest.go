@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ApplyPartialRefunds", testApplyPartialRefunds},
 		{"ApplyNewAmount", testApplyNewAmount},
 		{"DuplicateFillsTransactionID", testDuplicateFillsTransactionID},
+		{"LateChargeAnswerKeepsInstructions", testLateChargeAnswer},
 		{"ApplyAmountMismatch", testApplyAmountMismatch},
 		{"ApplyUnrecognisedStatus", testApplyUnrecognisedStatus},
 		{"ApplyValidation", testApplyValidation},
