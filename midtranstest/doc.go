@@ -2,7 +2,8 @@
 // and integrators' own test suites. It serves Core API v2 and Snap on one base URL
 // (an httptest.Server from NewServer, or any server mounting Handler), keeps its state in
 // memory, and behaves as shared/midtrans/REFERENCE.md describes the real API. It imports
-// nothing but the standard library, so it is an independent check of any client.
+// nothing but the standard library (and the module's standard-library-only QR encoder),
+// so it is an independent check of any client.
 //
 // # Using it
 //

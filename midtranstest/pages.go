@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/nusapay/payments/internal/qr"
 )
 
 // servePage serves what a browser meets in a Midtrans flow: the Snap page, the 3DS,
@@ -49,7 +51,7 @@ func (s *Server) serveQR(w http.ResponseWriter, r *http.Request, id string) {
 		http.NotFound(w, r)
 		return
 	}
-	png, err := qrPNG(payload)
+	png, err := qr.PNG(payload, 6)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -72,7 +74,7 @@ type pageData struct {
 }
 
 var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
-<html><head><meta charset="utf-8"><title>{{.Title}}</title>
+<html><head><meta charset="utf-8"><title>{{.Title}}</title><link rel="icon" href="data:,">
 <style>body{font-family:sans-serif;max-width:32em;margin:2em auto}button{margin:.2em}</style></head>
 <body><h1>{{.Title}}</h1>
 <p>Midtrans simulator (midtranstest). Nothing here moves real money.</p>
