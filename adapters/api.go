@@ -23,19 +23,21 @@ var prefixPattern = regexp.MustCompile(`^(/[A-Za-z0-9_.~-]+)+$`)
 // sends only an order reference (and its choice of method); amount, items
 // and customer come from here, so a customer can never set the price.
 type OrderSource interface {
-	// PaymentOrder returns the order to charge for ref. Return an error
-	// wrapping payments.ErrNotFound for an unknown order, or one wrapping
-	// payments.ErrNotAllowed when it cannot be paid now (already paid,
-	// cancelled); either is reported to the browser without detail.
-	PaymentOrder(ctx context.Context, ref string) (*Order, error)
+	// PaymentOrder returns the order to charge for ref, paid with method
+	// (a registered method name: use it for a method-specific expiry or
+	// surcharge). Return an error wrapping payments.ErrNotFound for an
+	// unknown order, or one wrapping payments.ErrNotAllowed when it cannot
+	// be paid now (already paid, cancelled); either is reported to the
+	// browser without detail.
+	PaymentOrder(ctx context.Context, ref, method string) (*Order, error)
 }
 
 // OrderSourceFunc adapts a function to OrderSource.
-type OrderSourceFunc func(ctx context.Context, ref string) (*Order, error)
+type OrderSourceFunc func(ctx context.Context, ref, method string) (*Order, error)
 
 // PaymentOrder calls f.
-func (f OrderSourceFunc) PaymentOrder(ctx context.Context, ref string) (*Order, error) {
-	return f(ctx, ref)
+func (f OrderSourceFunc) PaymentOrder(ctx context.Context, ref, method string) (*Order, error) {
+	return f(ctx, ref, method)
 }
 
 // Order is what OrderSource returns.
@@ -358,7 +360,7 @@ func (a *API) handleCharge(ctx context.Context, r *Request) Response {
 	if err := ve.Err(); err != nil {
 		return a.fail(ctx, err, nil)
 	}
-	order, err := a.orders.PaymentOrder(ctx, body.OrderRef)
+	order, err := a.orders.PaymentOrder(ctx, body.OrderRef, body.Method)
 	if err != nil {
 		switch {
 		case errors.Is(err, payments.ErrNotFound):

@@ -14,7 +14,7 @@ import (
 
 func ExampleMount() {
 	var svc *payments.Service // payments.New(client, store, payments.WithMethods(methods.Default()...))
-	orders := adapters.OrderSourceFunc(func(ctx context.Context, ref string) (*adapters.Order, error) {
+	orders := adapters.OrderSourceFunc(func(ctx context.Context, ref, method string) (*adapters.Order, error) {
 		// Look the order up in the shop's own table.
 		return &adapters.Order{OrderID: "INV-" + ref, Amount: 150000}, nil
 	})

@@ -106,7 +106,7 @@ func run(ctx context.Context, addr string, getenv func(string) string, out io.Wr
 			Items: []payments.Item{{ID: "kopi", Name: "Kopi Toraja 250 g", Price: 89000, Quantity: 1}}},
 	}
 	api, err := adapters.New(svc,
-		adapters.WithOrderSource(adapters.OrderSourceFunc(func(_ context.Context, ref string) (*adapters.Order, error) {
+		adapters.WithOrderSource(adapters.OrderSourceFunc(func(_ context.Context, ref, _ string) (*adapters.Order, error) {
 			o, ok := orders[ref]
 			if !ok {
 				return nil, payments.ErrNotFound

@@ -170,7 +170,7 @@ func (o *Orders) Close(ref string) {
 }
 
 // PaymentOrder implements adapters.OrderSource.
-func (o *Orders) PaymentOrder(_ context.Context, ref string) (*adapters.Order, error) {
+func (o *Orders) PaymentOrder(_ context.Context, ref, _ string) (*adapters.Order, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	order, ok := o.orders[ref]
