@@ -1,0 +1,395 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath is Debian's chromium; the test never downloads a browser.
+const chromiumPath = "/usr/bin/chromium"
+
+// consoleErrors collects what the page reports as an error: console.error
+// calls, uncaught exceptions, and browser-log errors such as a failed
+// resource load or a Content-Security-Policy violation.
+type consoleErrors struct {
+	// ignore are resource URLs whose failure is not the shop's: set once,
+	// before the browser starts.
+	ignore []string
+
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (c *consoleErrors) listen(ev any) {
+	var msg string
+	switch ev := ev.(type) {
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type != runtime.ConsoleAPICalledTypeError {
+			return
+		}
+		var parts []string
+		for _, a := range ev.Args {
+			parts = append(parts, strings.TrimSpace(string(a.Value)+" "+a.Description))
+		}
+		msg = "console.error: " + strings.Join(parts, " ")
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		msg = "exception: " + d.Text
+		if d.Exception != nil {
+			msg += " " + d.Exception.Description
+		}
+		msg += fmt.Sprintf(" at %s:%d", d.URL, d.LineNumber+1)
+	case *log.EventEntryAdded:
+		if ev.Entry.Level != log.EntryLevelError || slices.Contains(c.ignore, ev.Entry.URL) {
+			return
+		}
+		msg = fmt.Sprintf("log %s: %s (%s)", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL)
+	default:
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.msgs = append(c.msgs, msg)
+}
+
+// take returns the errors so far and forgets them.
+func (c *consoleErrors) take() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.msgs
+	c.msgs = nil
+	return out
+}
+
+// requireBrowser skips the test when Chromium is missing, or fails it when
+// PAYMENTS_TEST_REQUIRE_BROWSER is set (CI), so CI never skips silently.
+func requireBrowser(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		msg := fmt.Sprintf("%s not found: install Debian's chromium (apt-get install -y chromium) to run the browser test", chromiumPath)
+		if os.Getenv("PAYMENTS_TEST_REQUIRE_BROWSER") != "" {
+			t.Fatal(msg + " (PAYMENTS_TEST_REQUIRE_BROWSER is set)")
+		}
+		t.Skip(msg + "; CI sets PAYMENTS_TEST_REQUIRE_BROWSER=1 so it never skips there")
+	}
+}
+
+// newBrowser starts headless Chromium with a fresh profile and returns a
+// tab context. The test fails, or skips when CI does not require it, if
+// Chromium is not installed. Failed loads of the ignore URLs are not
+// counted as errors.
+func newBrowser(t *testing.T, ignore ...string) (context.Context, *consoleErrors) {
+	t.Helper()
+	requireBrowser(t)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-dev-shm-usage", true), // containers have a small /dev/shm
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 1000),
+	)
+	errs := &consoleErrors{ignore: ignore}
+	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithListener(errs.listen))
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx); err != nil { // starts the browser, with no deadline of its own
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx, errs
+}
+
+// step runs actions with a deadline, so a stuck page fails the test
+// instead of hanging it.
+func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func value[T any](t *testing.T, ctx context.Context, what string, action chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, action)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+// screenshot saves the page to $SHOP_TEST_SCREENSHOTS/<name>.png when set,
+// to look at what the test saw.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("SHOP_TEST_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	buf := value(t, ctx, "screenshot", chromedp.FullScreenshot(100))
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644); err != nil {
+		t.Error(err)
+	}
+}
+
+// checkout goes from the product page to a started payment.
+func checkout(t *testing.T, ctx context.Context, base, product, method string) {
+	t.Helper()
+	step(t, ctx, "choose "+product+" and "+method,
+		chromedp.Navigate(base+"/"),
+		chromedp.Click(chromedp.ID("product-"+product)),
+		chromedp.Click(chromedp.ID("method-"+method)),
+		chromedp.Click(chromedp.ID("checkout")),
+		chromedp.WaitVisible(chromedp.ID("pay")),
+	)
+	if checked := value(t, ctx, "preselected method", chromedp.Evaluate[bool](
+		`document.getElementById("method-`+method+`").checked`)); !checked {
+		t.Fatalf("checkout page did not preselect %s", method)
+	}
+	screenshot(t, ctx, method+"-1-checkout")
+	step(t, ctx, "pay", chromedp.Click(chromedp.ID("pay")))
+}
+
+// waitFulfilled pays at the simulator (unless already paid) and waits
+// until the page shows the order fulfilled.
+func waitFulfilled(t *testing.T, ctx context.Context, name string, simulate bool) {
+	t.Helper()
+	if simulate {
+		step(t, ctx, "simulate payment", chromedp.WaitVisible(chromedp.ID("simulate-pay")), chromedp.Click(chromedp.ID("simulate-pay")))
+	}
+	step(t, ctx, "wait for Fulfilled", chromedp.Poll[chromedp.Void](
+		`document.getElementById("fulfilled").textContent === "Fulfilled"`,
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(15*time.Second)))
+	outcome := value(t, ctx, "outcome", chromedp.Evaluate[string](`document.getElementById("outcome").dataset.outcome`))
+	if outcome != "paid" {
+		t.Errorf("outcome %q after fulfilment, want paid", outcome)
+	}
+	screenshot(t, ctx, name+"-3-fulfilled")
+}
+
+func noConsoleErrors(t *testing.T, errs *consoleErrors) {
+	t.Helper()
+	for _, m := range errs.take() {
+		t.Errorf("browser reported an error: %s", m)
+	}
+}
+
+// TestBrowser drives the shop in headless Chromium from the product page to
+// "Fulfilled": a BCA virtual account, a QRIS code and a 3-D Secure card
+// payment, all against the simulator. Any console error, uncaught exception
+// or failed load fails it.
+func TestBrowser(t *testing.T) {
+	requireBrowser(t)
+	_, base := newTestShop(t, Config{})
+	ctx, errs := newBrowser(t)
+	start := time.Now()
+
+	t.Run("bca_va", func(t *testing.T) {
+		checkout(t, ctx, base, "kopi-gayo", "bca_va")
+		step(t, ctx, "VA number shown", chromedp.WaitVisible(chromedp.ID("va-number")))
+		va := value(t, ctx, "VA number", chromedp.Text(chromedp.ID("va-number")))
+		if !regexp.MustCompile(`^\d{10,20}$`).MatchString(va) {
+			t.Errorf("VA number %q", va)
+		}
+		if bank := value(t, ctx, "bank", chromedp.Text(chromedp.ID("va-bank"))); bank != "BCA" {
+			t.Errorf("bank %q", bank)
+		}
+		if status := value(t, ctx, "status", chromedp.Text(chromedp.ID("status"))); status != "pending" {
+			t.Errorf("status %q before paying", status)
+		}
+		if exp := value(t, ctx, "expiry", chromedp.Text(chromedp.ID("expiry"))); !regexp.MustCompile(`^\d+:\d\d:\d\d$`).MatchString(exp) {
+			t.Errorf("expiry countdown %q", exp)
+		}
+		screenshot(t, ctx, "bca_va-2-pending")
+		waitFulfilled(t, ctx, "bca_va", true)
+		if status := value(t, ctx, "status", chromedp.Text(chromedp.ID("status"))); status != "settlement" {
+			t.Errorf("status %q after paying", status)
+		}
+		noConsoleErrors(t, errs)
+	})
+
+	t.Run("qris", func(t *testing.T) {
+		checkout(t, ctx, base, "batik-scarf", "qris")
+		step(t, ctx, "QR shown", chromedp.WaitVisible(chromedp.ID("qr")))
+		type img struct {
+			Src      string  `json:"src"`
+			Complete bool    `json:"complete"`
+			Natural  int     `json:"natural"`
+			Width    float64 `json:"width"`
+			Height   float64 `json:"height"`
+		}
+		got := value(t, ctx, "QR image loaded", chromedp.Poll[img](`(() => {
+			const i = document.getElementById("qr"), r = i.getBoundingClientRect();
+			return i.complete && i.naturalWidth > 0 &&
+				{src: i.getAttribute("src"), complete: i.complete, natural: i.naturalWidth, width: r.width, height: r.height};
+		})()`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+		if !strings.HasPrefix(got.Src, "/qr/") || got.Natural == 0 || got.Width < 100 || got.Height < 100 {
+			t.Errorf("QR image %+v: want one drawn by the shop with a real size", got)
+		}
+		screenshot(t, ctx, "qris-2-pending")
+		waitFulfilled(t, ctx, "qris", true)
+		noConsoleErrors(t, errs)
+	})
+
+	t.Run("credit_card with 3-D Secure", func(t *testing.T) {
+		checkout(t, ctx, base, "rattan-tote", "credit_card")
+		// The card is tokenised by the simulator's stand-in for Midtrans'
+		// library, charged, and 3-D Secure opens in a frame.
+		wctx, cancel := context.WithTimeout(ctx, 8*time.Second)
+		err := chromedp.Do(wctx, chromedp.WaitVisible(chromedp.ID("threeds")))
+		cancel()
+		if err != nil {
+			t.Fatalf("3DS frame: %v", err)
+		}
+		waitInFrame(t, ctx, "threeds-frame", "pay")
+		screenshot(t, ctx, "credit_card-2-3ds")
+		clickInFrame(t, ctx, "threeds-frame", "pay")
+		step(t, ctx, "3DS frame closed", chromedp.WaitNotVisible(chromedp.ID("threeds")))
+		waitFulfilled(t, ctx, "credit_card", false)
+		if masked := value(t, ctx, "card", chromedp.Text(chromedp.ID("instructions"))); !strings.Contains(masked, "48111111-1114") {
+			t.Errorf("paid card not shown: %q", masked)
+		}
+		noConsoleErrors(t, errs)
+	})
+
+	// Every other method shows what its customer needs, then is paid.
+	for _, tc := range []struct {
+		method string
+		show   []string // element ids that must be visible
+		text   map[string]string
+	}{
+		{method: "bni_va", show: []string{"va-number"}, text: map[string]string{"va-bank": "BNI"}},
+		{method: "bri_va", show: []string{"va-number"}, text: map[string]string{"va-bank": "BRI"}},
+		{method: "permata_va", show: []string{"va-number"}, text: map[string]string{"va-bank": "PERMATA"}},
+		{method: "cimb_va", show: []string{"va-number"}, text: map[string]string{"va-bank": "CIMB"}},
+		{method: "echannel", show: []string{"biller-code", "bill-key", "copy-bill-key"}},
+		{method: "indomaret", show: []string{"payment-code"}, text: map[string]string{"store": "Indomaret"}},
+		{method: "alfamart", show: []string{"payment-code"}, text: map[string]string{"store": "Alfamart"}},
+		{method: "gopay", show: []string{"qr", "deeplink"}},
+		{method: "shopeepay", show: []string{"deeplink"}},
+		{method: "akulaku", show: []string{"redirect"}},
+		{method: "dana", show: []string{"redirect"}},
+	} {
+		t.Run(tc.method, func(t *testing.T) {
+			checkout(t, ctx, base, "sambal-matah", tc.method)
+			step(t, ctx, "payment shown", chromedp.WaitVisible(chromedp.ID("simulate-pay")))
+			ref := value(t, ctx, "order ref", chromedp.Evaluate[string](`document.getElementById("checkout").dataset.orderRef`))
+			for _, id := range tc.show {
+				wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+				err := chromedp.Do(wctx, chromedp.WaitVisible(chromedp.ID(id)))
+				cancel()
+				if err != nil {
+					t.Fatalf("#%s not shown: %v", id, err)
+				}
+			}
+			for id, want := range tc.text {
+				if got := value(t, ctx, id, chromedp.Text(chromedp.ID(id))); got != want {
+					t.Errorf("#%s = %q, want %q", id, got, want)
+				}
+			}
+			screenshot(t, ctx, tc.method+"-2-pending")
+			if tc.method == "gopay" {
+				// The customer opens the deeplink (the simulator's GoPay page),
+				// pays, and GoPay sends them back to the checkout page.
+				step(t, ctx, "pay in the e-wallet",
+					chromedp.Click(chromedp.ID("deeplink")),
+					chromedp.WaitVisible(chromedp.ID("pay")),
+					chromedp.Click(chromedp.ID("pay")),
+					chromedp.WaitVisible(chromedp.ID("fulfilled")))
+				if u := value(t, ctx, "back at the shop", chromedp.Location()); !strings.HasPrefix(u, base+"/orders/"+ref+"?") || !strings.Contains(u, "result=success") {
+					t.Errorf("after paying in the e-wallet the browser is at %s", u)
+				}
+				waitFulfilled(t, ctx, tc.method, false)
+			} else {
+				waitFulfilled(t, ctx, tc.method, true)
+			}
+			noConsoleErrors(t, errs)
+		})
+	}
+
+	t.Logf("browser flows took %s", time.Since(start).Round(time.Millisecond))
+
+	// The listener must see each kind of error, or the checks above prove
+	// nothing.
+	t.Run("errors are seen", func(t *testing.T) {
+		step(t, ctx, "make errors", chromedp.Navigate(base+"/"), chromedp.Evaluate[chromedp.Void](`
+			console.error("deliberate console.error");
+			setTimeout(() => { throw new Error("deliberate throw"); }, 0);
+			document.body.append(Object.assign(new Image(), {src: "/static/missing.png"}));`))
+		want := []string{"console.error: ", "exception: ", "log network: "}
+		var got []string
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			got = append(got, errs.take()...)
+			missing := 0
+			for _, w := range want {
+				if !slices.ContainsFunc(got, func(m string) bool { return strings.HasPrefix(m, w) }) {
+					missing++
+				}
+			}
+			if missing == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("saw %q, want one of each of %q", got, want)
+			}
+		}
+	})
+}
+
+// inFrame runs an action on an element of the document in an iframe (the
+// simulator's 3DS page: same site as the shop, so in the page's process,
+// where FromNode reaches). The frame navigates after it appears, so the
+// lookup is retried until the element is there.
+func inFrame(t *testing.T, ctx context.Context, frameID, id string, action func(chromedp.CSS, ...chromedp.QueryOption) chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		err := func() error {
+			ctx, cancel := context.WithTimeout(ctx, time.Second)
+			defer cancel()
+			frames, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.ID(frameID)))
+			if err != nil {
+				return err
+			}
+			return chromedp.Do(ctx, action(chromedp.CSS("#"+id), chromedp.FromNode(frames[0])))
+		}()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("#%s in #%s: %v", id, frameID, err)
+		}
+	}
+}
+
+func waitInFrame(t *testing.T, ctx context.Context, frameID, id string) {
+	t.Helper()
+	inFrame(t, ctx, frameID, id, chromedp.WaitVisible[chromedp.CSS])
+}
+
+func clickInFrame(t *testing.T, ctx context.Context, frameID, id string) {
+	t.Helper()
+	inFrame(t, ctx, frameID, id, chromedp.Click[chromedp.CSS])
+}

@@ -1,0 +1,51 @@
+// Command shop is a small demo shop that takes payments with
+// github.com/nusapay/payments:
+//
+//	go run ./examples/shop            # http://127.0.0.1:8080
+//	go run ./examples/shop -addr 127.0.0.1:8099 -db /tmp/shop.db
+//
+// Without MIDTRANS_SERVER_KEY it runs on the in-process Midtrans simulator
+// (midtranstest), so every method can be paid end to end offline. With
+// MIDTRANS_SERVER_KEY and MIDTRANS_CLIENT_KEY it uses the real Midtrans
+// sandbox (MIDTRANS_ENV=production for production).
+//
+// Environment: ADDR (listen address, default 127.0.0.1:8080; -addr wins),
+// MIDTRANS_SERVER_KEY, MIDTRANS_CLIENT_KEY, MIDTRANS_ENV.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/nusapay/payments/midtrans"
+)
+
+func main() {
+	addr := flag.String("addr", envOr("ADDR", "127.0.0.1:8080"), "listen address")
+	db := flag.String("db", "shop.db", "SQLite database file")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, *addr, Config{
+		DBPath:      *db,
+		ServerKey:   os.Getenv("MIDTRANS_SERVER_KEY"),
+		ClientKey:   os.Getenv("MIDTRANS_CLIENT_KEY"),
+		Environment: midtrans.Environment(envOr("MIDTRANS_ENV", string(midtrans.Sandbox))),
+	}, os.Stdout, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "shop:", err)
+		os.Exit(1)
+	}
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}

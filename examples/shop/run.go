@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// run serves the shop on addr until ctx ends, then shuts down gracefully.
+// It listens before building the shop, so the shop knows its own URL (the
+// simulator's notification URL) even for an addr with port 0.
+func run(ctx context.Context, addr string, cfg Config, stdout, stderr io.Writer) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	cfg.BaseURL = "http://" + ln.Addr().String()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	shop, err := New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer shop.Close()
+
+	if sim := shop.Simulator(); sim != nil {
+		fmt.Fprintf(stdout, "SIMULATOR MODE: no MIDTRANS_SERVER_KEY set; Midtrans is simulated at %s — nothing here moves real money\n", sim.URL())
+	} else {
+		fmt.Fprintf(stdout, "MIDTRANS %s: set the Payment Notification URL in the Midtrans dashboard to https://<your public host>%s\n",
+			shop.cfg.Environment, webhookPath)
+		if shop.cfg.SyncEvery > 0 {
+			fmt.Fprintf(stdout, "  (Midtrans cannot reach %s; until it can, the order page asks Midtrans for pending payments every %s)\n",
+				cfg.BaseURL, shop.cfg.SyncEvery)
+		}
+	}
+	fmt.Fprintf(stdout, "shop: %s/\n", cfg.BaseURL)
+
+	srv := &http.Server{Handler: shop.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,323 @@
+package main
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/nusapay/payments"
+	"github.com/nusapay/payments/adapters"
+	"github.com/nusapay/payments/adapters/nethttp"
+	"github.com/nusapay/payments/methods"
+	"github.com/nusapay/payments/midtrans"
+	"github.com/nusapay/payments/midtranstest"
+	"github.com/nusapay/payments/store"
+)
+
+// assets are the page templates and the static files, served by the shop
+// itself: no CDN or web font, so the page works offline.
+//
+//go:embed templates static
+var assets embed.FS // read-only
+
+// Config configures a Shop.
+type Config struct {
+	// BaseURL is the shop's own URL as browsers (and the simulator) reach
+	// it, e.g. "http://127.0.0.1:8080". Required: the simulator posts its
+	// notifications there, and e-wallets send the customer back to it.
+	BaseURL string
+	// DBPath is the SQLite database file (default "shop.db"). The module's
+	// tables and the shop's live in it side by side.
+	DBPath string
+	// ServerKey and ClientKey are the merchant's Midtrans keys. Without a
+	// ServerKey the shop runs on the in-process simulator (midtranstest).
+	ServerKey string
+	ClientKey string
+	// Environment is midtrans.Sandbox (default) or midtrans.Production.
+	Environment midtrans.Environment
+	// MidtransURL overrides the Midtrans API host used with real keys, e.g.
+	// a proxy, or a simulator run elsewhere in tests; empty means the
+	// Environment's own host.
+	MidtransURL string
+	// SyncEvery is how often, at most, the order page asks Midtrans for the
+	// status of a pending payment when real keys are set (default 5 s):
+	// Midtrans cannot reach a webhook on localhost. Negative turns it off.
+	SyncEvery time.Duration
+	// Logger receives the shop's and the module's logs (default: discard).
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.DBPath == "" {
+		c.DBPath = "shop.db"
+	}
+	if c.Environment == "" {
+		c.Environment = midtrans.Sandbox
+	}
+	if c.SyncEvery == 0 {
+		c.SyncEvery = 5 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+}
+
+// Validate reports what is missing or malformed.
+func (c *Config) Validate() error {
+	var errs []error
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("BaseURL %q must be an absolute http(s) URL", c.BaseURL))
+	}
+	if c.ServerKey != "" && c.ClientKey == "" {
+		errs = append(errs, errors.New("MIDTRANS_CLIENT_KEY is required with MIDTRANS_SERVER_KEY: the browser tokenises cards with it"))
+	}
+	if c.Environment != midtrans.Sandbox && c.Environment != midtrans.Production {
+		errs = append(errs, fmt.Errorf("environment %q must be sandbox or production", c.Environment))
+	}
+	return errors.Join(errs...)
+}
+
+// webhookPath is where the module's notification route is mounted.
+const (
+	prefix      = "/payments"
+	webhookPath = prefix + "/notifications"
+)
+
+// Shop is the demo shop: its pages, its order book and one payments
+// Service, wired the way an integrator would wire them.
+type Shop struct {
+	cfg     Config
+	log     *slog.Logger
+	db      *bun.DB
+	svc     *payments.Service
+	sim     *midtranstest.Server // nil with real keys
+	orders  *orders
+	pages   *template.Template
+	methods []methodInfo
+	threeDS threeDS
+	csp     string
+	handler http.Handler
+
+	stop      context.CancelFunc
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+// threeDS is how the page loads Midtrans' card library.
+type threeDS struct {
+	ScriptURL   string
+	Environment string
+	ClientKey   string
+}
+
+// New opens the database, migrates it, connects to Midtrans (or starts the
+// simulator), and starts the Service's delivery and reconciler workers. ctx
+// bounds the setup only; the workers run until Close.
+func New(ctx context.Context, cfg Config) (_ *Shop, err error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Shop{cfg: cfg, log: cfg.Logger, done: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			s.closeResources()
+		}
+	}()
+
+	if s.db, err = store.OpenSQLite(cfg.DBPath); err != nil {
+		return nil, err
+	}
+	if err := store.Migrate(ctx, s.db); err != nil {
+		return nil, err
+	}
+	st, err := store.New(s.db)
+	if err != nil {
+		return nil, err
+	}
+
+	client, err := s.midtransClient()
+	if err != nil {
+		return nil, err
+	}
+	s.svc, err = payments.New(client, st, payments.WithMethods(methods.Default()...), payments.WithLogger(s.log))
+	if err != nil {
+		return nil, err
+	}
+
+	s.orders = &orders{db: s.db, svc: s.svc, log: s.log, now: time.Now}
+	if err := s.orders.migrate(ctx); err != nil {
+		return nil, err
+	}
+	// Receivers are connected before Run delivers anything.
+	s.svc.Connect(payments.SignalPaid, s.orders.fulfil)
+	s.svc.Connect(payments.SignalReversed, s.orders.reverse)
+
+	api, err := adapters.New(s.svc, adapters.WithOrderSource(s.orders), adapters.WithPrefix(prefix),
+		adapters.WithLogger(s.log))
+	if err != nil {
+		return nil, err
+	}
+	if s.pages, err = template.New("").Funcs(templateFuncs()).ParseFS(assets, "templates/*.html"); err != nil {
+		return nil, err
+	}
+	s.methods = methodChoices(s.svc.Methods())
+	s.csp = s.contentSecurityPolicy()
+
+	mux := http.NewServeMux()
+	nethttp.Mount(mux, api)
+	s.routes(mux)
+	s.handler = s.secure(http.NewCrossOriginProtection().Handler(mux))
+
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.stop = stop
+	go func() {
+		defer close(s.done)
+		_ = s.svc.Run(runCtx)
+	}()
+	return s, nil
+}
+
+// midtransClient returns a client for the real Midtrans, or starts the
+// simulator and returns one for it.
+func (s *Shop) midtransClient() (*midtrans.Client, error) {
+	if s.cfg.ServerKey != "" {
+		s.threeDS = threeDS{ScriptURL: "https://api.midtrans.com/v2/assets/js/midtrans-new-3ds.min.js",
+			Environment: string(s.cfg.Environment), ClientKey: s.cfg.ClientKey}
+		return midtrans.New(midtrans.Config{ServerKey: s.cfg.ServerKey, ClientKey: s.cfg.ClientKey,
+			Environment: s.cfg.Environment, BaseURL: s.cfg.MidtransURL, Logger: s.log})
+	}
+	s.sim = midtranstest.NewServer(midtranstest.Config{NotificationURL: s.cfg.BaseURL + webhookPath})
+	// The same 3DS code runs against the simulator's stand-in library,
+	// which tokenises with simulated tokens.
+	s.threeDS = threeDS{ScriptURL: s.sim.URL() + "/v2/assets/js/midtrans-new-3ds.min.js",
+		Environment: string(midtrans.Sandbox), ClientKey: s.sim.ClientKey()}
+	return midtrans.New(midtrans.Config{ServerKey: s.sim.ServerKey(), ClientKey: s.sim.ClientKey(),
+		BaseURL: s.sim.URL(), Logger: s.log})
+}
+
+// contentSecurityPolicy allows the shop's own files plus what Midtrans'
+// card flow needs: its library, its token endpoint and its 3DS pages.
+func (s *Shop) contentSecurityPolicy() string {
+	var script, connect, frame, img string
+	if s.sim != nil {
+		o := s.sim.URL()
+		script, connect, frame, img = o, o, o, o
+	} else {
+		// The 3DS page may hand over to the issuing bank's pages, so
+		// frames may come from any https origin.
+		hosts := "https://api.midtrans.com https://api.sandbox.midtrans.com"
+		script, connect, frame, img = hosts, hosts, "https:", "https:"
+	}
+	return "default-src 'self'; script-src 'self' " + script + "; connect-src 'self' " + connect +
+		"; frame-src " + frame + "; img-src 'self' data: " + img +
+		"; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+}
+
+// secure adds the headers every answer carries.
+func (s *Shop) secure(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hdr := w.Header()
+		hdr.Set("Content-Security-Policy", s.csp)
+		hdr.Set("X-Content-Type-Options", "nosniff")
+		hdr.Set("Referrer-Policy", "same-origin")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Handler serves the shop and the module's routes under /payments.
+func (s *Shop) Handler() http.Handler { return s.handler }
+
+// Service is the shop's payments Service.
+func (s *Shop) Service() *payments.Service { return s.svc }
+
+// Simulator is the Midtrans simulator, or nil with real keys.
+func (s *Shop) Simulator() *midtranstest.Server { return s.sim }
+
+// Close stops the workers, the simulator and the database. Stop the HTTP
+// server first, so no request finds them gone.
+func (s *Shop) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		if s.stop != nil {
+			s.stop()
+			<-s.done
+		}
+		err = s.closeResources()
+	})
+	return err
+}
+
+func (s *Shop) closeResources() error {
+	if s.sim != nil {
+		s.sim.Close()
+	}
+	if s.db != nil {
+		return s.db.Close()
+	}
+	return nil
+}
+
+func templateFuncs() template.FuncMap {
+	return template.FuncMap{
+		"rupiah": rupiah,
+		// methodsArgs passes the method list and the preselected method to
+		// the shared "methods" template.
+		"methodsArgs": func(groups []methodGroup, selected string) any {
+			return struct {
+				Groups   []methodGroup
+				Selected string
+			}{groups, selected}
+		},
+	}
+}
+
+// rupiah formats an amount the Indonesian way: "Rp 245.000".
+func rupiah(a any) string {
+	var n int64
+	switch v := a.(type) {
+	case int64:
+		n = v
+	case payments.Amount:
+		n = int64(v)
+	case int:
+		n = int64(v)
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	digits := fmt.Sprint(n)
+	var b strings.Builder
+	for i, d := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(d)
+	}
+	if neg {
+		return "-Rp " + b.String()
+	}
+	return "Rp " + b.String()
+}
+
+// static is the embedded static directory.
+func static() fs.FS {
+	sub, err := fs.Sub(assets, "static")
+	if err != nil {
+		panic(err) // the directory is embedded at build time
+	}
+	return sub
+}
