@@ -423,8 +423,8 @@ func TestInstructions(t *testing.T) {
 	exp["transaction_details"].(map[string]any)["order_id"] = "ins-5"
 	exp["custom_expiry"] = map[string]any{"expiry_duration": 60, "unit": "minute"}
 	m = a.charge(exp, "201")
-	tt, _ := time.ParseInLocation(timeLayout, m["transaction_time"].(string), wib)
-	et, _ := time.ParseInLocation(timeLayout, m["expiry_time"].(string), wib)
+	tt, _ := time.ParseInLocation(timeLayout, m["transaction_time"].(string), wib())
+	et, _ := time.ParseInLocation(timeLayout, m["expiry_time"].(string), wib())
 	if et.Sub(tt) != time.Hour {
 		t.Errorf("custom expiry: %v → %v", tt, et)
 	}
@@ -440,7 +440,7 @@ func TestInstructions(t *testing.T) {
 		tr := a.charge(c.req, "201")
 		id := tr["order_id"].(string)
 		snap, _ := s.Transaction(id)
-		created, _ := time.ParseInLocation(timeLayout, tr["transaction_time"].(string), wib)
+		created, _ := time.ParseInLocation(timeLayout, tr["transaction_time"].(string), wib())
 		if d := snap.ExpiryTime.Sub(created); d < c.want || d > c.want+time.Second {
 			t.Errorf("%s: expiry after %v, want %v", id, d, c.want)
 		}

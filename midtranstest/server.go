@@ -24,7 +24,7 @@ var (
 )
 
 // wib is Asia/Jakarta; Midtrans renders every timestamp there without a zone suffix.
-var wib = time.FixedZone("WIB", 7*3600)
+func wib() *time.Location { return time.FixedZone("WIB", 7*3600) }
 
 const timeLayout = "2006-01-02 15:04:05"
 

@@ -149,7 +149,7 @@ func (t *txn) statusCode(notification bool) string {
 
 func amountString(n int64) string { return strconv.FormatInt(n, 10) + ".00" }
 
-func jakarta(t time.Time) string { return t.In(wib).Format(timeLayout) }
+func jakarta(t time.Time) string { return t.In(wib()).Format(timeLayout) }
 
 // Signature is Midtrans' signature_key: hex(SHA512(order_id + status_code + gross_amount + serverKey)) (§7.2).
 func Signature(orderID, statusCode, grossAmount, serverKey string) string {

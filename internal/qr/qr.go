@@ -57,14 +57,14 @@ func (c *Code) Dark(x, y int) bool {
 	return c.dark[y*c.size+x]
 }
 
-// Error-correction codewords per block and number of blocks, per version
-// (index 0 unused), at level M (ISO/IEC 18004 table 9).
-var (
-	eccPerBlock = [41]int{0, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22, 24, 24, 28, 28, 26, 26, 26,
-		26, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28}
-	eccBlocks = [41]int{0, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5, 5, 8, 9, 9, 10, 10, 11, 13, 14, 16,
+// eccTable returns, per version (index 0 unused) at level M, the
+// error-correction codewords per block and the number of blocks (ISO/IEC
+// 18004 table 9). A function, not a variable: no package state to mutate.
+func eccTable() (perBlock, blocks [41]int) {
+	return [41]int{0, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22, 24, 24, 28, 28, 26, 26, 26,
+		26, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28}, [41]int{0, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5, 5, 8, 9, 9, 10, 10, 11, 13, 14, 16,
 		17, 17, 18, 20, 21, 23, 25, 26, 28, 29, 31, 33, 35, 37, 38, 40, 43, 45, 47, 49}
-)
+}
 
 // rawModules is the number of modules of a version left for data and error
 // correction once the function patterns are drawn.
@@ -82,7 +82,8 @@ func rawModules(version int) int {
 
 // dataCodewords is the number of 8-bit data codewords of a version at level M.
 func dataCodewords(version int) int {
-	return rawModules(version)/8 - eccPerBlock[version]*eccBlocks[version]
+	perBlock, blocks := eccTable()
+	return rawModules(version)/8 - perBlock[version]*blocks[version]
 }
 
 // alignmentPositions are the row and column centres of the alignment
@@ -177,7 +178,8 @@ func dataStream(version int, data []byte) []byte {
 // addECC splits data into the version's blocks, appends each block's
 // Reed-Solomon codewords and interleaves them.
 func addECC(version int, data []byte) []byte {
-	nBlocks, ecc := eccBlocks[version], eccPerBlock[version]
+	perBlock, blockCounts := eccTable()
+	nBlocks, ecc := blockCounts[version], perBlock[version]
 	raw := rawModules(version) / 8
 	nShort := nBlocks - raw%nBlocks
 	shortLen := raw / nBlocks // data + ecc of a short block

@@ -269,8 +269,9 @@ func decode(t *testing.T, c *Code) decoded {
 			dataLens = append(dataLens, s[4])
 		}
 	} else {
-		ecc = eccPerBlock[version]
-		n := eccBlocks[version]
+		perBlock, blocks := eccTable()
+		ecc = perBlock[version]
+		n := blocks[version]
 		short := n - total%n
 		for i := range n {
 			l := total/n - ecc
