@@ -55,8 +55,11 @@ func inject(t *testing.T, db *bun.DB, table, orderID string) (heal func()) {
 func TestDatabaseFailsMidNotification(t *testing.T) {
 	for _, table := range []string{"nusapay_inbox", "nusapay_payment_events", "nusapay_outbox"} {
 		t.Run(table, func(t *testing.T) {
-			cfg := testenv.Config{Sim: midtranstest.Config{RetryDelays: []time.Duration{50 * time.Millisecond, 100 * time.Millisecond,
-				200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond}}}
+			// Midtrans' schedule scaled down, yet long enough (5 s in all)
+			// that a loaded CI machine heals the database before the
+			// simulator runs out of retries.
+			cfg := testenv.Config{Sim: midtranstest.Config{RetryDelays: []time.Duration{100 * time.Millisecond, 300 * time.Millisecond,
+				700 * time.Millisecond, 1500 * time.Millisecond, 2500 * time.Millisecond}}}
 			testenv.Each(t, cfg, func(t *testing.T, env *testenv.Env) {
 				s := newStack(t, env)
 				orderID := "dbfail-" + table

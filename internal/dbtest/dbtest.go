@@ -117,7 +117,16 @@ func OpenPostgresSchema(dsn, schema string) (*bun.DB, error) {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return store.OpenPostgres(u.String())
+	db, err := store.OpenPostgres(u.String())
+	if err != nil {
+		return nil, err
+	}
+	// Packages test in parallel against one server (max_connections is
+	// 100 by default): bound each test's pool so a storm test cannot
+	// starve the others of connections. Goroutines beyond it queue for a
+	// connection, which still exercises the database's own concurrency.
+	db.SetMaxOpenConns(10)
+	return db, nil
 }
 
 // Migrate runs the module's migrations or fails the test.
