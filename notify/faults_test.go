@@ -6,47 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect"
-
 	"github.com/nusapay/payments"
+	"github.com/nusapay/payments/internal/dbtest"
 	"github.com/nusapay/payments/internal/testenv"
 	"github.com/nusapay/payments/midtranstest"
 )
-
-// inject makes inserting into table fail for orderID until the returned
-// function is called: the database failing in the middle of a notification.
-func inject(t *testing.T, db *bun.DB, table, orderID string) (heal func()) {
-	t.Helper()
-	ctx := context.Background()
-	name := "fail_" + table
-	var create, drop []string
-	switch db.Dialect().Name() {
-	case dialect.PG:
-		create = []string{
-			`CREATE FUNCTION ` + name + `() RETURNS trigger LANGUAGE plpgsql AS $$
-			 BEGIN IF NEW.order_id = '` + orderID + `' THEN RAISE EXCEPTION 'injected database failure'; END IF; RETURN NEW; END; $$`,
-			`CREATE TRIGGER ` + name + ` BEFORE INSERT ON ` + table + ` FOR EACH ROW EXECUTE FUNCTION ` + name + `()`,
-		}
-		drop = []string{`DROP TRIGGER ` + name + ` ON ` + table, `DROP FUNCTION ` + name + `()`}
-	case dialect.SQLite:
-		create = []string{`CREATE TRIGGER ` + name + ` BEFORE INSERT ON ` + table + ` WHEN NEW.order_id = '` + orderID + `'
-			BEGIN SELECT RAISE(ABORT, 'injected database failure'); END`}
-		drop = []string{`DROP TRIGGER ` + name}
-	}
-	for _, q := range create {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return func() {
-		for _, q := range drop {
-			if _, err := db.ExecContext(ctx, q); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-}
 
 // TestDatabaseFailsMidNotification: the database fails while a settlement
 // notification is processed, at the inbox and later at the audit write; the
@@ -65,7 +29,7 @@ func TestDatabaseFailsMidNotification(t *testing.T) {
 				orderID := "dbfail-" + table
 				charge(t, s, orderID, "bri_va", nil)
 				s.settle(t)
-				heal := inject(t, env.DB, table, orderID)
+				heal := dbtest.FailWrites(t, env.DB, table, "INSERT", "NEW.order_id = '"+orderID+"'")
 				if err := env.Sim.Pay(orderID); err != nil {
 					t.Fatal(err)
 				}

@@ -42,38 +42,14 @@ func count(t *testing.T, db bun.IDB, table, where string, args ...any) int {
 	return int(n)
 }
 
-// failOutboxInsert installs a trigger that makes inserting an outbox row for
-// orderID fail, so Apply fails midway: after the payment row and the audit
-// row are written, before commit.
-func failOutboxInsert(t *testing.T, db *bun.DB, orderID string) {
-	t.Helper()
-	var stmts []string
-	switch db.Dialect().Name() {
-	case dialect.PG:
-		stmts = []string{
-			`CREATE FUNCTION fail_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
-			 BEGIN IF NEW.order_id = '` + orderID + `' THEN RAISE EXCEPTION 'injected outbox failure'; END IF; RETURN NEW; END; $$`,
-			`CREATE TRIGGER fail_outbox BEFORE INSERT ON nusapay_outbox FOR EACH ROW EXECUTE FUNCTION fail_outbox()`,
-		}
-	case dialect.SQLite:
-		stmts = []string{`CREATE TRIGGER fail_outbox BEFORE INSERT ON nusapay_outbox WHEN NEW.order_id = '` + orderID + `'
-			BEGIN SELECT RAISE(ABORT, 'injected outbox failure'); END`}
-	}
-	for _, q := range stmts {
-		if _, err := db.ExecContext(ctx(t), q); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 func TestApplyFailsMidwayLeavesNothing(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		s, _ := store.New(db)
 		p := create(t, s, "order-midway")
-		failOutboxInsert(t, db, "order-midway")
+		heal := dbtest.FailWrites(t, db, store.TableOutbox, "INSERT", "NEW.order_id = 'order-midway'")
 		_, err := s.Apply(ctx(t), &payments.Change{OrderID: "order-midway", To: payments.State{Status: payments.StatusSettlement},
 			Source: payments.SourceNotification, TransactionID: "tx-midway"})
-		if err == nil || !strings.Contains(err.Error(), "injected outbox failure") || !strings.Contains(err.Error(), "order-midway") {
+		if err == nil || !strings.Contains(err.Error(), "injected database failure") || !strings.Contains(err.Error(), "order-midway") {
 			t.Fatalf("Apply = %v, want the injected failure, naming the order", err)
 		}
 		got, err := s.Payment(ctx(t), "order-midway")
@@ -90,9 +66,7 @@ func TestApplyFailsMidwayLeavesNothing(t *testing.T) {
 			t.Fatalf("%d outbox rows, want only the created event", n)
 		}
 		// Once the fault is gone the same change applies.
-		if _, err := db.ExecContext(ctx(t), "DROP TRIGGER fail_outbox"+map[dialect.Name]string{dialect.PG: " ON nusapay_outbox"}[db.Dialect().Name()]); err != nil {
-			t.Fatal(err)
-		}
+		heal()
 		res, err := s.Apply(ctx(t), &payments.Change{OrderID: "order-midway", To: payments.State{Status: payments.StatusSettlement},
 			Source: payments.SourceNotification, TransactionID: "tx-midway"})
 		if err != nil || res.Verdict.Decision != payments.Applied {
@@ -104,9 +78,9 @@ func TestApplyFailsMidwayLeavesNothing(t *testing.T) {
 func TestCreateFailsMidwayLeavesNothing(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		s, _ := store.New(db)
-		failOutboxInsert(t, db, "order-create-midway")
+		dbtest.FailWrites(t, db, store.TableOutbox, "INSERT", "NEW.order_id = 'order-create-midway'")
 		err := s.CreatePayment(ctx(t), &payments.Payment{OrderID: "order-create-midway", Method: "gopay", Amount: 1000})
-		if err == nil || !strings.Contains(err.Error(), "injected outbox failure") {
+		if err == nil || !strings.Contains(err.Error(), "injected database failure") {
 			t.Fatalf("CreatePayment = %v", err)
 		}
 		if n := count(t, db, store.TablePayments, "order_id = ?", "order-create-midway"); n != 0 {
