@@ -214,14 +214,8 @@ type orderState struct {
 
 func (s *Shop) orderState(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	ord, err := s.orders.get(ctx, r.PathValue("ref"))
-	if err != nil {
-		s.jsonError(w, err)
-		return
-	}
-	p, err := s.orders.currentPayment(ctx, ord)
-	if err != nil {
-		s.jsonError(w, err)
+	ord, p, ok := s.orderAndPayment(w, r)
+	if !ok {
 		return
 	}
 	if p != nil && s.sim == nil && s.cfg.SyncEvery > 0 && ord.Status == orderOpen {
@@ -257,17 +251,12 @@ func (s *Shop) stateOf(ord *Order, p *payments.Payment) orderState {
 // another way: Midtrans' expire where the method supports it, else cancel.
 func (s *Shop) switchMethod(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	ord, err := s.orders.get(ctx, r.PathValue("ref"))
-	if err != nil {
-		s.jsonError(w, err)
-		return
-	}
-	p, err := s.orders.currentPayment(ctx, ord)
-	if err != nil {
-		s.jsonError(w, err)
+	ord, p, ok := s.orderAndPayment(w, r)
+	if !ok {
 		return
 	}
 	if p != nil && p.Outcome() == payments.OutcomePending {
+		var err error
 		m, _ := s.svc.Method(p.Method)
 		if m != nil && m.Capabilities().Expire {
 			p, err = s.svc.Expire(ctx, p.OrderID)
@@ -290,15 +279,8 @@ func (s *Shop) switchMethod(w http.ResponseWriter, r *http.Request) {
 // simulatePay plays the customer paying at the simulator; its notification
 // then reaches the webhook like Midtrans' would.
 func (s *Shop) simulatePay(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	ord, err := s.orders.get(ctx, r.PathValue("ref"))
-	if err != nil {
-		s.jsonError(w, err)
-		return
-	}
-	p, err := s.orders.currentPayment(ctx, ord)
-	if err != nil {
-		s.jsonError(w, err)
+	_, p, ok := s.orderAndPayment(w, r)
+	if !ok {
 		return
 	}
 	if p == nil {
@@ -359,4 +341,21 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// orderAndPayment loads the order named in the path and its current
+// payment attempt (nil before the first), answering the error itself when
+// it cannot.
+func (s *Shop) orderAndPayment(w http.ResponseWriter, r *http.Request) (*Order, *payments.Payment, bool) {
+	ord, err := s.orders.get(r.Context(), r.PathValue("ref"))
+	if err != nil {
+		s.jsonError(w, err)
+		return nil, nil, false
+	}
+	p, err := s.orders.currentPayment(r.Context(), ord)
+	if err != nil {
+		s.jsonError(w, err)
+		return nil, nil, false
+	}
+	return ord, p, true
 }
