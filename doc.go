@@ -15,7 +15,10 @@
 //   - Payment, Amount, Status, Outcome: the model. Amount is whole rupiah in
 //     an int64, parsed strictly from Midtrans' "145000.00" strings.
 //   - The status machine: one transition table (Transitions) and Decide,
-//     which says whether a change is applied, stale or a duplicate. Every
+//     which says whether a change is applied, stale or a duplicate, and
+//     Plan, which turns a change into the next payment, its audit row and
+//     its hook events (which facts merge, when PaidAt is set, the refunded
+//     total, which signals fire). A Store only carries a plan out. Every
 //     change goes through it whatever its source — charge answer,
 //     notification (package notify), status sync, operation, reconciler —
 //     so out-of-order and repeated reports never move a payment backwards or

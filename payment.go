@@ -47,6 +47,11 @@ type Payment struct {
 	PaidAt time.Time `json:"paid_at,omitzero"`
 	// RefundedAmount is the total refunded or charged back so far.
 	RefundedAmount Amount `json:"refunded_amount"`
+	// TransactionTime and SettlementTime are Midtrans' own times
+	// (transaction_time, settlement_time), next to this module's CreatedAt
+	// and PaidAt, which say when the payment was stored and first seen paid.
+	TransactionTime time.Time `json:"transaction_time,omitzero"`
+	SettlementTime  time.Time `json:"settlement_time,omitzero"`
 
 	Customer *Customer `json:"customer_details,omitempty"`
 	Items    []Item    `json:"item_details,omitempty"`

@@ -42,20 +42,22 @@ type Store interface {
 
 // PaymentStore holds payments and their audit trail.
 type PaymentStore interface {
-	// CreatePayment inserts p with its status (normally StatusInitiated),
-	// version 1, and a "created" event in the outbox. It fills p.ID when
-	// empty and p.CreatedAt/UpdatedAt. An order id that already has a
-	// payment returns an error wrapping ErrDuplicateOrder.
+	// CreatePayment plans p with PlanCreate and, in one transaction,
+	// inserts the plan's payment, audit row and "created" event; p is then
+	// the payment as stored. An order id that already has a payment
+	// returns an error wrapping ErrDuplicateOrder.
 	CreatePayment(ctx context.Context, p *Payment) error
 	// Payment returns the payment for an order id, or ErrNotFound.
 	Payment(ctx context.Context, orderID string) (*Payment, error)
 	// PaymentByTransactionID returns the payment with a Midtrans
 	// transaction id, or ErrNotFound.
 	PaymentByTransactionID(ctx context.Context, transactionID string) (*Payment, error)
-	// Apply decides c against the payment's current state with Decide and,
-	// in one transaction, writes the audit row, and when applied the new
-	// state (compare-and-set on status and version) and the change's hook
-	// events (ChangeEvents). Unknown order → ErrNotFound.
+	// Apply validates c (Change.Validate), then in one transaction locks
+	// the payment, plans c against it with Plan, and carries the plan out:
+	// the plan's Next with a compare-and-set on the status and version it
+	// was planned against, its audit row and its outbox events. It decides
+	// nothing itself. When the compare-and-set keeps failing, it plans
+	// c.GiveUp() instead. Unknown order → ErrNotFound.
 	Apply(ctx context.Context, c *Change) (*ApplyResult, error)
 	// History returns the audit trail of a payment, oldest first.
 	History(ctx context.Context, paymentID string) ([]AuditEntry, error)
@@ -134,6 +136,14 @@ type Change struct {
 	// captured in part; zero keeps the payment's amount.
 	Amount         Amount
 	ChargeResponse json.RawMessage
+	// TransactionTime and SettlementTime are Midtrans' own times for the
+	// transaction (transaction_time, settlement_time).
+	TransactionTime time.Time
+	SettlementTime  time.Time
+	// CustomField1..3 are the custom fields Midtrans echoes.
+	CustomField1 string
+	CustomField2 string
+	CustomField3 string
 	// Payload is the raw Midtrans JSON behind the change, kept in the audit
 	// row and passed to hooks.
 	Payload json.RawMessage

@@ -22,9 +22,10 @@
 // bun.Tx with WithDB to make the store's writes part of the host's
 // transaction: each operation then runs in a savepoint of it.
 //
-// Apply reads the payment, decides the change with payments.Decide, and
-// writes the row (compare-and-set on status and version), the audit row and
-// the outbox events in one transaction. On PostgreSQL the row is read FOR NO
+// Apply reads the payment, plans the change with payments.Plan (the store
+// holds no domain rule of its own: storetest's ApplyFollowsPlan proves it),
+// and writes the planned row (compare-and-set on status and version), the
+// audit row and the outbox events in one transaction. On PostgreSQL the row is read FOR NO
 // KEY UPDATE, so concurrent changes of one payment queue up and each is
 // decided against the state the previous one left; the compare-and-set is the
 // safety net and, should it ever fail, the change is decided again from a

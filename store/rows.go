@@ -37,6 +37,8 @@ type paymentRow struct {
 	CustomField2   string    `bun:"custom_field2,notnull"`
 	CustomField3   string    `bun:"custom_field3,notnull"`
 	ChargeResponse string    `bun:"charge_response,nullzero"`
+	TxTime         time.Time `bun:"transaction_time,nullzero"`
+	SettlementTime time.Time `bun:"settlement_time,nullzero"`
 	Version        int64     `bun:"version,notnull"`
 	SyncedAt       time.Time `bun:"synced_at,nullzero"`
 	CreatedAt      time.Time `bun:"created_at,notnull"`
@@ -68,6 +70,8 @@ func rowFromPayment(p *payments.Payment) (*paymentRow, error) {
 		CustomField2:   p.CustomField2,
 		CustomField3:   p.CustomField3,
 		ChargeResponse: string(p.ChargeResponse),
+		TxTime:         dbTime(p.TransactionTime),
+		SettlementTime: dbTime(p.SettlementTime),
 		Version:        p.Version,
 		CreatedAt:      dbTime(p.CreatedAt),
 		UpdatedAt:      dbTime(p.UpdatedAt),
@@ -91,25 +95,27 @@ func rowFromPayment(p *payments.Payment) (*paymentRow, error) {
 
 func (r *paymentRow) payment() (*payments.Payment, error) {
 	p := &payments.Payment{
-		ID:             r.ID,
-		OrderID:        r.OrderID,
-		TransactionID:  r.TransactionID,
-		Method:         r.Method,
-		PaymentType:    r.PaymentType,
-		Amount:         payments.Amount(r.Amount),
-		Currency:       r.Currency,
-		Status:         payments.Status(r.Status),
-		FraudStatus:    payments.FraudStatus(r.FraudStatus),
-		StatusMessage:  r.StatusMessage,
-		ExpiresAt:      utc(r.ExpiresAt),
-		PaidAt:         utc(r.PaidAt),
-		RefundedAmount: payments.Amount(r.RefundedAmount),
-		CustomField1:   r.CustomField1,
-		CustomField2:   r.CustomField2,
-		CustomField3:   r.CustomField3,
-		Version:        r.Version,
-		CreatedAt:      utc(r.CreatedAt),
-		UpdatedAt:      utc(r.UpdatedAt),
+		ID:              r.ID,
+		OrderID:         r.OrderID,
+		TransactionID:   r.TransactionID,
+		Method:          r.Method,
+		PaymentType:     r.PaymentType,
+		Amount:          payments.Amount(r.Amount),
+		Currency:        r.Currency,
+		Status:          payments.Status(r.Status),
+		FraudStatus:     payments.FraudStatus(r.FraudStatus),
+		StatusMessage:   r.StatusMessage,
+		ExpiresAt:       utc(r.ExpiresAt),
+		PaidAt:          utc(r.PaidAt),
+		RefundedAmount:  payments.Amount(r.RefundedAmount),
+		TransactionTime: utc(r.TxTime),
+		SettlementTime:  utc(r.SettlementTime),
+		CustomField1:    r.CustomField1,
+		CustomField2:    r.CustomField2,
+		CustomField3:    r.CustomField3,
+		Version:         r.Version,
+		CreatedAt:       utc(r.CreatedAt),
+		UpdatedAt:       utc(r.UpdatedAt),
 	}
 	if r.Instructions != "" {
 		if err := json.Unmarshal([]byte(r.Instructions), &p.Instructions); err != nil {

@@ -32,6 +32,8 @@ func Run(t *testing.T, newStore Factory) {
 		{"NotFound", testNotFound},
 		{"ApplyThroughStatusMachine", testApplyThroughStatusMachine},
 		{"ApplyMergesFacts", testApplyMergesFacts},
+		{"ApplyLearnsFacts", testApplyLearnsFacts},
+		{"ApplyFollowsPlan", testApplyFollowsPlan},
 		{"ApplyPaidOnce", testApplyPaidOnce},
 		{"ApplyReversal", testApplyReversal},
 		{"ApplyPartialRefunds", testApplyPartialRefunds},
