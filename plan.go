@@ -26,6 +26,10 @@ type ChangePlan struct {
 	// Events are the hook events to add to the outbox, in order, each with
 	// its stable ID already set.
 	Events []Event
+	// Refunds are refund records to insert, or to move forward to
+	// succeeded when their key is stored already (RefundStatusesBecoming):
+	// the refunds the change reports done.
+	Refunds []Refund
 }
 
 // Payment returns the payment as it is after the plan: Next, or prev.
@@ -82,6 +86,13 @@ func Plan(prev *Payment, c *Change, now time.Time) ChangePlan {
 	event := func(sig Signal, p *Payment, current State) Event {
 		return Event{ID: uid.NewAt(now), Signal: sig, Source: c.Source, Payment: p, Previous: prev.State(),
 			Current: current, Payload: c.Payload, OccurredAt: at}
+	}
+	if c.Reject == "" {
+		for _, r := range c.Refunds {
+			r.ID, r.PaymentID, r.OrderID, r.Status = uid.NewAt(now), prev.ID, prev.OrderID, RefundSucceeded
+			r.CreatedAt, r.UpdatedAt = now, now
+			plan.Refunds = append(plan.Refunds, r)
+		}
 	}
 	switch {
 	case verdict.Decision == Applied:

@@ -71,12 +71,23 @@ type PaymentStore interface {
 
 // RefundStore holds refunds, keyed by their refund key.
 type RefundStore interface {
-	// CreateRefund stores r before Midtrans is called. When r.Key already
-	// exists it stores nothing and returns the existing refund with
-	// created=false, so a retried refund reuses its key and never refunds twice.
+	// CreateRefund stores r before Midtrans is called, in one transaction
+	// that locks r's payment, reads its refunds and plans r with
+	// PlanNewRefund, so the amount is reserved atomically: of concurrent
+	// refunds only those within Refundable are stored. When r.Key already
+	// exists for the payment (keys are unique per payment) it stores
+	// nothing and returns the existing refund with created=false, so a
+	// retried refund reuses its key and never refunds twice.
 	CreateRefund(ctx context.Context, r *Refund) (stored *Refund, created bool, err error)
-	// UpdateRefund writes r's status, Midtrans answer and UpdatedAt.
-	UpdateRefund(ctx context.Context, r *Refund) error
+	// AnswerRefund records answer, Midtrans' answer to the stored refund
+	// with answer.ID, in one transaction: it locks the refund's payment,
+	// reads its refunds, plans with PlanRefundAnswer and carries the plan
+	// out — the refund row moves only forward (a compare-and-set on
+	// RefundStatusesBecoming), and when the refund is succeeded and c is
+	// given, the payment's plan is written as Apply writes one. It returns
+	// the refund as stored afterwards and, when the payment was planned,
+	// the ApplyResult. Unknown refund → ErrNotFound.
+	AnswerRefund(ctx context.Context, answer *Refund, c *Change) (*Refund, *ApplyResult, error)
 	// Refunds lists a payment's refunds, oldest first.
 	Refunds(ctx context.Context, paymentID string) ([]*Refund, error)
 }
@@ -144,6 +155,10 @@ type Change struct {
 	CustomField1 string
 	CustomField2 string
 	CustomField3 string
+	// Refunds are refunds Midtrans reports done (refunds[] of a status
+	// answer or notification, ReportedRefunds): each becomes a succeeded
+	// refund record of the payment.
+	Refunds []Refund
 	// Payload is the raw Midtrans JSON behind the change, kept in the audit
 	// row and passed to hooks.
 	Payload json.RawMessage

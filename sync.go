@@ -120,7 +120,7 @@ func (s *Service) changeFrom(p *Payment, m Method, r *midtrans.TransactionRespon
 		OrderID: p.OrderID, To: to, Source: source,
 		TransactionID: r.TransactionID, PaymentType: r.PaymentType, StatusMessage: r.StatusMessage,
 		CustomField1: r.CustomField1, CustomField2: r.CustomField2, CustomField3: r.CustomField3,
-		Payload: jsonOrNil(r.Raw),
+		Refunds: ReportedRefunds(p, r), Payload: jsonOrNil(r.Raw),
 	}
 	if t, err := midtrans.ParseTime(r.TransactionTime); err == nil {
 		c.TransactionTime = t

@@ -106,20 +106,8 @@ func (s *Store) applyOnce(ctx context.Context, c *payments.Change) (*payments.Ap
 			return err
 		}
 		plan := payments.Plan(prev, c, s.clock())
-		if plan.Next != nil {
-			if err := s.compareAndSet(ctx, tx, prev, plan.Next); err != nil {
-				return err
-			}
-		}
-		if err := insertAudit(ctx, tx, &plan.Audit); err != nil {
-			return err
-		}
-		events, err := insertEvents(ctx, tx, plan.Events, plan.Audit.CreatedAt)
-		if err != nil {
-			return err
-		}
-		res = plan.Result(prev, events)
-		return nil
+		res, err = s.carryOut(ctx, tx, prev, &plan)
+		return err
 	})
 	if err != nil {
 		if errors.Is(err, errLostRace) {
@@ -128,6 +116,28 @@ func (s *Store) applyOnce(ctx context.Context, c *payments.Change) (*payments.Ap
 		return nil, fmt.Errorf("apply %s to %s: %w", c.To.Status, c.OrderID, err)
 	}
 	return res, nil
+}
+
+// carryOut writes a plan made against prev: the next payment
+// (compare-and-set), the audit row, the outbox events and the refunds it
+// reports.
+func (s *Store) carryOut(ctx context.Context, tx bun.Tx, prev *payments.Payment, plan *payments.ChangePlan) (*payments.ApplyResult, error) {
+	if plan.Next != nil {
+		if err := s.compareAndSet(ctx, tx, prev, plan.Next); err != nil {
+			return nil, err
+		}
+	}
+	if err := insertAudit(ctx, tx, &plan.Audit); err != nil {
+		return nil, err
+	}
+	if err := recordRefunds(ctx, tx, plan.Refunds); err != nil {
+		return nil, err
+	}
+	events, err := insertEvents(ctx, tx, plan.Events, plan.Audit.CreatedAt)
+	if err != nil {
+		return nil, err
+	}
+	return plan.Result(prev, events), nil
 }
 
 func (s *Store) compareAndSet(ctx context.Context, tx bun.Tx, prev, next *payments.Payment) error {

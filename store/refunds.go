@@ -5,110 +5,163 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 
 	"github.com/uptrace/bun"
 
 	"github.com/nusapay/payments"
-	"github.com/nusapay/payments/internal/uid"
 )
-
-// refundKeyPattern is Midtrans' refund_key alphabet (REFERENCE.md §6.6).
-var refundKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // CreateRefund implements payments.RefundStore.
 func (s *Store) CreateRefund(ctx context.Context, r *payments.Refund) (*payments.Refund, bool, error) {
-	var v payments.ValidationError
 	if r.PaymentID == "" {
+		var v payments.ValidationError
 		v.Add("payment_id", "is required")
+		return nil, false, v.Err()
 	}
-	if !refundKeyPattern.MatchString(r.Key) {
-		v.Add("refund_key", "must be 1-64 characters of A-Z a-z 0-9 _ -")
-	}
-	if r.Amount <= 0 {
-		v.Add("amount", "must be positive")
-	}
-	if len(r.Reason) > 255 {
-		v.Add("reason", "must be at most 255 characters")
-	}
-	if err := v.Err(); err != nil {
-		return nil, false, err
-	}
-	now := s.clock()
-	row := &refundRow{
-		ID:        uid.NewAt(now),
-		PaymentID: r.PaymentID,
-		OrderID:   r.OrderID,
-		RefundKey: r.Key,
-		Amount:    int64(r.Amount),
-		Reason:    r.Reason,
-		Direct:    r.Direct,
-		Status:    string(payments.RefundRequested),
-		Response:  string(r.Response),
-		CreatedAt: now,
-		UpdatedAt: now,
-	}
-	if r.Status != "" {
-		row.Status = string(r.Status)
-	}
-	var created bool
+	var (
+		stored  *payments.Refund
+		created bool
+	)
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewInsert().Model(row).On("CONFLICT (refund_key) DO NOTHING").Exec(ctx)
+		p, err := s.paymentWhere(ctx, tx, "p.id = ?", r.PaymentID, true)
 		if err != nil {
 			return err
 		}
-		n, err := res.RowsAffected()
+		refunds, err := refundsOf(ctx, tx, p.ID)
 		if err != nil {
 			return err
 		}
-		created = n == 1
-		if !created {
-			return tx.NewSelect().Model(row).Where("refund_key = ?", r.Key).Scan(ctx)
+		for _, old := range refunds {
+			if old.Key == r.Key {
+				stored = old
+				return nil
+			}
 		}
+		next, err := payments.PlanNewRefund(p, refunds, r, s.clock())
+		if err != nil {
+			return err
+		}
+		res, err := tx.NewInsert().Model(rowFromRefund(next)).On("CONFLICT DO NOTHING").Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			// Only a schema that still has the first release's global
+			// refund-key constraint gets here.
+			return fmt.Errorf("key belongs to another payment: %w", payments.ErrConflict)
+		}
+		stored, created = next, true
 		return nil
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("create refund %s: %w", r.Key, err)
 	}
-	stored := row.refund()
-	if !created && stored.PaymentID != r.PaymentID {
-		return nil, false, fmt.Errorf("create refund %s: key belongs to payment %s: %w", r.Key, stored.PaymentID, payments.ErrConflict)
-	}
 	return stored, created, nil
 }
 
-// UpdateRefund implements payments.RefundStore.
-func (s *Store) UpdateRefund(ctx context.Context, r *payments.Refund) error {
-	if r.ID == "" {
-		return errors.New("update refund: empty id")
+// AnswerRefund implements payments.RefundStore.
+func (s *Store) AnswerRefund(ctx context.Context, answer *payments.Refund, c *payments.Change) (*payments.Refund, *payments.ApplyResult, error) {
+	if answer.ID == "" {
+		return nil, nil, errors.New("answer refund: empty id")
 	}
-	r.UpdatedAt = s.clock()
-	row := &refundRow{
-		ID:         r.ID,
-		Status:     string(r.Status),
-		StatusCode: r.StatusCode,
-		Message:    r.Message,
-		Response:   string(r.Response),
-		UpdatedAt:  r.UpdatedAt,
+	if c != nil {
+		if err := c.Validate(); err != nil {
+			return nil, nil, err
+		}
 	}
-	var res sql.Result
-	err := s.write(ctx, func(ctx context.Context) (err error) {
-		res, err = s.db.NewUpdate().Model(row).Column("status", "status_code", "message", "response", "updated_at").WherePK().Exec(ctx)
+	for range s.maxCAS {
+		stored, res, err := s.answerRefundOnce(ctx, answer, c)
+		if errors.Is(err, errLostRace) {
+			continue
+		}
+		return stored, res, err
+	}
+	// The refund answer is recorded without the payment change, which a
+	// notification or sync brings later.
+	return s.answerRefundOnce(ctx, answer, nil)
+}
+
+func (s *Store) answerRefundOnce(ctx context.Context, answer *payments.Refund, c *payments.Change) (*payments.Refund, *payments.ApplyResult, error) {
+	var (
+		stored *payments.Refund
+		res    *payments.ApplyResult
+	)
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var paymentID string
+		err := tx.NewSelect().Table(TableRefunds).Column("payment_id").Where("id = ?", answer.ID).Scan(ctx, &paymentID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return payments.ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		prev, err := s.paymentWhere(ctx, tx, "p.id = ?", paymentID, true)
+		if err != nil {
+			return err
+		}
+		refunds, err := refundsOf(ctx, tx, paymentID)
+		if err != nil {
+			return err
+		}
+		plan, err := payments.PlanRefundAnswer(prev, refunds, answer, c, s.clock())
+		if err != nil {
+			return err
+		}
+		if plan.Write {
+			row := rowFromRefund(plan.Refund)
+			if _, err := tx.NewUpdate().Model(row).Column("status", "status_code", "message", "response", "updated_at").
+				WherePK().Where("status IN (?)", bun.In(refundStatuses(payments.RefundStatusesBecoming(plan.Refund.Status)))).
+				Exec(ctx); err != nil {
+				return err
+			}
+		}
+		stored = plan.Refund
+		if plan.Change != nil {
+			res, err = s.carryOut(ctx, tx, prev, plan.Change)
+		}
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("update refund %s: %w", r.Key, err)
+		if errors.Is(err, errLostRace) {
+			return nil, nil, err
+		}
+		return nil, nil, fmt.Errorf("answer refund %s: %w", answer.Key, err)
 	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return fmt.Errorf("update refund %s: %w", r.Key, payments.ErrNotFound)
+	return stored, res, nil
+}
+
+// recordRefunds inserts the refunds a plan reports done, or moves the
+// stored ones with their keys forward to succeeded.
+func recordRefunds(ctx context.Context, tx bun.Tx, refunds []payments.Refund) error {
+	becoming := refundStatuses(payments.RefundStatusesBecoming(payments.RefundSucceeded))
+	for i := range refunds {
+		r := &refunds[i]
+		if _, err := tx.NewInsert().Model(rowFromRefund(r)).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
+			return fmt.Errorf("refund %s: %w", r.Key, err)
+		}
+		if _, err := tx.NewUpdate().Table(TableRefunds).
+			Set("status = ?", string(payments.RefundSucceeded)).Set("updated_at = ?", dbTime(r.UpdatedAt)).
+			Where("payment_id = ? AND refund_key = ?", r.PaymentID, r.Key).
+			Where("status IN (?)", bun.In(becoming)).Where("status <> ?", string(payments.RefundSucceeded)).
+			Exec(ctx); err != nil {
+			return fmt.Errorf("refund %s: %w", r.Key, err)
+		}
 	}
 	return nil
 }
 
-// Refunds implements payments.RefundStore.
-func (s *Store) Refunds(ctx context.Context, paymentID string) ([]*payments.Refund, error) {
+func refundStatuses(ss []payments.RefundStatus) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
+	}
+	return out
+}
+
+func refundsOf(ctx context.Context, db bun.IDB, paymentID string) ([]*payments.Refund, error) {
 	var rows []refundRow
-	if err := s.db.NewSelect().Model(&rows).Where("payment_id = ?", paymentID).OrderExpr("created_at ASC, id ASC").Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&rows).Where("payment_id = ?", paymentID).OrderExpr("created_at ASC, id ASC").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("refunds of %s: %w", paymentID, err)
 	}
 	out := make([]*payments.Refund, len(rows))
@@ -116,4 +169,9 @@ func (s *Store) Refunds(ctx context.Context, paymentID string) ([]*payments.Refu
 		out[i] = rows[i].refund()
 	}
 	return out, nil
+}
+
+// Refunds implements payments.RefundStore.
+func (s *Store) Refunds(ctx context.Context, paymentID string) ([]*payments.Refund, error) {
+	return refundsOf(ctx, s.db, paymentID)
 }

@@ -215,6 +215,24 @@ type refundRow struct {
 	UpdatedAt  time.Time `bun:"updated_at,notnull"`
 }
 
+func rowFromRefund(r *payments.Refund) *refundRow {
+	return &refundRow{
+		ID:         r.ID,
+		PaymentID:  r.PaymentID,
+		OrderID:    r.OrderID,
+		RefundKey:  r.Key,
+		Amount:     int64(r.Amount),
+		Reason:     r.Reason,
+		Direct:     r.Direct,
+		Status:     string(r.Status),
+		StatusCode: r.StatusCode,
+		Message:    r.Message,
+		Response:   string(r.Response),
+		CreatedAt:  dbTime(r.CreatedAt),
+		UpdatedAt:  dbTime(r.UpdatedAt),
+	}
+}
+
 func (r *refundRow) refund() *payments.Refund {
 	out := &payments.Refund{
 		ID:         r.ID,
