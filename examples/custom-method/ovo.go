@@ -24,7 +24,7 @@ var _ payments.Method = (*OVO)(nil)
 type OVOOptions struct {
 	// PayerPhone is the phone number of the customer's OVO account, e.g.
 	// "081111111111". Required.
-	PayerPhone string `json:"payer_phone_number"`
+	PayerPhone string `json:"payer_phone_number" payments:"customer"`
 }
 
 // NewOVO returns the ovo plugin.
