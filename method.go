@@ -482,62 +482,23 @@ func optionFields(t reflect.Type) (OptionFields, error) {
 // refused with an error wrapping ErrHostOption and a *ValidationError
 // naming each ("options.authentication"); malformed JSON, an unknown
 // member, or options for a method that takes none, with a
-// *ValidationError under "options". host is never modified. With empty or
-// null data the result is host as it is.
+// *ValidationError under "options"; host options of another type, with
+// a plain error (the host's mistake). host is never modified. With empty
+// or null data the result is host as it is.
 func CustomerOptions(m Method, host any, data []byte) (any, error) {
-	if len(bytes.TrimSpace(data)) == 0 || string(bytes.TrimSpace(data)) == "null" {
-		return host, nil
-	}
-	var ve ValidationError
 	dst := m.NewOptions()
 	if dst == nil {
-		ve.Add("options", m.Name()+" takes no options")
-		return nil, &ve
+		if host != nil {
+			return nil, fmt.Errorf("payments: %s takes no options; the host gave a %T", m.Name(), host)
+		}
+		if isEmptyJSON(data) {
+			return nil, nil
+		}
+		return nil, &ValidationError{Fields: []FieldError{{Field: "options", Message: m.Name() + " takes no options"}}}
 	}
 	pt := reflect.TypeOf(dst)
 	if pt.Kind() != reflect.Pointer {
 		return nil, fmt.Errorf("payments: %s: NewOptions returns a %s, want a pointer to the options struct", m.Name(), pt)
-	}
-	fields, err := optionFieldList(pt.Elem())
-	if err != nil {
-		return nil, fmt.Errorf("payments: %s: %w", m.Name(), err)
-	}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(data, &members); err != nil || members == nil {
-		ve.Add("options", "must be a JSON object")
-		return nil, &ve
-	}
-	// encoding/json matches names regardless of case: a member is the
-	// customer's only when spelled exactly, and refused as the host's
-	// when it matches a host field in any case.
-	var chosen []optionField
-	var hostOnly []string
-	for _, key := range slices.Sorted(maps.Keys(members)) {
-		i := slices.IndexFunc(fields, func(f optionField) bool { return strings.EqualFold(f.name, key) })
-		switch {
-		case i < 0 || fields[i].customer && fields[i].name != key:
-			ve.Add("options", fmt.Sprintf("unknown field %q", key))
-		case !fields[i].customer:
-			hostOnly = append(hostOnly, "options."+fields[i].name)
-		default:
-			chosen = append(chosen, fields[i])
-		}
-	}
-	if len(hostOnly) > 0 {
-		var he ValidationError
-		for _, f := range hostOnly {
-			he.Add(f, "is for the host to set, not the customer")
-		}
-		return nil, fmt.Errorf("%w: %w", ErrHostOption, &he)
-	}
-	if err := ve.Err(); err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		ve.Add("options", "invalid JSON: "+err.Error())
-		return nil, &ve
 	}
 	out := reflect.New(pt.Elem())
 	if host != nil {
@@ -553,9 +514,55 @@ func CustomerOptions(m Method, host any, data []byte) (any, error) {
 			return nil, fmt.Errorf("payments: %s: host options are a %T, want a %s or a %s", m.Name(), host, pt.Elem(), pt)
 		}
 	}
+	if isEmptyJSON(data) {
+		return host, nil
+	}
+	fields, err := optionFieldList(pt.Elem())
+	if err != nil {
+		return nil, fmt.Errorf("payments: %s: %w", m.Name(), err)
+	}
+	var ve ValidationError
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(data, &members); err != nil || members == nil {
+		ve.Add("options", "must be a JSON object")
+		return nil, &ve
+	}
+	// encoding/json matches names regardless of case: a member is the
+	// customer's only when spelled exactly, and refused as the host's
+	// when it matches a host field in any case.
+	var chosen []optionField
+	var hostOnly ValidationError
+	for _, key := range slices.Sorted(maps.Keys(members)) {
+		i := slices.IndexFunc(fields, func(f optionField) bool { return strings.EqualFold(f.name, key) })
+		switch {
+		case i < 0 || fields[i].customer && fields[i].name != key:
+			ve.Add("options", fmt.Sprintf("unknown field %q", key))
+		case !fields[i].customer:
+			hostOnly.Add("options."+fields[i].name, "is for the host to set, not the customer")
+		default:
+			chosen = append(chosen, fields[i])
+		}
+	}
+	if len(hostOnly.Fields) > 0 {
+		return nil, fmt.Errorf("%w: %w", ErrHostOption, &hostOnly)
+	}
+	if err := ve.Err(); err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		ve.Add("options", "invalid JSON: "+err.Error())
+		return nil, &ve
+	}
 	src := reflect.ValueOf(dst).Elem()
 	for _, f := range chosen {
 		out.Elem().Field(f.index).Set(src.Field(f.index))
 	}
 	return out.Interface(), nil
+}
+
+func isEmptyJSON(data []byte) bool {
+	d := bytes.TrimSpace(data)
+	return len(d) == 0 || string(d) == "null"
 }
