@@ -372,6 +372,9 @@ func runSpecs[M payments.Method](t *testing.T, newMethod func() M, specs map[str
 	for name, spec := range specs {
 		m := newMethod()
 		spec.Method = m
-		t.Run(m.Name()+"/"+name, func(t *testing.T) { methodtest.Run(t, spec) })
+		t.Run(m.Name()+"/"+name, func(t *testing.T) {
+			t.Parallel()
+			methodtest.Run(t, spec)
+		})
 	}
 }
