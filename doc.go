@@ -10,8 +10,10 @@
 //     Bun), and runs every operation: CreateCharge, Sync, Cancel, Expire,
 //     Refund, DirectRefund, Capture, Approve, Deny.
 //   - Method plugins (Method; built-ins in package methods): one per
-//     channel, pure functions from a ChargeRequest to a Midtrans request and
-//     from a Midtrans answer to Instructions.
+//     channel, pure functions from a ChargeRequest to a Midtrans request
+//     (and, optionally, InstructionsParser, from a Midtrans answer to
+//     Instructions). Options fields tagged payments:"customer" are all a
+//     browser may set (CustomerOptions); the rest are the host's.
 //   - Payment, Amount, Status, Outcome: the model. Amount is whole rupiah in
 //     an int64, parsed strictly from Midtrans' "145000.00" strings.
 //   - The status machine: one transition table (Transitions) and Decide,

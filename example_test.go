@@ -2,6 +2,7 @@ package payments_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -127,4 +128,24 @@ func exampleService() (*payments.Service, *midtranstest.Server, func()) {
 		log.Fatal(err)
 	}
 	return svc, sim, func() { sim.Close(); db.Close(); os.RemoveAll(dir) }
+}
+
+// A browser chooses only the options a method tags payments:"customer";
+// the host's options (here: 3-D Secure off for a trusted one-click flow,
+// the installment terms on offer) come first, the customer's on top.
+func ExampleCustomerOptions() {
+	off := false
+	host := methods.CardOptions{Authentication: &off, InstallmentTerms: []int{3, 6}}
+	opts, err := payments.CustomerOptions(methods.NewCard(), host, []byte(`{"token_id":"tok-1","bank":"bni","installment_term":6}`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	o := opts.(*methods.CardOptions)
+	fmt.Println(o.TokenID, o.Bank, o.InstallmentTerm, *o.Authentication)
+
+	_, err = payments.CustomerOptions(methods.NewCard(), nil, []byte(`{"token_id":"tok-2","authentication":false}`))
+	fmt.Println(errors.Is(err, payments.ErrHostOption), err)
+	// Output:
+	// tok-1 bni 6 false
+	// true payments: option is set by the host only: payments: invalid input: options.authentication: is for the host to set, not the customer
 }

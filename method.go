@@ -1,8 +1,12 @@
 package payments
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -13,14 +17,23 @@ import (
 )
 
 // Method is a payment-method plugin: it turns a ChargeRequest into the
-// Midtrans request for its channel, and a Midtrans answer into the
-// instructions a checkout page shows. A plugin does no I/O of its own: the
+// Midtrans request for its channel. A plugin does no I/O of its own: the
 // Service makes every call, stores every result and fires every hook, so a
 // plugin is a set of pure functions that is easy to test (methods/methodtest
 // is the suite every plugin passes).
 //
+// A plugin's options type is a struct whose fields say who may set them.
+// A field tagged payments:"customer" is the customer's choice, which the
+// charges route of package adapters takes from the browser (a card token,
+// the bank, an installment term); every other field is the host's alone
+// (3-D Secure, pre-authorisation, callback URLs, saved cards, promotions,
+// expiry) and reaches a charge only from host code. OptionsOf and
+// BuildOptions read req.Options for Validate and Build, so a plugin holds no
+// conversion code of its own.
+//
 // The built-in plugins are in package methods; integrators register their
-// own next to them with WithMethods.
+// own next to them with WithMethods. A plugin that shows more than
+// ParseInstructions finds also implements InstructionsParser.
 type Method interface {
 	// Name is the plugin's unique name within a Service, the value of
 	// ChargeRequest.Method and Payment.Method ("bca_va", "gopay", ...).
@@ -29,23 +42,37 @@ type Method interface {
 	// refuses any other locally, with ErrUnsupported and no API call.
 	Capabilities() Capabilities
 	// NewOptions returns a pointer to a zero value of the plugin's options
-	// type, for decoding options from JSON; nil when it takes none.
+	// type (a struct, its fields tagged as above), for decoding options from
+	// JSON; nil when it takes none.
 	NewOptions() any
 	// Validate checks the method-specific rules of req, including
 	// req.Options, and records each problem in v under its JSON field name.
 	// req.Options is nil (defaults), a value of the plugin's options type,
 	// or a pointer to one (as NewOptions returns); anything else is
-	// reported under "options". The Service has already checked the common
-	// fields.
+	// reported under "options" (OptionsOf does all of that). The Service
+	// has already checked the common fields.
 	Validate(req *ChargeRequest, v *ValidationError)
 	// Build returns the Midtrans request for a valid req. Start from
 	// CoreRequest or SnapRequest, which fill the common fields.
 	Build(req *ChargeRequest) (Request, error)
+}
+
+// InstructionsParser is implemented by a plugin whose channel answers with
+// instructions ParseInstructions does not know. Without it, the Service
+// uses ParseInstructions, which handles every documented field.
+type InstructionsParser interface {
 	// Instructions extracts what the customer needs to pay from a Midtrans
-	// answer (charge response, status or notification). ParseInstructions
-	// handles every documented field; most plugins return it as is. For a
-	// Snap request the Service itself records Snap's token and page URL.
+	// answer (charge response, status or notification). For a Snap request
+	// the Service itself records Snap's token and page URL.
 	Instructions(resp *midtrans.TransactionResponse) Instructions
+}
+
+// instructionsFor is m's reading of a Midtrans answer.
+func instructionsFor(m Method, r *midtrans.TransactionResponse) Instructions {
+	if p, ok := m.(InstructionsParser); ok {
+		return p.Instructions(r)
+	}
+	return ParseInstructions(r)
 }
 
 // Capabilities are the operations a payment method supports after the charge.
@@ -294,6 +321,9 @@ func (r *registry) add(m Method) error {
 	if _, dup := r.byName[name]; dup {
 		return fmt.Errorf("payments: method %q is registered twice", name)
 	}
+	if _, err := MethodOptionFields(m); err != nil {
+		return err
+	}
 	r.byName[name] = m
 	return nil
 }
@@ -305,4 +335,234 @@ func (r *registry) names() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// OptionsOf returns req.Options as a T, for a plugin's Validate. A plugin
+// takes its options as a T, a *T (what NewOptions hands a JSON decoder) or
+// nil, which means every option at its default. Anything else is recorded
+// in v under "options" and ok is false, so the caller skips its option
+// rules (each would only repeat that the options could not be read).
+func OptionsOf[T any](req *ChargeRequest, v *ValidationError) (o T, ok bool) {
+	o, err := optionsAs[T](req.Options)
+	if err != nil {
+		v.Add("options", err.Error())
+		return o, false
+	}
+	return o, true
+}
+
+// BuildOptions returns req.Options as a T, for a plugin's Build: like
+// OptionsOf, with an error for a request Validate would have refused.
+func BuildOptions[T any](req *ChargeRequest) (T, error) {
+	o, err := optionsAs[T](req.Options)
+	if err != nil {
+		return o, fmt.Errorf("payments: %s options %w", req.Method, err)
+	}
+	return o, nil
+}
+
+func optionsAs[T any](opts any) (T, error) {
+	var zero T
+	switch o := opts.(type) {
+	case nil:
+		return zero, nil
+	case T:
+		return o, nil
+	case *T:
+		if o == nil {
+			return zero, nil
+		}
+		return *o, nil
+	}
+	return zero, fmt.Errorf("must be a %T or a *%T, got %T", zero, zero, opts)
+}
+
+// ErrHostOption: a customer (a browser) set an option that only the host
+// may set, such as 3-D Secure. CustomerOptions returns it together with a
+// *ValidationError naming each such field ("options.authentication").
+var ErrHostOption = errors.New("payments: option is set by the host only")
+
+// OptionFields is the declared split of an options type, by JSON name.
+type OptionFields struct {
+	// Customer are the fields tagged payments:"customer": what a customer
+	// may choose, from a browser.
+	Customer []string
+	// Host are the other fields: what only the host decides.
+	Host []string
+}
+
+// OptionFieldsOf reads the declaration of the options type T: a struct
+// whose fields a customer may set carry the tag payments:"customer", and
+// whose other fields are the host's. It fails on a declaration the JSON
+// decoding would not honour: a tag other than "customer", a tagged field
+// JSON cannot set, or an embedded field without a JSON name.
+func OptionFieldsOf[T any]() (OptionFields, error) {
+	return optionFields(reflect.TypeFor[T]())
+}
+
+// MethodOptionFields is OptionFieldsOf for m's options type (the one
+// NewOptions points to); a plugin without options has none.
+func MethodOptionFields(m Method) (OptionFields, error) {
+	o := m.NewOptions()
+	if o == nil {
+		return OptionFields{}, nil
+	}
+	t := reflect.TypeOf(o)
+	if t.Kind() != reflect.Pointer {
+		return OptionFields{}, fmt.Errorf("payments: %s: NewOptions returns a %s, want a pointer to the options struct", m.Name(), t)
+	}
+	f, err := optionFields(t.Elem())
+	if err != nil {
+		return f, fmt.Errorf("payments: %s: %w", m.Name(), err)
+	}
+	return f, nil
+}
+
+// optionField is one JSON-settable field of an options struct.
+type optionField struct {
+	name     string // JSON name
+	index    int
+	customer bool
+}
+
+func optionFieldList(t reflect.Type) ([]optionField, error) {
+	if t.Kind() != reflect.Struct {
+		return nil, fmt.Errorf("options type %s is not a struct", t)
+	}
+	var out []optionField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, tagged := f.Tag.Lookup("payments")
+		if tagged && tag != "customer" {
+			return nil, fmt.Errorf("options field %s: tag payments:%q; the only value is \"customer\"", f.Name, tag)
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-":
+			if tagged {
+				return nil, fmt.Errorf("options field %s is tagged for the customer but JSON cannot set it (json:\"-\")", f.Name)
+			}
+			continue
+		case f.Anonymous && name == "":
+			return nil, fmt.Errorf("options field %s is embedded; give it a JSON name, so its fields are not promoted past the declaration", f.Name)
+		case !f.IsExported():
+			if tagged {
+				return nil, fmt.Errorf("options field %s is tagged for the customer but unexported", f.Name)
+			}
+			continue
+		case name == "":
+			name = f.Name
+		}
+		out = append(out, optionField{name: name, index: i, customer: tagged})
+	}
+	return out, nil
+}
+
+func optionFields(t reflect.Type) (OptionFields, error) {
+	list, err := optionFieldList(t)
+	if err != nil {
+		return OptionFields{}, err
+	}
+	var out OptionFields
+	for _, f := range list {
+		if f.customer {
+			out.Customer = append(out.Customer, f.name)
+		} else {
+			out.Host = append(out.Host, f.name)
+		}
+	}
+	return out, nil
+}
+
+// CustomerOptions returns m's options for one charge: host's options (nil,
+// or a value or pointer of m's options type) with the fields a customer
+// chose, decoded from the JSON object data, on top. It is how untrusted
+// input reaches a plugin: data may hold only the fields m's options type
+// tags payments:"customer", spelled exactly. Any host field in data is
+// refused with an error wrapping ErrHostOption and a *ValidationError
+// naming each ("options.authentication"); malformed JSON, an unknown
+// member, or options for a method that takes none, with a
+// *ValidationError under "options"; host options of another type, with
+// a plain error (the host's mistake). host is never modified. With empty
+// or null data the result is host as it is.
+func CustomerOptions(m Method, host any, data []byte) (any, error) {
+	dst := m.NewOptions()
+	if dst == nil {
+		if host != nil {
+			return nil, fmt.Errorf("payments: %s takes no options; the host gave a %T", m.Name(), host)
+		}
+		if isEmptyJSON(data) {
+			return nil, nil
+		}
+		return nil, &ValidationError{Fields: []FieldError{{Field: "options", Message: m.Name() + " takes no options"}}}
+	}
+	pt := reflect.TypeOf(dst)
+	if pt.Kind() != reflect.Pointer {
+		return nil, fmt.Errorf("payments: %s: NewOptions returns a %s, want a pointer to the options struct", m.Name(), pt)
+	}
+	out := reflect.New(pt.Elem())
+	if host != nil {
+		hv := reflect.ValueOf(host)
+		switch hv.Type() {
+		case pt:
+			if !hv.IsNil() {
+				out.Elem().Set(hv.Elem())
+			}
+		case pt.Elem():
+			out.Elem().Set(hv)
+		default:
+			return nil, fmt.Errorf("payments: %s: host options are a %T, want a %s or a %s", m.Name(), host, pt.Elem(), pt)
+		}
+	}
+	if isEmptyJSON(data) {
+		return host, nil
+	}
+	fields, err := optionFieldList(pt.Elem())
+	if err != nil {
+		return nil, fmt.Errorf("payments: %s: %w", m.Name(), err)
+	}
+	var ve ValidationError
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(data, &members); err != nil || members == nil {
+		ve.Add("options", "must be a JSON object")
+		return nil, &ve
+	}
+	// encoding/json matches names regardless of case: a member is the
+	// customer's only when spelled exactly, and refused as the host's
+	// when it matches a host field in any case.
+	var chosen []optionField
+	var hostOnly ValidationError
+	for _, key := range slices.Sorted(maps.Keys(members)) {
+		i := slices.IndexFunc(fields, func(f optionField) bool { return strings.EqualFold(f.name, key) })
+		switch {
+		case i < 0 || fields[i].customer && fields[i].name != key:
+			ve.Add("options", fmt.Sprintf("unknown field %q", key))
+		case !fields[i].customer:
+			hostOnly.Add("options."+fields[i].name, "is for the host to set, not the customer")
+		default:
+			chosen = append(chosen, fields[i])
+		}
+	}
+	if len(hostOnly.Fields) > 0 {
+		return nil, fmt.Errorf("%w: %w", ErrHostOption, &hostOnly)
+	}
+	if err := ve.Err(); err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		ve.Add("options", "invalid JSON: "+err.Error())
+		return nil, &ve
+	}
+	src := reflect.ValueOf(dst).Elem()
+	for _, f := range chosen {
+		out.Elem().Field(f.index).Set(src.Field(f.index))
+	}
+	return out.Interface(), nil
+}
+
+func isEmptyJSON(data []byte) bool {
+	d := bytes.TrimSpace(data)
+	return len(d) == 0 || string(d) == "null"
 }

@@ -130,7 +130,7 @@ func (s *Service) changeFrom(p *Payment, m Method, r *midtrans.TransactionRespon
 	}
 	var in Instructions
 	if m != nil {
-		in = m.Instructions(r)
+		in = instructionsFor(m, r)
 	} else {
 		in = ParseInstructions(r)
 	}

@@ -50,6 +50,14 @@ type Order struct {
 	Amount   payments.Amount
 	Items    []payments.Item
 	Customer *payments.Customer
+	// Options are the method's options as the host decides them: nil, or
+	// a value or pointer of the method's options type (methods.CardOptions
+	// for "credit_card"), e.g. 3-D Secure, pre-authorisation, a saved card
+	// of the signed-in customer, callback URLs, the installment terms on
+	// offer. The fields the browser chose (those the type tags
+	// payments:"customer", such as a card token) go on top; a host value in
+	// one of those fields is a default the browser may override.
+	Options any
 	// Expiry, custom fields, metadata and notification URLs, as in
 	// payments.ChargeRequest.
 	Expiry                   time.Duration
@@ -328,7 +336,11 @@ type ChargeRequest struct {
 	OrderRef string `json:"order_ref"`
 	// Method is the payment method ("bca_va", "gopay", "credit_card", ...).
 	Method string `json:"method"`
-	// Options are the method's options (e.g. {"token_id": "..."} for a card).
+	// Options are the method's options the customer chooses: only the
+	// fields its options type tags payments:"customer" (for a card
+	// token_id, bank and installment_term). Any other field is refused
+	// with 400 option_not_allowed naming it: the host sets those in
+	// Order.Options.
 	Options json.RawMessage `json:"options,omitempty"`
 }
 
@@ -348,13 +360,14 @@ func (a *API) handleCharge(ctx context.Context, r *Request) Response {
 	if !ok {
 		ve.Add("method", fmt.Sprintf("unknown payment method %q (available: %s)", body.Method, strings.Join(a.svc.Methods(), ", ")))
 	}
-	var opts any
-	if ok && len(body.Options) > 0 && string(body.Options) != "null" {
-		opts = m.NewOptions()
-		if opts == nil {
-			ve.Add("options", "this method takes no options")
-		} else if err := decodeStrict(body.Options, opts); err != nil {
-			ve.Add("options", err.Error())
+	if ok {
+		// Refuse what the browser may not choose before asking the host.
+		if _, err := payments.CustomerOptions(m, nil, body.Options); err != nil {
+			var oe *payments.ValidationError
+			if errors.Is(err, payments.ErrHostOption) || !errors.As(err, &oe) {
+				return a.fail(ctx, err, nil)
+			}
+			ve.Fields = append(ve.Fields, oe.Fields...)
 		}
 	}
 	if err := ve.Err(); err != nil {
@@ -370,6 +383,11 @@ func (a *API) handleCharge(ctx context.Context, r *Request) Response {
 		}
 		a.log.ErrorContext(ctx, "adapters: order source", "order_ref", body.OrderRef, "error", err)
 		return errorResponse(http.StatusInternalServerError, "internal", "internal error", nil)
+	}
+	// The host's options first, the customer's choices on top.
+	opts, err := payments.CustomerOptions(m, order.Options, body.Options)
+	if err != nil {
+		return a.fail(ctx, err, nil)
 	}
 	p, err := a.svc.CreateCharge(ctx, &payments.ChargeRequest{
 		OrderID: order.OrderID, Method: body.Method, Amount: order.Amount, Items: order.Items, Customer: order.Customer,
@@ -487,6 +505,10 @@ func (a *API) fail(ctx context.Context, err error, p *payments.Payment) Response
 	var ve *payments.ValidationError
 	var apiErr *midtrans.APIError
 	switch {
+	case errors.Is(err, payments.ErrHostOption) && errors.As(err, &ve):
+		var b ErrorBody
+		b.Error.Code, b.Error.Message, b.Error.Fields = "option_not_allowed", "options set by the host, not the customer", ve.Fields
+		return jsonResponse(http.StatusBadRequest, b)
 	case errors.As(err, &ve):
 		var b ErrorBody
 		b.Error.Code, b.Error.Message, b.Error.Fields = "validation_failed", "invalid input", ve.Fields

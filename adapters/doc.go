@@ -11,14 +11,20 @@
 //	                                             deny (only with an Authorizer)
 //
 // The amount, items and customer of a charge come from the host's
-// OrderSource, never from the browser: the browser names its order and
-// picks a method (and sends method options such as a card token). Without an
-// OrderSource the charges route is not mounted; without an Authorizer the
-// operation routes are not.
+// OrderSource, never from the browser: the browser names its order, picks a
+// method and sends only the options a customer chooses (those the method's
+// options type tags payments:"customer": for a card the token, the bank and
+// an installment term the host offers). Any other option (3-D Secure,
+// pre-authorisation, saved cards, BIN promotions, channels, callback URLs,
+// VA numbers, ...) is refused with 400 option_not_allowed naming it; the
+// host sets those in Order.Options, and the browser's choices go on top.
+// Without an OrderSource the charges route is not mounted; without an
+// Authorizer the operation routes are not.
 //
 // Errors are JSON with a stable code and the offending fields:
 //
 //	{"error":{"code":"validation_failed","message":"...","fields":[{"field":"method","message":"..."}]}}
+//	{"error":{"code":"option_not_allowed","message":"...","fields":[{"field":"options.authentication","message":"..."}]}}
 //
 // Request bodies are size-limited per route. The webhook has no CSRF token
 // (Midtrans cannot send one); it is authenticated by its signature. Go's

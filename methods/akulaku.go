@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/nusapay/payments"
-	"github.com/nusapay/payments/midtrans"
 )
 
 // Akulaku is the akulaku plugin (pay later): the customer is redirected
@@ -31,7 +30,9 @@ func (m *Akulaku) NewOptions() any { return nil }
 // Validate requires items with unique ids and a customer, which Akulaku
 // needs although the docs' request sample omits them (REFERENCE §3.8, §9).
 func (m *Akulaku) Validate(req *payments.ChargeRequest, v *payments.ValidationError) {
-	noOptions(m.name, req, v)
+	if req.Options != nil {
+		v.Add("options", fmt.Sprintf("akulaku takes no options, got %T", req.Options))
+	}
 	if len(req.Items) == 0 {
 		v.Add("item_details", "required for Akulaku")
 	}
@@ -51,9 +52,4 @@ func (m *Akulaku) Validate(req *payments.ChargeRequest, v *payments.ValidationEr
 // Build returns the akulaku charge: the common fields only.
 func (m *Akulaku) Build(req *payments.ChargeRequest) (payments.Request, error) {
 	return payments.Request{Core: payments.CoreRequest(req, "akulaku")}, nil
-}
-
-// Instructions returns the redirect URL.
-func (m *Akulaku) Instructions(resp *midtrans.TransactionResponse) payments.Instructions {
-	return payments.ParseInstructions(resp)
 }

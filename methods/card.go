@@ -11,13 +11,30 @@ import (
 // CardOptions are the options of a card charge (REFERENCE §3.1). The card
 // itself never reaches the server: the browser tokenizes it with the
 // client key and sends the token.
+//
+// Only TokenID, Bank and InstallmentTerm are the customer's to choose (the
+// charges route takes them from the browser); every other field is the
+// host's, set in its OrderSource: a browser must not turn off 3-D Secure
+// or pay with someone's saved card.
 type CardOptions struct {
 	// TokenID is the one-time token from MidtransNew3ds.getCardToken.
 	// Exactly one of TokenID and SavedTokenID is required.
-	TokenID string `json:"token_id,omitempty"`
+	TokenID string `json:"token_id,omitempty" payments:"customer"`
+	// Bank is the acquiring bank: mandiri, bni, cimb, bca, maybank, bri,
+	// danamon or mega.
+	Bank string `json:"bank,omitempty" payments:"customer"`
+	// InstallmentTerm is the number of months, 0 for none, and one of
+	// InstallmentTerms. Online installments need Bank (the issuer);
+	// offline ones Bins.
+	InstallmentTerm int `json:"installment_term,omitempty" payments:"customer"`
+
+	// InstallmentTerms are the terms, in months, the host offers; a
+	// customer's InstallmentTerm must be one of them, so with none there
+	// are no installments. It is not sent to Midtrans.
+	InstallmentTerms []int `json:"installment_terms,omitempty"`
 	// Authentication turns 3-D Secure on or off; nil means on, so that
-	// charging without it is a deliberate choice (one-click charges with a
-	// saved token usually turn it off).
+	// charging without it is a deliberate choice of the host's (one-click
+	// charges with a saved token usually turn it off).
 	Authentication *bool `json:"authentication,omitempty"`
 	// CallbackType is how the 3DS result returns to the page: "js_event"
 	// (Midtrans' default) or "form".
@@ -27,16 +44,11 @@ type CardOptions struct {
 	Authorize bool `json:"authorize,omitempty"`
 	// SaveToken asks for a saved_token_id for one-click payments later.
 	SaveToken bool `json:"save_token_id,omitempty"`
-	// SavedTokenID pays with a card saved earlier (one-click); Midtrans
-	// takes it as token_id.
+	// SavedTokenID pays with a card saved earlier (one-click), by the
+	// customer the host has authenticated; Midtrans takes it as token_id.
 	SavedTokenID string `json:"saved_token_id,omitempty"`
-	// Bank is the acquiring bank: mandiri, bni, cimb, bca, maybank, bri,
-	// danamon or mega.
-	Bank string `json:"bank,omitempty"`
-	// InstallmentTerm is the number of months, 0 for none. Online
-	// installments need Bank (the issuer); offline ones Bins.
-	InstallmentTerm int `json:"installment_term,omitempty"`
-	// Bins restricts the card to these BIN prefixes (e.g. "48111111").
+	// Bins restricts the card to these BIN prefixes (e.g. "48111111"),
+	// for a promotion.
 	Bins []string `json:"bins,omitempty"`
 	// Channel routes the charge to an acquiring channel: dragon, mti, migs,
 	// cybersource, braintree or mpgs.
@@ -86,13 +98,14 @@ func (m *Card) Capabilities() payments.Capabilities {
 // NewOptions returns a new *CardOptions.
 func (m *Card) NewOptions() any { return new(CardOptions) }
 
-// Validate checks the card options. Custom expiry is refused: Midtrans
+// Validate checks the card options, and that an installment term is one
+// the host offers. Custom expiry is refused: Midtrans
 // does not support it for cards (REFERENCE §3.1, §9).
 func (m *Card) Validate(req *payments.ChargeRequest, v *payments.ValidationError) {
 	if req.Expiry != 0 {
 		v.Add("expiry", "custom expiry is not supported for cards")
 	}
-	o, ok := validateOptions[CardOptions](req, v)
+	o, ok := payments.OptionsOf[CardOptions](req, v)
 	if !ok {
 		return
 	}
@@ -116,8 +129,17 @@ func (m *Card) Validate(req *payments.ChargeRequest, v *payments.ValidationError
 	switch {
 	case o.InstallmentTerm < 0:
 		v.Add("options.installment_term", "must not be negative")
+	case o.InstallmentTerm > 0 && len(o.InstallmentTerms) == 0:
+		v.Add("options.installment_term", "no installments are offered for this order")
+	case o.InstallmentTerm > 0 && !slices.Contains(o.InstallmentTerms, o.InstallmentTerm):
+		v.Add("options.installment_term", fmt.Sprintf("must be one of the terms offered, %v; got %d", o.InstallmentTerms, o.InstallmentTerm))
 	case o.InstallmentTerm > 0 && o.Bank == "" && len(o.Bins) == 0:
 		v.Add("options.installment_term", "needs options.bank (online installment) or options.bins (offline)")
+	}
+	for i, n := range o.InstallmentTerms {
+		if n <= 0 {
+			v.Add(fmt.Sprintf("options.installment_terms[%d]", i), "must be a positive number of months")
+		}
 	}
 	for i, b := range o.Bins {
 		if b == "" || hasSpaceOrControl(b) {
@@ -128,7 +150,7 @@ func (m *Card) Validate(req *payments.ChargeRequest, v *payments.ValidationError
 
 // Build returns the credit_card charge.
 func (m *Card) Build(req *payments.ChargeRequest) (payments.Request, error) {
-	o, err := buildOptions[CardOptions](m.name, req)
+	o, err := payments.BuildOptions[CardOptions](req)
 	if err != nil {
 		return payments.Request{}, err
 	}
@@ -151,10 +173,4 @@ func (m *Card) Build(req *payments.ChargeRequest) (payments.Request, error) {
 	}
 	c.CreditCard = cc
 	return payments.Request{Core: c}, nil
-}
-
-// Instructions returns the card result, and the 3DS redirect_url while
-// authentication is pending.
-func (m *Card) Instructions(resp *midtrans.TransactionResponse) payments.Instructions {
-	return payments.ParseInstructions(resp)
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // CStoreOptions are the options of an Indomaret or Alfamart payment
-// (REFERENCE §3.7). All are optional.
+// (REFERENCE §3.7). All are optional, and the host's: none a customer
+// may set from a browser.
 type CStoreOptions struct {
 	// Message is shown on the cashier's screen, at most 20 characters.
 	Message string `json:"message,omitempty"`
@@ -61,7 +62,7 @@ func (m *CStore) Validate(req *payments.ChargeRequest, v *payments.ValidationErr
 			}
 		}
 	}
-	o, ok := validateOptions[CStoreOptions](req, v)
+	o, ok := payments.OptionsOf[CStoreOptions](req, v)
 	if !ok {
 		return
 	}
@@ -81,7 +82,7 @@ func (m *CStore) Validate(req *payments.ChargeRequest, v *payments.ValidationErr
 
 // Build returns the cstore charge.
 func (m *CStore) Build(req *payments.ChargeRequest) (payments.Request, error) {
-	o, err := buildOptions[CStoreOptions](m.name, req)
+	o, err := payments.BuildOptions[CStoreOptions](req)
 	if err != nil {
 		return payments.Request{}, err
 	}
@@ -92,9 +93,4 @@ func (m *CStore) Build(req *payments.ChargeRequest) (payments.Request, error) {
 	}
 	c.CStore = cs
 	return payments.Request{Core: c}, nil
-}
-
-// Instructions returns the payment code and the store.
-func (m *CStore) Instructions(resp *midtrans.TransactionResponse) payments.Instructions {
-	return payments.ParseInstructions(resp)
 }

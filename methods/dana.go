@@ -7,7 +7,8 @@ import (
 	"github.com/nusapay/payments/midtrans"
 )
 
-// DanaOptions are the options of a DANA payment.
+// DanaOptions are the options of a DANA payment: the host's, none a
+// customer may set from a browser.
 type DanaOptions struct {
 	// CallbackURL is where DANA sends the customer after paying: an
 	// http(s) URL or an app deeplink.
@@ -47,14 +48,14 @@ func (m *Dana) Validate(req *payments.ChargeRequest, v *payments.ValidationError
 	if req.Expiry != 0 && req.Expiry < danaMinExpiry {
 		v.Add("expiry", "must be at least 15 minutes for DANA")
 	}
-	if o, ok := validateOptions[DanaOptions](req, v); ok {
+	if o, ok := payments.OptionsOf[DanaOptions](req, v); ok {
 		checkCallbackURL(v, "options.callback_url", o.CallbackURL)
 	}
 }
 
 // Build returns a Snap transaction with enabled_payments ["dana"].
 func (m *Dana) Build(req *payments.ChargeRequest) (payments.Request, error) {
-	o, err := buildOptions[DanaOptions](m.name, req)
+	o, err := payments.BuildOptions[DanaOptions](req)
 	if err != nil {
 		return payments.Request{}, err
 	}
@@ -63,11 +64,4 @@ func (m *Dana) Build(req *payments.ChargeRequest) (payments.Request, error) {
 		s.Dana = &midtrans.SnapDana{CallbackURL: o.CallbackURL}
 	}
 	return payments.Request{Snap: s}, nil
-}
-
-// Instructions returns what a status or notification carries (a
-// deeplink-redirect while pending). The Snap token and page URL come from
-// the Snap answer, which the Service records itself.
-func (m *Dana) Instructions(resp *midtrans.TransactionResponse) payments.Instructions {
-	return payments.ParseInstructions(resp)
 }

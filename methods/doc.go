@@ -6,7 +6,14 @@
 // Each plugin lives in its own file with a constructor (NewCard, NewBCAVA,
 // NewGoPay, ...) and an exported options type (CardOptions, VAOptions, ...)
 // that a ChargeRequest carries in Options, as a value, a pointer or nil for
-// the defaults. Default returns a fresh instance of every plugin for
+// the defaults; payments.OptionsOf and payments.BuildOptions read them.
+//
+// Options are the host's unless tagged payments:"customer". The only
+// customer fields are the card's token_id, bank and installment_term (a
+// term from the host's CardOptions.InstallmentTerms); 3-D Secure,
+// pre-authorisation, saved cards, BIN promotions, channels, callback URLs,
+// VA numbers, store messages and the rest reach a charge only from host
+// code (adapters.Order.Options for the charges route). Default returns a fresh instance of every plugin for
 // payments.WithMethods; nothing is registered globally, so two Services can
 // use different sets.
 //
@@ -24,8 +31,9 @@
 //     DANA, which the Core API cannot charge), sets only the method's own
 //     object, copies the slices it takes from the options, and never
 //     mutates the request.
-//   - Instructions is payments.ParseInstructions: every documented field of
-//     a charge response, status or notification.
+//   - None implements payments.InstructionsParser: the Service's default,
+//     payments.ParseInstructions, reads every documented field of a charge
+//     response, status or notification.
 //
 // The Capabilities of each plugin are what Midtrans supports for the
 // channel (REFERENCE.md §6): virtual accounts, Mandiri bill and the stores

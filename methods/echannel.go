@@ -7,7 +7,8 @@ import (
 	"github.com/nusapay/payments/midtrans"
 )
 
-// EChannelOptions are the options of a Mandiri bill payment (REFERENCE §3.3).
+// EChannelOptions are the options of a Mandiri bill payment (REFERENCE
+// §3.3): the host's, none a customer may set from a browser.
 type EChannelOptions struct {
 	// BillInfo1 and BillInfo2 are the label and value the customer sees in
 	// Mandiri's channels. One docs page marks them required, so empty ones
@@ -47,7 +48,7 @@ func (m *EChannel) NewOptions() any { return new(EChannelOptions) }
 
 // Validate checks the custom bill key.
 func (m *EChannel) Validate(req *payments.ChargeRequest, v *payments.ValidationError) {
-	o, ok := validateOptions[EChannelOptions](req, v)
+	o, ok := payments.OptionsOf[EChannelOptions](req, v)
 	if !ok {
 		return
 	}
@@ -58,7 +59,7 @@ func (m *EChannel) Validate(req *payments.ChargeRequest, v *payments.ValidationE
 
 // Build returns the echannel charge.
 func (m *EChannel) Build(req *payments.ChargeRequest) (payments.Request, error) {
-	o, err := buildOptions[EChannelOptions](m.name, req)
+	o, err := payments.BuildOptions[EChannelOptions](req)
 	if err != nil {
 		return payments.Request{}, err
 	}
@@ -71,9 +72,4 @@ func (m *EChannel) Build(req *payments.ChargeRequest) (payments.Request, error) 
 		c.EChannel.BillInfo2 = DefaultBillInfo2
 	}
 	return payments.Request{Core: c}, nil
-}
-
-// Instructions returns the bill key and biller code.
-func (m *EChannel) Instructions(resp *midtrans.TransactionResponse) payments.Instructions {
-	return payments.ParseInstructions(resp)
 }

@@ -87,7 +87,7 @@ func TestChargeResponseFixtures(t *testing.T) {
 			if err := json.Unmarshal(fixture.Bytes(t, name), &resp); err != nil {
 				t.Fatal(err)
 			}
-			got := w.method.Instructions(&resp)
+			got := payments.ParseInstructions(&resp)
 			if !reflect.DeepEqual(got, w.in) {
 				gv, wv := reflect.ValueOf(got), reflect.ValueOf(w.in)
 				for i := range gv.NumField() {

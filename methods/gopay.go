@@ -5,7 +5,8 @@ import (
 	"github.com/nusapay/payments/midtrans"
 )
 
-// GoPayOptions are the options of a GoPay charge (REFERENCE §3.4).
+// GoPayOptions are the options of a GoPay charge (REFERENCE §3.4): the
+// host's, none a customer may set from a browser.
 type GoPayOptions struct {
 	// CallbackURL is where the GoPay app sends the customer after paying:
 	// an http(s) URL or an app deeplink. When set, enable_callback is sent
@@ -37,7 +38,7 @@ func (m *GoPay) NewOptions() any { return new(GoPayOptions) }
 
 // Validate checks the callback URL.
 func (m *GoPay) Validate(req *payments.ChargeRequest, v *payments.ValidationError) {
-	if o, ok := validateOptions[GoPayOptions](req, v); ok {
+	if o, ok := payments.OptionsOf[GoPayOptions](req, v); ok {
 		checkCallbackURL(v, "options.callback_url", o.CallbackURL)
 	}
 }
@@ -45,7 +46,7 @@ func (m *GoPay) Validate(req *payments.ChargeRequest, v *payments.ValidationErro
 // Build returns the gopay charge; the gopay object is sent only with a
 // callback URL, since it holds nothing else.
 func (m *GoPay) Build(req *payments.ChargeRequest) (payments.Request, error) {
-	o, err := buildOptions[GoPayOptions](m.name, req)
+	o, err := payments.BuildOptions[GoPayOptions](req)
 	if err != nil {
 		return payments.Request{}, err
 	}
@@ -54,10 +55,4 @@ func (m *GoPay) Build(req *payments.ChargeRequest) (payments.Request, error) {
 		c.GoPay = &midtrans.GoPay{EnableCallback: true, CallbackURL: o.CallbackURL}
 	}
 	return payments.Request{Core: c}, nil
-}
-
-// Instructions returns the QR image URL (generate-qr-code), the deeplink
-// (deeplink-redirect) and every action by name.
-func (m *GoPay) Instructions(resp *midtrans.TransactionResponse) payments.Instructions {
-	return payments.ParseInstructions(resp)
 }

@@ -10,53 +10,6 @@ import (
 	"github.com/nusapay/payments"
 )
 
-// optionsOf returns req.Options as a T. A plugin accepts its options as a
-// T, a *T (what NewOptions hands a JSON decoder) or nil, which means every
-// option at its default; anything else is a caller's mistake.
-func optionsOf[T any](req *payments.ChargeRequest) (T, error) {
-	var zero T
-	switch o := req.Options.(type) {
-	case nil:
-		return zero, nil
-	case T:
-		return o, nil
-	case *T:
-		if o == nil {
-			return zero, nil
-		}
-		return *o, nil
-	}
-	return zero, fmt.Errorf("must be a %T or a *%T, got %T", zero, zero, req.Options)
-}
-
-// validateOptions is optionsOf for Validate: a wrong type is recorded under
-// "options" and ok is false, so the caller skips the option rules (each
-// would only repeat that the options could not be read).
-func validateOptions[T any](req *payments.ChargeRequest, v *payments.ValidationError) (o T, ok bool) {
-	o, err := optionsOf[T](req)
-	if err != nil {
-		v.Add("options", err.Error())
-		return o, false
-	}
-	return o, true
-}
-
-// buildOptions is optionsOf for Build, whose caller should have validated.
-func buildOptions[T any](name string, req *payments.ChargeRequest) (T, error) {
-	o, err := optionsOf[T](req)
-	if err != nil {
-		return o, fmt.Errorf("methods: %s: options %w", name, err)
-	}
-	return o, nil
-}
-
-// noOptions is Validate's check for a plugin that takes no options.
-func noOptions(name string, req *payments.ChargeRequest, v *payments.ValidationError) {
-	if req.Options != nil {
-		v.Add("options", fmt.Sprintf("%s takes no options, got %T", name, req.Options))
-	}
-}
-
 // runes counts characters the way Midtrans' String(n) limits do.
 func runes(s string) int { return utf8.RuneCountInString(s) }
 

@@ -7,7 +7,8 @@ import (
 	"github.com/nusapay/payments/midtrans"
 )
 
-// QRISOptions are the options of a QRIS charge (REFERENCE §3.6).
+// QRISOptions are the options of a QRIS charge (REFERENCE §3.6): the
+// host's, none a customer may set from a browser.
 type QRISOptions struct {
 	// Acquirer is "gopay" (the default) or "airpay shopee" (ShopeePay).
 	Acquirer string `json:"acquirer,omitempty"`
@@ -40,7 +41,7 @@ func (m *QRIS) NewOptions() any { return new(QRISOptions) }
 
 // Validate checks the acquirer.
 func (m *QRIS) Validate(req *payments.ChargeRequest, v *payments.ValidationError) {
-	o, ok := validateOptions[QRISOptions](req, v)
+	o, ok := payments.OptionsOf[QRISOptions](req, v)
 	if !ok {
 		return
 	}
@@ -54,7 +55,7 @@ func (m *QRIS) Validate(req *payments.ChargeRequest, v *payments.ValidationError
 // Build returns the qris charge. The acquirer is always sent, the default
 // spelled out, so the stored request says which one was used.
 func (m *QRIS) Build(req *payments.ChargeRequest) (payments.Request, error) {
-	o, err := buildOptions[QRISOptions](m.name, req)
+	o, err := payments.BuildOptions[QRISOptions](req)
 	if err != nil {
 		return payments.Request{}, err
 	}
@@ -64,10 +65,4 @@ func (m *QRIS) Build(req *payments.ChargeRequest) (payments.Request, error) {
 		c.QRIS.Acquirer = AcquirerGoPay
 	}
 	return payments.Request{Core: c}, nil
-}
-
-// Instructions returns the QR string (when sent), the QR image URL and
-// the acquirer.
-func (m *QRIS) Instructions(resp *midtrans.TransactionResponse) payments.Instructions {
-	return payments.ParseInstructions(resp)
 }

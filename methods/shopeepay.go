@@ -5,7 +5,8 @@ import (
 	"github.com/nusapay/payments/midtrans"
 )
 
-// ShopeePayOptions are the options of a ShopeePay charge (REFERENCE §3.5).
+// ShopeePayOptions are the options of a ShopeePay charge (REFERENCE §3.5):
+// the host's, none a customer may set from a browser.
 type ShopeePayOptions struct {
 	// CallbackURL is where the Shopee app sends the customer after paying:
 	// an http(s) URL or an app deeplink; empty means the Finish URL.
@@ -35,7 +36,7 @@ func (m *ShopeePay) NewOptions() any { return new(ShopeePayOptions) }
 
 // Validate checks the callback URL.
 func (m *ShopeePay) Validate(req *payments.ChargeRequest, v *payments.ValidationError) {
-	if o, ok := validateOptions[ShopeePayOptions](req, v); ok {
+	if o, ok := payments.OptionsOf[ShopeePayOptions](req, v); ok {
 		checkCallbackURL(v, "options.callback_url", o.CallbackURL)
 	}
 }
@@ -43,7 +44,7 @@ func (m *ShopeePay) Validate(req *payments.ChargeRequest, v *payments.Validation
 // Build returns the shopeepay charge; the shopeepay object is sent only
 // with a callback URL.
 func (m *ShopeePay) Build(req *payments.ChargeRequest) (payments.Request, error) {
-	o, err := buildOptions[ShopeePayOptions](m.name, req)
+	o, err := payments.BuildOptions[ShopeePayOptions](req)
 	if err != nil {
 		return payments.Request{}, err
 	}
@@ -52,9 +53,4 @@ func (m *ShopeePay) Build(req *payments.ChargeRequest) (payments.Request, error)
 		c.ShopeePay = &midtrans.ShopeePay{CallbackURL: o.CallbackURL}
 	}
 	return payments.Request{Core: c}, nil
-}
-
-// Instructions returns the deeplink (deeplink-redirect).
-func (m *ShopeePay) Instructions(resp *midtrans.TransactionResponse) payments.Instructions {
-	return payments.ParseInstructions(resp)
 }

@@ -18,8 +18,7 @@ import (
 // what the simulator (which validates like Midtrans) accepts, and the
 // instructions read from its real answers are what a customer needs.
 
-// simClient returns a client for sim with a transport of its own, so it
-// is independent of http.DefaultTransport, which methodtest swaps.
+// simClient returns a client for sim with a transport of its own.
 func simClient(t *testing.T, sim *midtranstest.Server) *midtrans.Client {
 	t.Helper()
 	tr := &http.Transport{}
@@ -97,7 +96,7 @@ func TestSimulatorAcceptsBuiltRequests(t *testing.T) {
 				}
 			})},
 		{"card installment", methods.NewCard(), payments.ChargeRequest{Amount: 1200000,
-			Options: methods.CardOptions{TokenID: card, Authentication: noAuth, Bank: "bni", InstallmentTerm: 6}},
+			Options: methods.CardOptions{TokenID: card, Authentication: noAuth, Bank: "bni", InstallmentTerm: 6, InstallmentTerms: []int{3, 6}}},
 			func(t *testing.T, _ *midtrans.TransactionResponse, in payments.Instructions, _ midtranstest.Transaction) {
 				if in.Card == nil || in.Card.InstallmentTerm != 6 {
 					t.Errorf("card %+v", in.Card)
@@ -202,7 +201,7 @@ func TestSimulatorAcceptsBuiltRequests(t *testing.T) {
 			if !ok {
 				t.Fatal("the simulator has no transaction")
 			}
-			c.check(t, resp, c.method.Instructions(resp), tr)
+			c.check(t, resp, payments.ParseInstructions(resp), tr)
 		})
 	}
 }
@@ -230,7 +229,7 @@ func TestSimulatorCardFlows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return m.Instructions(resp)
+		return payments.ParseInstructions(resp)
 	}
 
 	first := charge("oneclick-1", methods.CardOptions{TokenID: midtranstest.CardToken("4811111111111114"), Authentication: ptr(false), SaveToken: true})
@@ -250,7 +249,7 @@ func TestSimulatorCardFlows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := m.Instructions(st)
+	in := payments.ParseInstructions(st)
 	if st.TransactionStatus != "capture" || in.Card == nil || in.Card.ApprovalCode == "" {
 		t.Fatalf("after 3DS: %s %+v", st.TransactionStatus, in.Card)
 	}
@@ -295,7 +294,6 @@ func TestSimulatorDana(t *testing.T) {
 	if st.PaymentType != "dana" || !strings.EqualFold(st.TransactionStatus, "pending") {
 		t.Fatalf("status %s %s", st.PaymentType, st.TransactionStatus)
 	}
-	_ = m.Instructions(st)
 	if !m.Capabilities().TransactionIDOnly {
 		t.Error("dana must be TransactionIDOnly")
 	}

@@ -9,7 +9,8 @@ import (
 )
 
 // VAOptions are the options of a bank-transfer virtual account
-// (REFERENCE §3.2). All are optional.
+// (REFERENCE §3.2). All are optional, and the host's: none a customer
+// may set from a browser.
 type VAOptions struct {
 	// VANumber asks for a custom VA number (digits only). The docs disagree
 	// on the lengths; Midtrans trims a long number, pads a short one and
@@ -102,7 +103,7 @@ func (m *VirtualAccount) Validate(req *payments.ChargeRequest, v *payments.Valid
 			}
 		}
 	}
-	o, ok := validateOptions[VAOptions](req, v)
+	o, ok := payments.OptionsOf[VAOptions](req, v)
 	if !ok {
 		return
 	}
@@ -151,7 +152,7 @@ func checkFreeText(v *payments.ValidationError, field string, lines []midtrans.F
 
 // Build returns the bank_transfer charge.
 func (m *VirtualAccount) Build(req *payments.ChargeRequest) (payments.Request, error) {
-	o, err := buildOptions[VAOptions](m.name, req)
+	o, err := payments.BuildOptions[VAOptions](req)
 	if err != nil {
 		return payments.Request{}, err
 	}
@@ -175,10 +176,4 @@ func (m *VirtualAccount) Build(req *payments.ChargeRequest) (payments.Request, e
 	}
 	c.BankTransfer = bt
 	return payments.Request{Core: c}, nil
-}
-
-// Instructions returns the VA number and bank; Permata's
-// permata_va_number is read too.
-func (m *VirtualAccount) Instructions(resp *midtrans.TransactionResponse) payments.Instructions {
-	return payments.ParseInstructions(resp)
 }

@@ -214,7 +214,8 @@ func (o *orders) currentPayment(ctx context.Context, ord *Order) (*payments.Paym
 }
 
 // PaymentOrder is the module's OrderSource: the browser names an order,
-// and amount, items and customer come from its row.
+// and amount, items, customer and any host-only method options come from
+// here.
 //
 // Each attempt gets its own Midtrans order id, <ref>-<n>, because Midtrans
 // refuses an order id twice: after an attempt failed (expired, cancelled,
@@ -253,6 +254,9 @@ func (o *orders) PaymentOrder(ctx context.Context, ref, _ string) (*adapters.Ord
 		Customer: &payments.Customer{FirstName: first, LastName: strings.TrimSpace(last),
 			Email: ord.CustomerEmail, Phone: ord.CustomerPhone},
 		CustomField1: ord.Ref,
+		// No method options: every card charge keeps 3-D Secure (a nil
+		// CardOptions.Authentication means on), and the browser may send
+		// only the card token.
 	}, nil
 }
 

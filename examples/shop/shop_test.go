@@ -246,6 +246,9 @@ func TestOrderSource(t *testing.T) {
 	if r := charge(t, c, base, `{"order_ref":"`+ref+`","method":"bca_va","options":{"gross_amount":1}}`); r.status != http.StatusUnprocessableEntity {
 		t.Errorf("an amount in the options: %d %s", r.status, r.body)
 	}
+	if r := charge(t, c, base, `{"order_ref":"`+ref+`","method":"credit_card","options":{"token_id":"t","authentication":false}}`); r.status != http.StatusBadRequest || !bytes.Contains(r.body, []byte("options.authentication")) {
+		t.Errorf("3-D Secure turned off by the browser: %d %s", r.status, r.body)
+	}
 	if r := charge(t, c, base, `{"order_ref":"NP-NOPE","method":"bca_va"}`); r.status != http.StatusNotFound {
 		t.Errorf("unknown order: %d %s", r.status, r.body)
 	}

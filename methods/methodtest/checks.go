@@ -3,10 +3,8 @@ package methodtest
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
-	"net/http"
 	"reflect"
 	"slices"
 	"strconv"
@@ -388,50 +386,6 @@ func checkCapabilities(r reporter, s *suite) {
 	}
 	if c.TransactionIDOnly && out.Snap == nil {
 		r.Errorf("TransactionIDOnly is for Snap-only channels whose transaction id arrives later, but Build returns a Core charge")
-	}
-}
-
-// errNoIO is what the failing transport answers.
-var errNoIO = errors.New("methodtest: a payment-method plugin must not do I/O")
-
-// failingTransport fails the test on any request.
-type failingTransport struct {
-	r    reporter
-	name string
-}
-
-func (f failingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	f.r.Errorf("%s made an HTTP request (%s %s); plugins must not do I/O: the Service makes every call", f.name, req.Method, req.URL)
-	return nil, errNoIO
-}
-
-// checkNoIO swaps the process-wide default transport; see the package
-// documentation for why this check must not run in parallel.
-func checkNoIO(r reporter, s *suite) {
-	r.Helper()
-	fail := failingTransport{r: r, name: s.name}
-	origTransport, origClientTransport := http.DefaultTransport, http.DefaultClient.Transport
-	http.DefaultTransport = fail
-	defer func() { http.DefaultTransport = origTransport }()
-	// A test binary that gave http.DefaultClient a transport of its own
-	// would bypass the default one.
-	if origClientTransport != nil {
-		http.DefaultClient.Transport = fail
-		defer func() { http.DefaultClient.Transport = origClientTransport }()
-	}
-
-	_ = s.m.Name()
-	_ = s.m.Capabilities()
-	_ = s.m.NewOptions()
-	s.validate(r, s.validCopy())
-	_, _ = s.build(r, s.validCopy())
-	for _, inv := range s.invalid {
-		s.validate(r, deepCopy(&inv.Request))
-	}
-	s.instructions(r, &midtrans.TransactionResponse{})
-	if s.response != nil {
-		resp, _ := decodeResponse(s.response)
-		s.instructions(r, resp)
 	}
 }
 

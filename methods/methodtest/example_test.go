@@ -2,19 +2,18 @@ package methodtest_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"testing"
 
 	"github.com/nusapay/payments"
 	"github.com/nusapay/payments/methods/methodtest"
-	"github.com/nusapay/payments/midtrans"
 )
 
 // UOBEZPay is an integrator's plugin for UOB EZPay, a channel the module
 // does not build in (REFERENCE §3.12).
 type UOBEZPay struct{ name string }
 
-// UOBEZPayOptions are its options.
+// UOBEZPayOptions are its options: the host's alone, as no field is
+// tagged payments:"customer".
 type UOBEZPayOptions struct {
 	CallbackURL string `json:"callback_url,omitempty"`
 }
@@ -29,28 +28,9 @@ func (m *UOBEZPay) Capabilities() payments.Capabilities {
 
 func (m *UOBEZPay) NewOptions() any { return new(UOBEZPayOptions) }
 
-func options(req *payments.ChargeRequest) (UOBEZPayOptions, error) {
-	switch o := req.Options.(type) {
-	case nil:
-		return UOBEZPayOptions{}, nil
-	case UOBEZPayOptions:
-		return o, nil
-	case *UOBEZPayOptions:
-		if o != nil {
-			return *o, nil
-		}
-		return UOBEZPayOptions{}, nil
-	}
-	return UOBEZPayOptions{}, fmt.Errorf("want UOBEZPayOptions, got %T", req.Options)
-}
-
 func (m *UOBEZPay) Validate(req *payments.ChargeRequest, v *payments.ValidationError) {
-	o, err := options(req)
-	if err != nil {
-		v.Add("options", err.Error())
-		return
-	}
-	if o.CallbackURL == "" {
+	o, ok := payments.OptionsOf[UOBEZPayOptions](req, v)
+	if ok && o.CallbackURL == "" {
 		v.Add("options.callback_url", "required: UOB returns the customer there")
 	}
 	if req.Customer == nil {
@@ -59,7 +39,7 @@ func (m *UOBEZPay) Validate(req *payments.ChargeRequest, v *payments.ValidationE
 }
 
 func (m *UOBEZPay) Build(req *payments.ChargeRequest) (payments.Request, error) {
-	o, err := options(req)
+	o, err := payments.BuildOptions[UOBEZPayOptions](req)
 	if err != nil {
 		return payments.Request{}, err
 	}
@@ -70,10 +50,6 @@ func (m *UOBEZPay) Build(req *payments.ChargeRequest) (payments.Request, error) 
 	}
 	c.Extra = map[string]json.RawMessage{"uob_ezpay": obj}
 	return payments.Request{Core: c}, nil
-}
-
-func (m *UOBEZPay) Instructions(resp *midtrans.TransactionResponse) payments.Instructions {
-	return payments.ParseInstructions(resp)
 }
 
 // The docs' request sample (fixtures/docs/charge-uob-ezpay-request.json).

@@ -69,6 +69,12 @@ type Spec struct {
 
 	// Invalid are requests Validate must refuse.
 	Invalid []Invalid
+
+	// CustomerOptions are the JSON names of the options fields a customer
+	// may set from a browser, in any order: exactly those the options type
+	// tags payments:"customer" (nil for none), so that widening what a
+	// browser controls is a visible change to the plugin's test too.
+	CustomerOptions []string
 }
 
 // Invalid is one request Validate must refuse.
@@ -83,9 +89,9 @@ type Invalid struct {
 	Fields []string
 }
 
-// Run runs the conformance suite for spec as subtests of t. It fails t
-// at once when the Spec itself is incomplete. Do not call it from a
-// parallel test: see the package documentation.
+// Run runs the conformance suite for spec as parallel subtests of t. It
+// fails t at once when the Spec itself is incomplete. It touches no
+// process-wide state, so t may itself be parallel.
 func Run(t *testing.T, spec Spec) {
 	t.Helper()
 	s, err := prepare(spec)
@@ -93,10 +99,16 @@ func Run(t *testing.T, spec Spec) {
 		t.Fatalf("methodtest: invalid Spec: %v", err)
 	}
 	for _, c := range checks() {
-		t.Run(c.name, func(t *testing.T) { c.run(t, s) })
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.run(t, s)
+		})
 	}
 	for _, inv := range s.invalid {
-		t.Run("Invalid/"+inv.Name, func(t *testing.T) { checkInvalid(t, s, inv) })
+		t.Run("Invalid/"+inv.Name, func(t *testing.T) {
+			t.Parallel()
+			checkInvalid(t, s, inv)
+		})
 	}
 }
 
@@ -121,6 +133,7 @@ type suite struct {
 	response      []byte
 	want          payments.Instructions
 	invalid       []Invalid
+	customer      []string // sorted
 }
 
 func prepare(spec Spec) (*suite, error) {
@@ -129,7 +142,8 @@ func prepare(spec Spec) (*suite, error) {
 	}
 	name := spec.Method.Name()
 	s := &suite{m: spec.Method, name: name, valid: spec.Valid, object: spec.Object,
-		extraKeys: spec.ExtraKeys, missingKeys: spec.MissingKeys, want: spec.Instructions}
+		extraKeys: spec.ExtraKeys, missingKeys: spec.MissingKeys, want: spec.Instructions,
+		customer: slices.Sorted(slices.Values(spec.CustomerOptions))}
 	if s.valid.Method == "" {
 		s.valid.Method = name
 	}
@@ -238,7 +252,9 @@ func checks() []check {
 		{"Deterministic", checkDeterministic},
 		{"Concurrent", checkConcurrent},
 		{"Capabilities", checkCapabilities},
-		{"NoIO", checkNoIO},
+		{"OptionFields", checkOptionFields},
+		{"CustomerOptions", checkCustomerOptions},
+		{"HostOptionsRefused", checkHostOptionsRefused},
 	}
 }
 
@@ -275,7 +291,10 @@ func (s *suite) instructions(r reporter, resp *midtrans.TransactionResponse) (in
 			r.Errorf("%s: Instructions panicked: %v", s.name, p)
 		}
 	}()
-	return s.m.Instructions(resp)
+	if p, ok := s.m.(payments.InstructionsParser); ok {
+		return p.Instructions(resp)
+	}
+	return payments.ParseInstructions(resp) // what the Service uses
 }
 
 // buildJSON builds req and encodes the result; ok is false after a

@@ -8,5 +8,6 @@ import (
 
 // The example's plugin passes the suite for real.
 func TestExamplePlugin(t *testing.T) {
+	t.Parallel()
 	methodtest.Run(t, uobEZPaySpec())
 }

@@ -2,7 +2,6 @@ package methodtest
 
 import (
 	"fmt"
-	"net/http"
 	"runtime"
 	"strings"
 	"sync"
@@ -17,7 +16,12 @@ import (
 // kind of misbehaviour is caught by the check meant for it.
 
 type fakeOptions struct {
-	Code string `json:"code,omitempty"`
+	Code string `json:"code,omitempty" payments:"customer"`
+	Note string `json:"note,omitempty"`
+}
+
+type badTagOptions struct {
+	Code string `json:"code,omitempty" payments:"browser"`
 }
 
 // fake is a bank-transfer-like plugin whose faults are switched on one by one.
@@ -25,7 +29,7 @@ type fake struct {
 	name          string
 	caps          payments.Capabilities
 	mutate        bool // Build rewrites the request's items
-	httpCall      bool // Build calls the network
+	badTag        bool // the options type has an invalid tag
 	counter       *atomic.Int64
 	both          bool // Build returns Core and Snap
 	acceptForeign bool // Validate ignores options of a foreign type
@@ -40,6 +44,9 @@ type fake struct {
 func (f *fake) Name() string                        { return f.name }
 func (f *fake) Capabilities() payments.Capabilities { return f.caps }
 func (f *fake) NewOptions() any {
+	if f.badTag {
+		return new(badTagOptions)
+	}
 	if f.sharedOptions != nil {
 		return f.sharedOptions
 	}
@@ -82,12 +89,6 @@ func (f *fake) Build(req *payments.ChargeRequest) (payments.Request, error) {
 	o, _ := f.opts(req)
 	if f.mutate && len(req.Items) > 0 {
 		req.Items[0].Name = "changed"
-	}
-	if f.httpCall {
-		resp, err := http.Get("http://example.invalid/")
-		if err == nil {
-			resp.Body.Close()
-		}
 	}
 	c := payments.CoreRequest(req, "bank_transfer")
 	c.BankTransfer = &midtrans.BankTransfer{Bank: "bca", VANumber: o.Code}
@@ -134,9 +135,10 @@ func fakeSpec(f *fake) Spec {
 		Valid: payments.ChargeRequest{OrderID: "order-1", Amount: 10000,
 			Items:   []payments.Item{{ID: "a", Name: "Kopi", Price: 10000, Quantity: 1}},
 			Options: fakeOptions{Code: "123"}},
-		RequestSample:  []byte(fakeRequest),
-		ResponseSample: []byte(fakeResponse),
-		Instructions:   payments.Instructions{VANumber: "812785002530231", Bank: "bca"},
+		RequestSample:   []byte(fakeRequest),
+		ResponseSample:  []byte(fakeResponse),
+		Instructions:    payments.Instructions{VANumber: "812785002530231", Bank: "bca"},
+		CustomerOptions: []string{"code"},
 		Invalid: []Invalid{{Name: "two problems", Fields: []string{"options.code", "customer_details.phone"},
 			Request: payments.ChargeRequest{OrderID: "o", Amount: 1, Customer: &payments.Customer{},
 				Options: &fakeOptions{Code: "12a"}}}},
@@ -144,6 +146,7 @@ func fakeSpec(f *fake) Spec {
 }
 
 func TestWellBehavedPluginPasses(t *testing.T) {
+	t.Parallel()
 	Run(t, fakeSpec(&fake{}))
 }
 
@@ -179,6 +182,7 @@ func failures(run func(reporter)) []string {
 }
 
 func TestChecksCatchMisbehaviour(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		fake  *fake
@@ -212,11 +216,15 @@ func TestChecksCatchMisbehaviour(t *testing.T) {
 		{name: "capture on a VA", fake: &fake{caps: payments.Capabilities{Capture: true}}, check: checkCapabilities, want: "Capture is for card"},
 		{name: "transaction id only on Core", fake: &fake{caps: payments.Capabilities{TransactionIDOnly: true}},
 			check: checkCapabilities, want: "TransactionIDOnly"},
-		{name: "HTTP call", fake: &fake{httpCall: true}, check: checkNoIO, want: "made an HTTP request"},
+		{name: "customer set not declared", fake: &fake{},
+			spec:  func(s *Spec) { s.CustomerOptions = nil },
+			check: checkOptionFields, want: "the Spec declares"},
+		{name: "invalid tag", fake: &fake{badTag: true}, check: checkOptionFields, want: "declaration is invalid"},
 		{name: "panicking Build", fake: &fake{panicBuild: true}, check: checkBuild, want: "Build panicked"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			spec := fakeSpec(c.fake)
 			if c.spec != nil {
 				c.spec(&spec)
@@ -236,19 +244,8 @@ func TestChecksCatchMisbehaviour(t *testing.T) {
 	}
 }
 
-func TestNoIORestoresTheTransport(t *testing.T) {
-	orig := http.DefaultTransport
-	s, err := prepare(fakeSpec(&fake{httpCall: true}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	failures(func(r reporter) { checkNoIO(r, s) })
-	if http.DefaultTransport != orig {
-		t.Fatal("http.DefaultTransport was not restored")
-	}
-}
-
 func TestSpecErrors(t *testing.T) {
+	t.Parallel()
 	cases := map[string]func(*Spec){
 		"no method":                   func(s *Spec) { s.Method = nil },
 		"no order id":                 func(s *Spec) { s.Valid.OrderID = "" },

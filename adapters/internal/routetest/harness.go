@@ -123,6 +123,16 @@ func (h *Harness) NewOrder(amount payments.Amount) Order {
 	return h.NewOrderID(fmt.Sprintf("INV-%04d-%d", n, n*7919%10007), amount)
 }
 
+// NewOrderOptions adds an order of amount whose OrderSource answer carries
+// the host's method options opts.
+func (h *Harness) NewOrderOptions(amount payments.Amount, opts any) Order {
+	o := h.NewOrder(amount)
+	h.Orders.mu.Lock()
+	defer h.Orders.mu.Unlock()
+	h.Orders.orders[o.Ref].Options = opts
+	return o
+}
+
 // NewOrderID adds an order with the given Midtrans order id.
 func (h *Harness) NewOrderID(orderID string, amount payments.Amount) Order {
 	n := h.seq.Add(1)

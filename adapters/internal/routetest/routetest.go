@@ -13,6 +13,7 @@ import (
 	"github.com/nusapay/payments"
 	"github.com/nusapay/payments/adapters"
 	"github.com/nusapay/payments/internal/testenv"
+	"github.com/nusapay/payments/methods"
 	"github.com/nusapay/payments/midtranstest"
 	"github.com/nusapay/payments/notify"
 )
@@ -49,6 +50,9 @@ func table() []testCase {
 		{"charges/body cannot set amount items or customer", chargeBodyCannotSetAmount},
 		{"charges/unknown method is 422 naming the field", chargeUnknownMethod},
 		{"charges/card options reach the method", chargeCardOptions},
+		{"charges/host-only options from the browser are 400 naming the field", chargeHostOnlyOptions},
+		{"charges/host options from the OrderSource reach Midtrans", chargeHostOptions},
+		{"charges/installment term only from the host's list", chargeInstallmentTerms},
 		{"charges/unknown or closed order", chargeUnknownOrder},
 		{"charges/duplicate is 409 with the existing payment", chargeDuplicate},
 		{"charges/refused by Midtrans is 422", chargeRefused},
@@ -338,9 +342,9 @@ func chargeUnknownMethod(t *testing.T, h *Harness) {
 }
 
 func chargeCardOptions(t *testing.T, h *Harness) {
-	o := h.NewOrder(320000)
+	o := h.NewOrderOptions(320000, methods.CardOptions{Authentication: ptr(false)})
 	token := midtranstest.CardToken("4811111111111114")
-	v := h.Charged(t, o.Ref, "credit_card", fmt.Sprintf(`{"token_id":%q,"authentication":false}`, token))
+	v := h.Charged(t, o.Ref, "credit_card", fmt.Sprintf(`{"token_id":%q}`, token))
 	if v.Status != payments.StatusCapture || v.Outcome != payments.OutcomePaid || v.Card == nil || v.Card.MaskedCard == "" {
 		t.Fatalf("card charge: %s (%s) card %+v; want capture, paid, masked card", v.Status, v.Outcome, v.Card)
 	}
@@ -353,13 +357,122 @@ func chargeCardOptions(t *testing.T, h *Harness) {
 	for options, field := range map[string]string{
 		`{"token_id":5}`:              "options",
 		`{"tokenid":"x"}`:             "options",
-		`{"authentication":false}`:    "options.token_id",
+		`{}`:                          "options.token_id",
 		`{"token_id":"t","bank":"x"}`: "options.bank",
 	} {
 		b := WantError(t, h.Charge(t, o2.Ref, "credit_card", options), http.StatusUnprocessableEntity, "validation_failed")
 		WantField(t, b, field)
 	}
 }
+
+// chargeHostOnlyOptions: the browser chooses only the customer's fields
+// of a method's options; 3-D Secure, pre-authorisation, saved tokens,
+// BIN promotions, channels and callback URLs are the host's. Any of them
+// in the body is refused before the order is even looked up.
+func chargeHostOnlyOptions(t *testing.T, h *Harness) {
+	token := midtranstest.CardToken("4811111111111114")
+	for _, c := range []struct{ method, options, field string }{
+		{"credit_card", fmt.Sprintf(`{"token_id":%q,"authentication":false}`, token), "options.authentication"},
+		{"credit_card", fmt.Sprintf(`{"token_id":%q,"Authentication":false}`, token), "options.authentication"},
+		{"credit_card", `{"saved_token_id":"481111-1114-a1b2c3"}`, "options.saved_token_id"},
+		{"credit_card", fmt.Sprintf(`{"token_id":%q,"authorize":true}`, token), "options.authorize"},
+		{"credit_card", fmt.Sprintf(`{"token_id":%q,"bins":["481111"]}`, token), "options.bins"},
+		{"credit_card", fmt.Sprintf(`{"token_id":%q,"channel":"mti"}`, token), "options.channel"},
+		{"gopay", `{"callback_url":"https://evil.example/"}`, "options.callback_url"},
+		{"shopeepay", `{"callback_url":"https://evil.example/"}`, "options.callback_url"},
+		{"dana", `{"callback_url":"https://evil.example/"}`, "options.callback_url"},
+		{"bca_va", `{"va_number":"12345678"}`, "options.va_number"},
+	} {
+		o := h.NewOrder(150000)
+		b := WantError(t, h.Charge(t, o.Ref, c.method, c.options), http.StatusBadRequest, "option_not_allowed")
+		WantField(t, b, c.field)
+		if _, err := h.Env.Service.Payment(testenv.Ctx(t), o.OrderID); err == nil {
+			t.Errorf("%s %s: a refused body still created a payment", c.method, c.options)
+		}
+		if _, ok := h.Env.Sim.Transaction(o.OrderID); ok {
+			t.Errorf("%s %s: a refused body still reached Midtrans", c.method, c.options)
+		}
+	}
+}
+
+// chargeHostOptions: what the host's OrderSource sets reaches Midtrans,
+// with the browser's choices on top of it.
+func chargeHostOptions(t *testing.T, h *Harness) {
+	token := midtranstest.CardToken("4811111111111114")
+	// 3-D Secure is on unless the host turns it off: the charge waits for it.
+	o := h.NewOrder(110000)
+	if v := h.Charged(t, o.Ref, "credit_card", fmt.Sprintf(`{"token_id":%q}`, token)); v.Status != payments.StatusPending || v.Instructions.RedirectURL == "" {
+		t.Errorf("card without host options: %s, redirect %q; want pending on 3-D Secure", v.Status, v.Instructions.RedirectURL)
+	}
+	wantSent(t, h, o.OrderID, `"authentication":true`)
+
+	// The host turns it off, asks for a pre-authorisation and a bank; the
+	// browser's bank wins over the host's default.
+	o = h.NewOrderOptions(110000, &methods.CardOptions{Authentication: ptr(false), Authorize: true, Bank: "bca", Bins: []string{"481111"}})
+	if v := h.Charged(t, o.Ref, "credit_card", fmt.Sprintf(`{"token_id":%q,"bank":"bni"}`, token)); v.Status != payments.StatusAuthorize {
+		t.Errorf("host pre-authorisation: %s, want authorize", v.Status)
+	}
+	wantSent(t, h, o.OrderID, `"type":"authorize"`, `"bank":"bni"`, `"bins":["481111"]`, token)
+	wantNotSent(t, h, o.OrderID, `"authentication":true`)
+
+	o = h.NewOrderOptions(60000, methods.GoPayOptions{CallbackURL: "https://shop.example/gopay/done"})
+	h.Charged(t, o.Ref, "gopay", "")
+	wantSent(t, h, o.OrderID, `"callback_url":"https://shop.example/gopay/done"`)
+}
+
+// chargeInstallmentTerms: the browser picks a term, only one the host offers.
+func chargeInstallmentTerms(t *testing.T, h *Harness) {
+	token := midtranstest.CardToken("4811111111111114")
+	host := methods.CardOptions{Authentication: ptr(false), InstallmentTerms: []int{3, 6}}
+	o := h.NewOrderOptions(600000, host)
+	h.Charged(t, o.Ref, "credit_card", fmt.Sprintf(`{"token_id":%q,"bank":"bni","installment_term":6}`, token))
+	wantSent(t, h, o.OrderID, `"installment_term":6`)
+
+	for _, c := range []struct {
+		host    any
+		options string
+	}{
+		{host, fmt.Sprintf(`{"token_id":%q,"bank":"bni","installment_term":12}`, token)},
+		{nil, fmt.Sprintf(`{"token_id":%q,"bank":"bni","installment_term":3}`, token)},
+	} {
+		o := h.NewOrderOptions(600000, c.host)
+		b := WantError(t, h.Charge(t, o.Ref, "credit_card", c.options), http.StatusUnprocessableEntity, "validation_failed")
+		WantField(t, b, "options.installment_term")
+		if _, ok := h.Env.Sim.Transaction(o.OrderID); ok {
+			t.Errorf("an installment term not offered reached Midtrans: %s", c.options)
+		}
+	}
+	o = h.NewOrderOptions(600000, host)
+	b := WantError(t, h.Charge(t, o.Ref, "credit_card", fmt.Sprintf(`{"token_id":%q,"installment_terms":[12]}`, token)), http.StatusBadRequest, "option_not_allowed")
+	WantField(t, b, "options.installment_terms")
+}
+
+// wantSent checks that the charge Midtrans received for orderID has each part.
+func wantSent(t testing.TB, h *Harness, orderID string, parts ...string) {
+	t.Helper()
+	tx, ok := h.Env.Sim.Transaction(orderID)
+	if !ok {
+		t.Fatalf("no charge for %s reached Midtrans", orderID)
+	}
+	for _, p := range parts {
+		if !bytes.Contains(tx.Request, []byte(p)) {
+			t.Errorf("the charge sent to Midtrans lacks %s: %s", p, tx.Request)
+		}
+	}
+}
+
+// wantNotSent checks that the charge Midtrans received lacks each part.
+func wantNotSent(t testing.TB, h *Harness, orderID string, parts ...string) {
+	t.Helper()
+	tx, _ := h.Env.Sim.Transaction(orderID)
+	for _, p := range parts {
+		if bytes.Contains(tx.Request, []byte(p)) {
+			t.Errorf("the charge sent to Midtrans has %s: %s", p, tx.Request)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
 
 func chargeUnknownOrder(t *testing.T, h *Harness) {
 	WantError(t, h.Charge(t, "no-such-cart", "bca_va", ""), http.StatusNotFound, "order_not_found")
@@ -389,8 +502,8 @@ func chargeDuplicate(t *testing.T, h *Harness) {
 }
 
 func chargeRefused(t *testing.T, h *Harness) {
-	o := h.NewOrder(80000)
-	r := h.Charge(t, o.Ref, "credit_card", `{"token_id":"not-a-token","authentication":false}`)
+	o := h.NewOrderOptions(80000, methods.CardOptions{Authentication: ptr(false)})
+	r := h.Charge(t, o.Ref, "credit_card", `{"token_id":"not-a-token"}`)
 	b := WantError(t, r, http.StatusUnprocessableEntity, "payment_refused")
 	if b.Payment == nil || b.Payment.Status != payments.StatusFailure {
 		t.Fatalf("refusal carries %+v, want the failed payment", b.Payment)
@@ -591,8 +704,8 @@ func opsRefund(t *testing.T, h *Harness) {
 }
 
 func opsCapture(t *testing.T, h *Harness) {
-	o := h.NewOrder(200000)
-	opts := fmt.Sprintf(`{"token_id":%q,"authentication":false,"authorize":true}`, midtranstest.CardToken("4811111111111114"))
+	o := h.NewOrderOptions(200000, &methods.CardOptions{Authentication: ptr(false), Authorize: true})
+	opts := fmt.Sprintf(`{"token_id":%q}`, midtranstest.CardToken("4811111111111114"))
 	if v := h.Charged(t, o.Ref, "credit_card", opts); v.Status != payments.StatusAuthorize || v.Outcome != payments.OutcomeAuthorized {
 		t.Fatalf("pre-authorisation: %s (%s)", v.Status, v.Outcome)
 	}
@@ -608,8 +721,8 @@ func opsCapture(t *testing.T, h *Harness) {
 
 // challenged charges a card that fraud detection challenges.
 func challenged(t testing.TB, h *Harness) Order {
-	o := h.NewOrder(90000)
-	opts := fmt.Sprintf(`{"token_id":%q,"authentication":false}`, midtranstest.CardToken("4511111111111117"))
+	o := h.NewOrderOptions(90000, methods.CardOptions{Authentication: ptr(false)})
+	opts := fmt.Sprintf(`{"token_id":%q}`, midtranstest.CardToken("4511111111111117"))
 	if v := h.Charged(t, o.Ref, "credit_card", opts); v.Outcome != payments.OutcomeInReview {
 		t.Fatalf("challenged card: %s (%s), want in review", v.Status, v.Outcome)
 	}
@@ -646,8 +759,8 @@ func opsNotAllowed(t *testing.T, h *Harness) {
 			t.Errorf("%s: refusal carries %+v, want the settled payment", op, b.Payment)
 		}
 	}
-	c := h.NewOrder(70000)
-	h.Charged(t, c.Ref, "credit_card", fmt.Sprintf(`{"token_id":%q,"authentication":false}`, midtranstest.CardToken("4811111111111114")))
+	c := h.NewOrderOptions(70000, methods.CardOptions{Authentication: ptr(false)})
+	h.Charged(t, c.Ref, "credit_card", fmt.Sprintf(`{"token_id":%q}`, midtranstest.CardToken("4811111111111114")))
 	// Captured, not authorised: nothing to capture.
 	WantError(t, h.Operate(t, c.OrderID, "capture", ""), http.StatusConflict, "not_allowed")
 }

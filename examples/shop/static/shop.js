@@ -139,7 +139,9 @@
       showError(e.message);
       return;
     }
-    const v = await charge("credit_card", { token_id: token.token_id, authentication: true });
+    // Only the token: 3-D Secure and every other card option are the
+    // shop's to decide on the server, and the module refuses them here.
+    const v = await charge("credit_card", { token_id: token.token_id });
     if (v) {
       authenticate(v);
     }
