@@ -31,6 +31,7 @@ func (s *Store) CreatePayment(ctx context.Context, p *payments.Payment) error {
 	if next.Currency == "" {
 		next.Currency = "IDR"
 	}
+	next.Account = s.account
 	next.Version = 1
 	next.CreatedAt, next.UpdatedAt = now, now
 	row, err := rowFromPayment(&next)
@@ -38,7 +39,7 @@ func (s *Store) CreatePayment(ctx context.Context, p *payments.Payment) error {
 		return fmt.Errorf("create payment %s: %w", p.OrderID, err)
 	}
 	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewInsert().Model(row).On("CONFLICT (order_id) DO NOTHING").Exec(ctx)
+		res, err := tx.NewInsert().Model(row).On("CONFLICT (account, order_id) DO NOTHING").Exec(ctx)
 		if err != nil {
 			return err
 		}
@@ -111,7 +112,7 @@ func (s *Store) PaymentByTransactionID(ctx context.Context, transactionID string
 
 func (s *Store) paymentWhere(ctx context.Context, db bun.IDB, where, arg string, lock bool) (*payments.Payment, error) {
 	row := new(paymentRow)
-	q := db.NewSelect().Model(row).Where(where, arg)
+	q := db.NewSelect().Model(row).Where("p.account = ?", s.account).Where(where, arg)
 	if lock && s.rowLocks {
 		// NO KEY UPDATE: lock against concurrent changes of this payment
 		// without blocking inserts of audit and outbox rows that reference it.
@@ -310,6 +311,7 @@ func (s *Store) compareAndSet(ctx context.Context, tx bun.Tx, prev, next *paymen
 	res, err := tx.NewUpdate().Model(row).
 		Column("transaction_id", "amount", "payment_type", "status", "fraud_status", "status_message", "instructions",
 			"expires_at", "paid_at", "refunded_amount", "charge_response", "version", "updated_at").
+		Where("account = ?", s.account).
 		Where("id = ?", prev.ID).
 		Where("version = ?", prev.Version).
 		Where("status = ?", string(prev.Status)).
@@ -333,6 +335,7 @@ func (s *Store) compareAndSet(ctx context.Context, tx bun.Tx, prev, next *paymen
 func insertAudit(ctx context.Context, tx bun.Tx, p *payments.Payment, src payments.Source, from, to payments.State,
 	v payments.Verdict, payload json.RawMessage, now time.Time) error {
 	row := &eventRow{
+		Account:      p.Account,
 		PaymentID:    p.ID,
 		OrderID:      p.OrderID,
 		Source:       string(src),
@@ -365,6 +368,7 @@ func insertEvents(ctx context.Context, tx bun.Tx, p *payments.Payment, events []
 		}
 		rows[i] = outboxRow{
 			EventID:       ev.ID,
+			Account:       p.Account,
 			PaymentID:     p.ID,
 			OrderID:       p.OrderID,
 			Topic:         string(ev.Signal),
@@ -388,7 +392,7 @@ func insertEvents(ctx context.Context, tx bun.Tx, p *payments.Payment, events []
 // History implements payments.PaymentStore.
 func (s *Store) History(ctx context.Context, paymentID string) ([]payments.AuditEntry, error) {
 	var rows []eventRow
-	if err := s.db.NewSelect().Model(&rows).Where("payment_id = ?", paymentID).OrderExpr("id ASC").Scan(ctx); err != nil {
+	if err := s.db.NewSelect().Model(&rows).Where("account = ?", s.account).Where("payment_id = ?", paymentID).OrderExpr("id ASC").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("history of %s: %w", paymentID, err)
 	}
 	out := make([]payments.AuditEntry, len(rows))
@@ -405,6 +409,7 @@ func (s *Store) PaymentsToReconcile(ctx context.Context, q payments.ReconcileQue
 	}
 	var rows []paymentRow
 	sel := s.db.NewSelect().Model(&rows).
+		Where("p.account = ?", s.account).
 		WhereGroup(" AND ", func(w *bun.SelectQuery) *bun.SelectQuery {
 			if !q.UnknownBefore.IsZero() {
 				w = w.WhereOr("(p.status IN (?, ?) AND p.updated_at <= ?)",
@@ -447,7 +452,7 @@ func (s *Store) PaymentsToReconcile(ctx context.Context, q payments.ReconcileQue
 func (s *Store) MarkSynced(ctx context.Context, paymentID string, t time.Time) error {
 	var res sql.Result
 	err := s.write(ctx, func(ctx context.Context) (err error) {
-		res, err = s.db.NewUpdate().Table(TablePayments).Set("synced_at = ?", dbTime(t)).Where("id = ?", paymentID).Exec(ctx)
+		res, err = s.db.NewUpdate().Table(TablePayments).Set("synced_at = ?", dbTime(t)).Where("account = ?", s.account).Where("id = ?", paymentID).Exec(ctx)
 		return err
 	})
 	if err != nil {

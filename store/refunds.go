@@ -37,6 +37,7 @@ func (s *Store) CreateRefund(ctx context.Context, r *payments.Refund) (*payments
 	now := s.clock()
 	row := &refundRow{
 		ID:        uid.NewAt(now),
+		Account:   s.account,
 		PaymentID: r.PaymentID,
 		OrderID:   r.OrderID,
 		RefundKey: r.Key,
@@ -63,7 +64,13 @@ func (s *Store) CreateRefund(ctx context.Context, r *payments.Refund) (*payments
 		}
 		created = n == 1
 		if !created {
-			return tx.NewSelect().Model(row).Where("refund_key = ?", r.Key).Scan(ctx)
+			err := tx.NewSelect().Model(row).Where("account = ?", s.account).Where("refund_key = ?", r.Key).Scan(ctx)
+			if errors.Is(err, sql.ErrNoRows) {
+				// The refund-key constraint is not per account: a key
+				// another account holds is a conflict, never its refund.
+				return fmt.Errorf("key belongs to another account: %w", payments.ErrConflict)
+			}
+			return err
 		}
 		return nil
 	})
@@ -93,7 +100,8 @@ func (s *Store) UpdateRefund(ctx context.Context, r *payments.Refund) error {
 	}
 	var res sql.Result
 	err := s.write(ctx, func(ctx context.Context) (err error) {
-		res, err = s.db.NewUpdate().Model(row).Column("status", "status_code", "message", "response", "updated_at").WherePK().Exec(ctx)
+		res, err = s.db.NewUpdate().Model(row).Column("status", "status_code", "message", "response", "updated_at").
+			WherePK().Where("account = ?", s.account).Exec(ctx)
 		return err
 	})
 	if err != nil {
@@ -108,7 +116,7 @@ func (s *Store) UpdateRefund(ctx context.Context, r *payments.Refund) error {
 // Refunds implements payments.RefundStore.
 func (s *Store) Refunds(ctx context.Context, paymentID string) ([]*payments.Refund, error) {
 	var rows []refundRow
-	if err := s.db.NewSelect().Model(&rows).Where("payment_id = ?", paymentID).OrderExpr("created_at ASC, id ASC").Scan(ctx); err != nil {
+	if err := s.db.NewSelect().Model(&rows).Where("account = ?", s.account).Where("payment_id = ?", paymentID).OrderExpr("created_at ASC, id ASC").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("refunds of %s: %w", paymentID, err)
 	}
 	out := make([]*payments.Refund, len(rows))
