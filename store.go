@@ -61,8 +61,9 @@ const DefaultAccount = "default"
 type PaymentStore interface {
 	// CreatePayment inserts p with its status (normally StatusInitiated),
 	// version 1, and a "created" event in the outbox. It fills p.ID when
-	// empty and p.CreatedAt/UpdatedAt. An order id that already has a
-	// payment returns an error wrapping ErrDuplicateOrder.
+	// empty, p.CreatedAt/UpdatedAt, and p.Account with the store's account.
+	// An order id that already has a payment in the account returns an
+	// error wrapping ErrDuplicateOrder.
 	CreatePayment(ctx context.Context, p *Payment) error
 	// Payment returns the payment for an order id, or ErrNotFound.
 	Payment(ctx context.Context, orderID string) (*Payment, error)

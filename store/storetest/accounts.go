@@ -34,6 +34,9 @@ func testAccounts(t *testing.T, s payments.Store) {
 	if _, err := s.Payment(ctx, "shared-1"); !errors.Is(err, payments.ErrNotFound) {
 		t.Errorf("the default account sees a's or b's payment: %v", err)
 	}
+	if p := mustCreate(t, s, "shared-1"); p.Account != payments.DefaultAccount {
+		t.Errorf("a store used without ForAccount wrote account %q, want %q", p.Account, payments.DefaultAccount)
+	}
 
 	// The same transaction id in both; each applies to its own payment.
 	ca := change("shared-1", payments.StatusPending)
@@ -149,7 +152,7 @@ func testAccounts(t *testing.T, s payments.Store) {
 	if got := sweep(b); got != "[b/only-b]" {
 		t.Errorf("b's sweep: %s", got)
 	}
-	if got := sweep(s); got != "[]" {
+	if got := sweep(s); got != "[default/shared-1]" {
 		t.Errorf("the default account's sweep: %s", got)
 	}
 	if err := a.MarkSynced(ctx, onlyB.ID, time.Now()); !errors.Is(err, payments.ErrNotFound) {
