@@ -59,5 +59,7 @@
 // other receivers of the same event are not called again in that process.
 //
 // Guarantees: nothing here holds package-level mutable state; two Services
-// (two merchants, sandbox and production) live side by side in one process.
+// (two merchants, sandbox and production) live side by side in one process,
+// and with different accounts (WithAccount) in one database: each stores,
+// reads, delivers hooks for and reconciles only its own account's rows.
 package payments

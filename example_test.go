@@ -149,3 +149,42 @@ func ExampleCustomerOptions() {
 	// tok-1 bni 6 false
 	// true payments: option is set by the host only: payments: invalid input: options.authentication: is for the host to set, not the customer
 }
+
+// Two merchants on one database: each Service has its own Midtrans account
+// and its own account key, and sees only its own payments, even under the
+// same order id.
+func ExampleWithAccount() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "payments-example")
+	defer os.RemoveAll(dir)
+	db, err := store.OpenSQLite(filepath.Join(dir, "shops.db"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	if err := store.Migrate(ctx, db); err != nil {
+		log.Fatal(err)
+	}
+	st, _ := store.New(db) // one store for the database; each Service takes its view
+
+	for _, shop := range []string{"kopi-shop", "teh-shop"} {
+		sim := midtranstest.NewServer(midtranstest.Config{})
+		defer sim.Close()
+		client, err := midtrans.New(midtrans.Config{ServerKey: sim.ServerKey(), BaseURL: sim.URL()})
+		if err != nil {
+			log.Fatal(err)
+		}
+		svc, err := payments.New(client, st, payments.WithAccount(shop), payments.WithMethods(methods.Default()...))
+		if err != nil {
+			log.Fatal(err)
+		}
+		p, err := svc.CreateCharge(ctx, &payments.ChargeRequest{OrderID: "order-1", Method: "gopay", Amount: 25000})
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(p.Account, p.OrderID, p.Status)
+	}
+	// Output:
+	// kopi-shop order-1 pending
+	// teh-shop order-1 pending
+}

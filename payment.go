@@ -15,8 +15,11 @@ import (
 type Payment struct {
 	// ID is this module's identifier (a UUIDv7), stable for the payment's life.
 	ID string `json:"id"`
-	// OrderID is the merchant's order id, unique per payment; Midtrans'
-	// transaction_details.order_id.
+	// Account is the merchant account the payment belongs to (see
+	// WithAccount); the store sets it from the Service's account.
+	Account string `json:"account"`
+	// OrderID is the merchant's order id, unique per payment within its
+	// account; Midtrans' transaction_details.order_id.
 	OrderID string `json:"order_id"`
 	// TransactionID is Midtrans' id, known once Midtrans has answered.
 	// Follow-up calls use it (DANA accepts nothing else).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"time"
 
 	"github.com/go-playground/validator/v10"
@@ -22,8 +23,10 @@ import (
 // owns its method registry and hooks, so several (two merchants, sandbox and
 // production) live side by side.
 type Service struct {
-	client   *midtrans.Client
+	client *midtrans.Client
+	// store is the view of the host's store scoped to account.
 	store    Store
+	account  string
 	methods  registry
 	validate *validator.Validate
 	log      *slog.Logger
@@ -91,9 +94,30 @@ func WithUnknownGrace(d time.Duration) Option {
 	})
 }
 
+// WithAccount names the merchant account the Service belongs to (default
+// DefaultAccount): 1-64 characters of A-Z a-z 0-9 _ . -. Every payment,
+// notification, refund and hook event the Service stores carries it, and
+// every read, outbox claim and reconciler pass sees only its own, so two
+// Services with different accounts (two merchants, sandbox and production)
+// share one database without touching each other's rows. Keep a Service's
+// account fixed for the life of its data: renaming it orphans its payments.
+func WithAccount(name string) Option {
+	return optionFunc(func(s *Service) error {
+		if !accountPattern.MatchString(name) {
+			return fmt.Errorf("payments: account %q: must be 1-64 characters of A-Z a-z 0-9 _ . -", name)
+		}
+		s.account = name
+		return nil
+	})
+}
+
+var accountPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+
 const tracerName = "github.com/nusapay/payments"
 
-// New returns a Service charging through client and storing in store.
+// New returns a Service charging through client and storing in store. It
+// calls store.ForAccount once with the Service's account (see WithAccount)
+// and uses only that view.
 func New(client *midtrans.Client, store Store, opts ...Option) (*Service, error) {
 	if client == nil {
 		return nil, errors.New("payments: nil midtrans client")
@@ -108,6 +132,7 @@ func New(client *midtrans.Client, store Store, opts ...Option) (*Service, error)
 	s := &Service{
 		client:       client,
 		store:        store,
+		account:      DefaultAccount,
 		methods:      registry{byName: map[string]Method{}},
 		validate:     v,
 		log:          slog.New(slog.DiscardHandler),
@@ -125,6 +150,10 @@ func New(client *midtrans.Client, store Store, opts ...Option) (*Service, error)
 			return nil, err
 		}
 	}
+	// From here on the Service sees only its own account's rows.
+	if s.store = store.ForAccount(s.account); s.store == nil {
+		return nil, fmt.Errorf("payments: store returned no view of account %s", s.account)
+	}
 	return s, nil
 }
 
@@ -137,7 +166,12 @@ func (s *Service) Method(name string) (Method, bool) {
 // Methods returns the registered plugin names, sorted.
 func (s *Service) Methods() []string { return s.methods.names() }
 
-// Store returns the Service's store.
+// Account returns the merchant account the Service belongs to (see
+// WithAccount).
+func (s *Service) Account() string { return s.account }
+
+// Store returns the Service's store: the view of the store passed to New
+// scoped to the Service's account.
 func (s *Service) Store() Store { return s.store }
 
 // Client returns the Service's Midtrans client.

@@ -80,7 +80,7 @@ func Plan(prev *Payment, c *Change, now time.Time) ChangePlan {
 	}
 	plan := ChangePlan{
 		Verdict: verdict,
-		Audit: AuditEntry{PaymentID: prev.ID, OrderID: prev.OrderID, Source: c.Source, From: prev.State(), To: c.To,
+		Audit: AuditEntry{Account: prev.Account, PaymentID: prev.ID, OrderID: prev.OrderID, Source: c.Source, From: prev.State(), To: c.To,
 			Decision: verdict.Decision, Reason: verdict.Reason, Payload: c.Payload, CreatedAt: now},
 	}
 	event := func(sig Signal, p *Payment, current State) Event {
@@ -89,7 +89,7 @@ func Plan(prev *Payment, c *Change, now time.Time) ChangePlan {
 	}
 	if c.Reject == "" {
 		for _, r := range c.Refunds {
-			r.ID, r.PaymentID, r.OrderID, r.Status = uid.NewAt(now), prev.ID, prev.OrderID, RefundSucceeded
+			r.ID, r.Account, r.PaymentID, r.OrderID, r.Status = uid.NewAt(now), prev.Account, prev.ID, prev.OrderID, RefundSucceeded
 			r.CreatedAt, r.UpdatedAt = now, now
 			plan.Refunds = append(plan.Refunds, r)
 		}
@@ -247,6 +247,9 @@ func PlanCreate(p *Payment, now time.Time) (ChangePlan, error) {
 	if next.Currency == "" {
 		next.Currency = "IDR"
 	}
+	if next.Account == "" {
+		next.Account = DefaultAccount
+	}
 	next.Version = 1
 	next.CreatedAt, next.UpdatedAt = now, now
 	next.ExpiresAt, next.PaidAt = StorageTime(next.ExpiresAt), StorageTime(next.PaidAt)
@@ -256,7 +259,7 @@ func PlanCreate(p *Payment, now time.Time) (ChangePlan, error) {
 	return ChangePlan{
 		Verdict: verdict,
 		Next:    next,
-		Audit: AuditEntry{PaymentID: next.ID, OrderID: next.OrderID, Source: SourceCharge, To: created,
+		Audit: AuditEntry{Account: next.Account, PaymentID: next.ID, OrderID: next.OrderID, Source: SourceCharge, To: created,
 			Decision: verdict.Decision, Reason: verdict.Reason, CreatedAt: now},
 		Events: []Event{{ID: uid.NewAt(now), Signal: SignalCreated, Source: SourceCharge, Payment: next,
 			Current: created, Previous: created, OccurredAt: now}},

@@ -117,7 +117,7 @@ func PlanNewRefund(p *Payment, refunds []*Refund, r *Refund, now time.Time) (*Re
 	now = StorageTime(now)
 	next := *r
 	next.ID = uid.NewAt(now)
-	next.OrderID = p.OrderID
+	next.Account, next.OrderID = p.Account, p.OrderID
 	if next.Status == "" {
 		next.Status = RefundRequested
 	}

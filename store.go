@@ -33,18 +33,36 @@ import (
 //     rolled back and nothing is written. A call that returned an error other
 //     than ctx's own may have been rolled back by the database; nothing is
 //     ever half written.
+//   - Accounts: every row belongs to one merchant account, and a Store
+//     is a view of one account (see ForAccount). Every read, write, claim
+//     and reconcile sweep of a view sees and touches only its account's
+//     rows; the rows it writes carry the account. Uniqueness of order ids,
+//     transaction ids and notification dedup keys is per account, so two
+//     merchants' order ids never collide. A payment id, refund id, event id
+//     or seq of another account is not found (ErrNotFound, ErrLeaseLost),
+//     never read or changed.
 type Store interface {
 	PaymentStore
 	RefundStore
 	Inbox
 	Outbox
+	// ForAccount returns a view of the same store (same database, same
+	// transaction binding) scoped to account. It is cheap and does no I/O;
+	// New calls it once and uses only the view. A new store's own account,
+	// before any ForAccount, is DefaultAccount.
+	ForAccount(account string) Store
 }
+
+// DefaultAccount is the account of a Service built without WithAccount, and
+// of every row written before accounts existed.
+const DefaultAccount = "default"
 
 // PaymentStore holds payments and their audit trail.
 type PaymentStore interface {
 	// CreatePayment plans p with PlanCreate and, in one transaction,
-	// inserts the plan's payment, audit row and "created" event; p is then
-	// the payment as stored. An order id that already has a payment
+	// inserts the plan's payment, audit row and "created" event, with
+	// p.Account set to the store's account; p is then the payment as
+	// stored. An order id that already has a payment in the account
 	// returns an error wrapping ErrDuplicateOrder.
 	CreatePayment(ctx context.Context, p *Payment) error
 	// Payment returns the payment for an order id, or ErrNotFound.
@@ -189,6 +207,7 @@ type ApplyResult struct {
 // applied or ignored change.
 type AuditEntry struct {
 	ID        int64
+	Account   string
 	PaymentID string
 	OrderID   string
 	Source    Source
@@ -217,6 +236,7 @@ type ReconcileQuery struct {
 // Refund is one refund request, stored before Midtrans is called.
 type Refund struct {
 	ID        string
+	Account   string
 	PaymentID string
 	OrderID   string
 	// Key is the refund_key sent to Midtrans: unique, reused on retry.
@@ -247,6 +267,7 @@ const (
 // Notification is one Midtrans HTTP notification as received.
 type Notification struct {
 	ID             string
+	Account        string
 	DedupKey       string
 	OrderID        string
 	TransactionID  string
@@ -277,6 +298,7 @@ type OutboxEvent struct {
 	Seq int64
 	// ID is the stable event id receivers dedupe on.
 	ID             string
+	Account        string
 	PaymentID      string
 	OrderID        string
 	Signal         Signal

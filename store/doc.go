@@ -16,6 +16,19 @@
 // A host that runs its own migrator registers MigrationFiles or Migrations
 // there instead of calling Migrate.
 //
+// # Accounts
+//
+// Every table has an account column (see payments.Store). New returns a
+// store of payments.DefaultAccount; ForAccount returns a copy scoped to
+// another account, with no I/O. Every query filters on the account and every
+// insert sets it; order ids, transaction ids and notification dedup keys are
+// unique per account, and the indexes behind claims, sweeps and lookups lead
+// with it. Refund keys are still unique across accounts: a key another
+// account holds is an ErrConflict. Migration 20261202000002 adds the column
+// to an existing database, its rows going to the default account; on SQLite
+// it rebuilds nusapay_payments and nusapay_inbox, whose inline UNIQUE
+// constraints cannot be dropped.
+//
 // # Transactions
 //
 // New binds a Store to a bun.IDB. Bind it to the host's *bun.DB, or to a

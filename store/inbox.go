@@ -28,8 +28,10 @@ func (s *Store) InsertNotification(ctx context.Context, n *payments.Notification
 	if n.State == "" {
 		n.State = payments.NotificationReceived
 	}
+	n.Account = s.account
 	row := &inboxRow{
 		ID:             n.ID,
+		Account:        n.Account,
 		DedupKey:       n.DedupKey,
 		OrderID:        n.OrderID,
 		TransactionID:  n.TransactionID,
@@ -42,7 +44,7 @@ func (s *Store) InsertNotification(ctx context.Context, n *payments.Notification
 	}
 	var count int64
 	err := s.write(ctx, func(ctx context.Context) error {
-		res, err := s.db.NewInsert().Model(row).On("CONFLICT (dedup_key) DO NOTHING").Exec(ctx)
+		res, err := s.db.NewInsert().Model(row).On("CONFLICT (account, dedup_key) DO NOTHING").Exec(ctx)
 		if err != nil {
 			return err
 		}
@@ -63,6 +65,7 @@ func (s *Store) FinishNotification(ctx context.Context, id string, state payment
 			Set("state = ?", string(state)).
 			Set("detail = ?", detail).
 			Set("processed_at = ?", s.clock()).
+			Where("account = ?", s.account).
 			Where("id = ?", id).
 			Exec(ctx)
 		return err
@@ -79,7 +82,7 @@ func (s *Store) FinishNotification(ctx context.Context, id string, state payment
 // NotificationByDedupKey implements payments.Inbox.
 func (s *Store) NotificationByDedupKey(ctx context.Context, key string) (*payments.Notification, error) {
 	row := new(inboxRow)
-	if err := s.db.NewSelect().Model(row).Where("dedup_key = ?", key).Scan(ctx); err != nil {
+	if err := s.db.NewSelect().Model(row).Where("account = ?", s.account).Where("dedup_key = ?", key).Scan(ctx); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("notification %s: %w", key, payments.ErrNotFound)
 		}

@@ -19,12 +19,12 @@ import (
 const claimQuery = `
 WITH due AS (
     SELECT c.seq FROM nusapay_outbox AS c
-    WHERE c.delivered_at IS NULL AND NOT c.dead
+    WHERE c.account = ? AND c.delivered_at IS NULL AND NOT c.dead
       AND c.next_attempt_at <= ?
       AND (c.lease_expires_at IS NULL OR c.lease_expires_at <= ?)
       AND NOT EXISTS (
           SELECT 1 FROM nusapay_outbox AS b
-          WHERE b.payment_id = c.payment_id AND b.seq < c.seq
+          WHERE b.account = c.account AND b.payment_id = c.payment_id AND b.seq < c.seq
             AND b.delivered_at IS NULL AND NOT b.dead)
     ORDER BY c.next_attempt_at, c.seq
     LIMIT ?
@@ -53,7 +53,7 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, limit int, lease 
 	now := s.clock()
 	var rows []outboxRow
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewRaw(fmt.Sprintf(claimQuery, lockClause), now, now, limit, owner, now.Add(lease)).Scan(ctx, &rows)
+		return tx.NewRaw(fmt.Sprintf(claimQuery, lockClause), s.account, now, now, limit, owner, now.Add(lease)).Scan(ctx, &rows)
 	})
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("claim events for %s: %w", owner, err)
@@ -71,6 +71,7 @@ func (s *Store) leased(ctx context.Context, op string, seq int64, owner string, 
 	q := s.db.NewUpdate().Table(TableOutbox).
 		Set("lease_owner = NULL").
 		Set("lease_expires_at = NULL").
+		Where("account = ?", s.account).
 		Where("seq = ?", seq).
 		Where("lease_owner = ?", owner).
 		Where("delivered_at IS NULL").
@@ -118,7 +119,7 @@ func (s *Store) MarkDead(ctx context.Context, seq int64, owner string, lastErr s
 // Event implements payments.Outbox.
 func (s *Store) Event(ctx context.Context, eventID string) (*payments.OutboxEvent, error) {
 	row := new(outboxRow)
-	if err := s.db.NewSelect().Model(row).Where("event_id = ?", eventID).Scan(ctx); err != nil {
+	if err := s.db.NewSelect().Model(row).Where("account = ?", s.account).Where("event_id = ?", eventID).Scan(ctx); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("event %s: %w", eventID, payments.ErrNotFound)
 		}

@@ -16,7 +16,13 @@ import (
 
 // CreatePayment implements payments.PaymentStore.
 func (s *Store) CreatePayment(ctx context.Context, p *payments.Payment) error {
-	plan, err := payments.PlanCreate(p, s.clock())
+	if p == nil {
+		_, err := payments.PlanCreate(p, s.clock())
+		return err
+	}
+	scoped := *p
+	scoped.Account = s.account
+	plan, err := payments.PlanCreate(&scoped, s.clock())
 	if err != nil {
 		return err
 	}
@@ -26,7 +32,7 @@ func (s *Store) CreatePayment(ctx context.Context, p *payments.Payment) error {
 		return fmt.Errorf("create payment %s: %w", p.OrderID, err)
 	}
 	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewInsert().Model(row).On("CONFLICT (order_id) DO NOTHING").Exec(ctx)
+		res, err := tx.NewInsert().Model(row).On("CONFLICT (account, order_id) DO NOTHING").Exec(ctx)
 		if err != nil {
 			return err
 		}
@@ -63,7 +69,7 @@ func (s *Store) PaymentByTransactionID(ctx context.Context, transactionID string
 
 func (s *Store) paymentWhere(ctx context.Context, db bun.IDB, where, arg string, lock bool) (*payments.Payment, error) {
 	row := new(paymentRow)
-	q := db.NewSelect().Model(row).Where(where, arg)
+	q := db.NewSelect().Model(row).Where("p.account = ?", s.account).Where(where, arg)
 	if lock && s.rowLocks {
 		// NO KEY UPDATE: lock against concurrent changes of this payment
 		// without blocking inserts of audit and outbox rows that reference it.
@@ -149,6 +155,7 @@ func (s *Store) compareAndSet(ctx context.Context, tx bun.Tx, prev, next *paymen
 		Column("transaction_id", "amount", "payment_type", "status", "fraud_status", "status_message", "instructions",
 			"expires_at", "paid_at", "refunded_amount", "charge_response", "transaction_time", "settlement_time",
 			"custom_field1", "custom_field2", "custom_field3", "version", "updated_at").
+		Where("account = ?", s.account).
 		Where("id = ?", prev.ID).
 		Where("version = ?", prev.Version).
 		Where("status = ?", string(prev.Status)).
@@ -171,6 +178,7 @@ func (s *Store) compareAndSet(ctx context.Context, tx bun.Tx, prev, next *paymen
 
 func insertAudit(ctx context.Context, tx bun.Tx, a *payments.AuditEntry) error {
 	row := &eventRow{
+		Account:      a.Account,
 		PaymentID:    a.PaymentID,
 		OrderID:      a.OrderID,
 		Source:       string(a.Source),
@@ -203,6 +211,7 @@ func insertEvents(ctx context.Context, tx bun.Tx, events []payments.Event, now t
 		}
 		rows[i] = outboxRow{
 			EventID:       ev.ID,
+			Account:       ev.Payment.Account,
 			PaymentID:     ev.Payment.ID,
 			OrderID:       ev.Payment.OrderID,
 			Topic:         string(ev.Signal),
@@ -226,7 +235,7 @@ func insertEvents(ctx context.Context, tx bun.Tx, events []payments.Event, now t
 // History implements payments.PaymentStore.
 func (s *Store) History(ctx context.Context, paymentID string) ([]payments.AuditEntry, error) {
 	var rows []eventRow
-	if err := s.db.NewSelect().Model(&rows).Where("payment_id = ?", paymentID).OrderExpr("id ASC").Scan(ctx); err != nil {
+	if err := s.db.NewSelect().Model(&rows).Where("account = ?", s.account).Where("payment_id = ?", paymentID).OrderExpr("id ASC").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("history of %s: %w", paymentID, err)
 	}
 	out := make([]payments.AuditEntry, len(rows))
@@ -243,6 +252,7 @@ func (s *Store) PaymentsToReconcile(ctx context.Context, q payments.ReconcileQue
 	}
 	var rows []paymentRow
 	sel := s.db.NewSelect().Model(&rows).
+		Where("p.account = ?", s.account).
 		WhereGroup(" AND ", func(w *bun.SelectQuery) *bun.SelectQuery {
 			if !q.UnknownBefore.IsZero() {
 				w = w.WhereOr("(p.status IN (?, ?) AND p.updated_at <= ?)",
@@ -285,7 +295,7 @@ func (s *Store) PaymentsToReconcile(ctx context.Context, q payments.ReconcileQue
 func (s *Store) MarkSynced(ctx context.Context, paymentID string, t time.Time) error {
 	var res sql.Result
 	err := s.write(ctx, func(ctx context.Context) (err error) {
-		res, err = s.db.NewUpdate().Table(TablePayments).Set("synced_at = ?", dbTime(t)).Where("id = ?", paymentID).Exec(ctx)
+		res, err = s.db.NewUpdate().Table(TablePayments).Set("synced_at = ?", dbTime(t)).Where("account = ?", s.account).Where("id = ?", paymentID).Exec(ctx)
 		return err
 	})
 	if err != nil {

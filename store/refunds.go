@@ -27,7 +27,7 @@ func (s *Store) CreateRefund(ctx context.Context, r *payments.Refund) (*payments
 		if err != nil {
 			return err
 		}
-		refunds, err := refundsOf(ctx, tx, p.ID)
+		refunds, err := s.refundsOf(ctx, tx, p.ID)
 		if err != nil {
 			return err
 		}
@@ -41,16 +41,16 @@ func (s *Store) CreateRefund(ctx context.Context, r *payments.Refund) (*payments
 		if err != nil {
 			return err
 		}
-		res, err := tx.NewInsert().Model(rowFromRefund(next)).On("CONFLICT DO NOTHING").Exec(ctx)
+		res, err := tx.NewInsert().Model(rowFromRefund(next)).On("CONFLICT (payment_id, refund_key) DO NOTHING").Exec(ctx)
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			// Only a schema that still has the first release's global
-			// refund-key constraint gets here.
-			return fmt.Errorf("key belongs to another payment: %w", payments.ErrConflict)
+			// The key is unique per payment and the payment is locked:
+			// only a concurrent writer outside this store gets here.
+			return fmt.Errorf("key stored concurrently: %w", payments.ErrConflict)
 		}
 		stored, created = next, true
 		return nil
@@ -90,7 +90,8 @@ func (s *Store) answerRefundOnce(ctx context.Context, answer *payments.Refund, c
 	)
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var paymentID string
-		err := tx.NewSelect().Table(TableRefunds).Column("payment_id").Where("id = ?", answer.ID).Scan(ctx, &paymentID)
+		err := tx.NewSelect().Table(TableRefunds).Column("payment_id").
+			Where("account = ?", s.account).Where("id = ?", answer.ID).Scan(ctx, &paymentID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return payments.ErrNotFound
 		} else if err != nil {
@@ -100,7 +101,7 @@ func (s *Store) answerRefundOnce(ctx context.Context, answer *payments.Refund, c
 		if err != nil {
 			return err
 		}
-		refunds, err := refundsOf(ctx, tx, paymentID)
+		refunds, err := s.refundsOf(ctx, tx, paymentID)
 		if err != nil {
 			return err
 		}
@@ -137,12 +138,12 @@ func recordRefunds(ctx context.Context, tx bun.Tx, refunds []payments.Refund) er
 	becoming := refundStatuses(payments.RefundStatusesBecoming(payments.RefundSucceeded))
 	for i := range refunds {
 		r := &refunds[i]
-		if _, err := tx.NewInsert().Model(rowFromRefund(r)).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
+		if _, err := tx.NewInsert().Model(rowFromRefund(r)).On("CONFLICT (payment_id, refund_key) DO NOTHING").Exec(ctx); err != nil {
 			return fmt.Errorf("refund %s: %w", r.Key, err)
 		}
 		if _, err := tx.NewUpdate().Table(TableRefunds).
 			Set("status = ?", string(payments.RefundSucceeded)).Set("updated_at = ?", dbTime(r.UpdatedAt)).
-			Where("payment_id = ? AND refund_key = ?", r.PaymentID, r.Key).
+			Where("account = ? AND payment_id = ? AND refund_key = ?", r.Account, r.PaymentID, r.Key).
 			Where("status IN (?)", bun.In(becoming)).Where("status <> ?", string(payments.RefundSucceeded)).
 			Exec(ctx); err != nil {
 			return fmt.Errorf("refund %s: %w", r.Key, err)
@@ -159,9 +160,9 @@ func refundStatuses(ss []payments.RefundStatus) []string {
 	return out
 }
 
-func refundsOf(ctx context.Context, db bun.IDB, paymentID string) ([]*payments.Refund, error) {
+func (s *Store) refundsOf(ctx context.Context, db bun.IDB, paymentID string) ([]*payments.Refund, error) {
 	var rows []refundRow
-	if err := db.NewSelect().Model(&rows).Where("payment_id = ?", paymentID).OrderExpr("created_at ASC, id ASC").Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&rows).Where("account = ?", s.account).Where("payment_id = ?", paymentID).OrderExpr("created_at ASC, id ASC").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("refunds of %s: %w", paymentID, err)
 	}
 	out := make([]*payments.Refund, len(rows))
@@ -173,5 +174,5 @@ func refundsOf(ctx context.Context, db bun.IDB, paymentID string) ([]*payments.R
 
 // Refunds implements payments.RefundStore.
 func (s *Store) Refunds(ctx context.Context, paymentID string) ([]*payments.Refund, error) {
-	return refundsOf(ctx, s.db, paymentID)
+	return s.refundsOf(ctx, s.db, paymentID)
 }

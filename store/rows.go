@@ -17,6 +17,7 @@ type paymentRow struct {
 	bun.BaseModel `bun:"table:nusapay_payments,alias:p"`
 
 	ID             string    `bun:"id,pk"`
+	Account        string    `bun:"account,notnull"`
 	OrderID        string    `bun:"order_id,notnull"`
 	TransactionID  string    `bun:"transaction_id,nullzero"`
 	Method         string    `bun:"method,notnull"`
@@ -52,6 +53,7 @@ func rowFromPayment(p *payments.Payment) (*paymentRow, error) {
 	}
 	r := &paymentRow{
 		ID:             p.ID,
+		Account:        p.Account,
 		OrderID:        p.OrderID,
 		TransactionID:  p.TransactionID,
 		Method:         p.Method,
@@ -96,6 +98,7 @@ func rowFromPayment(p *payments.Payment) (*paymentRow, error) {
 func (r *paymentRow) payment() (*payments.Payment, error) {
 	p := &payments.Payment{
 		ID:              r.ID,
+		Account:         r.Account,
 		OrderID:         r.OrderID,
 		TransactionID:   r.TransactionID,
 		Method:          r.Method,
@@ -154,6 +157,7 @@ type eventRow struct {
 	bun.BaseModel `bun:"table:nusapay_payment_events,alias:e"`
 
 	ID           int64     `bun:"id,pk,autoincrement"`
+	Account      string    `bun:"account,notnull"`
 	PaymentID    string    `bun:"payment_id,notnull"`
 	OrderID      string    `bun:"order_id,notnull"`
 	Source       string    `bun:"source,notnull"`
@@ -172,6 +176,7 @@ type eventRow struct {
 func (r *eventRow) entry() payments.AuditEntry {
 	e := payments.AuditEntry{
 		ID:        r.ID,
+		Account:   r.Account,
 		PaymentID: r.PaymentID,
 		OrderID:   r.OrderID,
 		Source:    payments.Source(r.Source),
@@ -201,6 +206,7 @@ type refundRow struct {
 	bun.BaseModel `bun:"table:nusapay_refunds,alias:r"`
 
 	ID         string    `bun:"id,pk"`
+	Account    string    `bun:"account,notnull"`
 	PaymentID  string    `bun:"payment_id,notnull"`
 	OrderID    string    `bun:"order_id,notnull"`
 	RefundKey  string    `bun:"refund_key,notnull"`
@@ -217,6 +223,7 @@ type refundRow struct {
 
 func rowFromRefund(r *payments.Refund) *refundRow {
 	return &refundRow{
+		Account:    r.Account,
 		ID:         r.ID,
 		PaymentID:  r.PaymentID,
 		OrderID:    r.OrderID,
@@ -236,6 +243,7 @@ func rowFromRefund(r *payments.Refund) *refundRow {
 func (r *refundRow) refund() *payments.Refund {
 	out := &payments.Refund{
 		ID:         r.ID,
+		Account:    r.Account,
 		PaymentID:  r.PaymentID,
 		OrderID:    r.OrderID,
 		Key:        r.RefundKey,
@@ -259,6 +267,7 @@ type inboxRow struct {
 	bun.BaseModel `bun:"table:nusapay_inbox,alias:i"`
 
 	ID             string    `bun:"id,pk"`
+	Account        string    `bun:"account,notnull"`
 	DedupKey       string    `bun:"dedup_key,notnull"`
 	OrderID        string    `bun:"order_id,notnull"`
 	TransactionID  string    `bun:"transaction_id,notnull"`
@@ -274,6 +283,7 @@ type inboxRow struct {
 func (r *inboxRow) notification() *payments.Notification {
 	return &payments.Notification{
 		ID:             r.ID,
+		Account:        r.Account,
 		DedupKey:       r.DedupKey,
 		OrderID:        r.OrderID,
 		TransactionID:  r.TransactionID,
@@ -293,6 +303,7 @@ type outboxRow struct {
 
 	Seq            int64     `bun:"seq,pk,autoincrement"`
 	EventID        string    `bun:"event_id,notnull"`
+	Account        string    `bun:"account,notnull"`
 	PaymentID      string    `bun:"payment_id,notnull"`
 	OrderID        string    `bun:"order_id,notnull"`
 	Topic          string    `bun:"topic,notnull"`
@@ -311,6 +322,7 @@ func (r *outboxRow) event() *payments.OutboxEvent {
 	return &payments.OutboxEvent{
 		Seq:            r.Seq,
 		ID:             r.EventID,
+		Account:        r.Account,
 		PaymentID:      r.PaymentID,
 		OrderID:        r.OrderID,
 		Signal:         payments.Signal(r.Topic),

@@ -25,8 +25,10 @@ const (
 
 // Store implements payments.Store with Bun. It is safe for concurrent use.
 type Store struct {
-	db  bun.IDB
-	now func() time.Time
+	db bun.IDB
+	// account scopes every query and every row written (see ForAccount).
+	account string
+	now     func() time.Time
 	// rowLocks: the database has SELECT ... FOR NO KEY UPDATE and
 	// FOR UPDATE SKIP LOCKED (PostgreSQL). Without them (SQLite) the store
 	// relies on write transactions being serialised.
@@ -64,7 +66,7 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 	if db == nil {
 		return nil, errors.New("store: nil db")
 	}
-	s := &Store{db: db, now: time.Now, maxCAS: 8}
+	s := &Store{db: db, account: payments.DefaultAccount, now: time.Now, maxCAS: 8}
 	switch name := db.Dialect().Name(); name {
 	case dialect.PG:
 		s.rowLocks = true
@@ -91,6 +93,18 @@ func (s *Store) WithDB(db bun.IDB) *Store {
 	}
 	return &c
 }
+
+// ForAccount implements payments.Store: a copy of s (a *Store), bound to
+// the same database, whose every query is scoped to account. WithDB keeps
+// the account.
+func (s *Store) ForAccount(account string) payments.Store {
+	c := *s
+	c.account = account
+	return &c
+}
+
+// Account returns the account the store is scoped to.
+func (s *Store) Account() string { return s.account }
 
 // DB returns the bun.IDB the store is bound to.
 func (s *Store) DB() bun.IDB { return s.db }

@@ -61,6 +61,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ConcurrentOutboxWorkers", testConcurrentOutboxWorkers},
 		{"Reconcile", testReconcile},
 		{"MarkSynced", testMarkSynced},
+		{"Accounts", testAccounts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

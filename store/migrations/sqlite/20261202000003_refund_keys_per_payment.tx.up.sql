@@ -14,16 +14,17 @@ CREATE TABLE nusapay_refunds_next (
     response    TEXT,
     created_at  TEXT    NOT NULL,
     updated_at  TEXT    NOT NULL,
+    account     TEXT    NOT NULL DEFAULT 'default',
     CONSTRAINT nusapay_refunds_payment_key_key UNIQUE (payment_id, refund_key)
 );
 --bun:split
 INSERT INTO nusapay_refunds_next (id, payment_id, order_id, refund_key, amount, reason, direct, status, status_code,
-    message, response, created_at, updated_at)
+    message, response, created_at, updated_at, account)
 SELECT id, payment_id, order_id, refund_key, amount, reason, direct, status, status_code,
-    message, response, created_at, updated_at FROM nusapay_refunds;
+    message, response, created_at, updated_at, account FROM nusapay_refunds;
 --bun:split
 DROP TABLE nusapay_refunds;
 --bun:split
 ALTER TABLE nusapay_refunds_next RENAME TO nusapay_refunds;
 --bun:split
-CREATE INDEX IF NOT EXISTS nusapay_refunds_payment_idx ON nusapay_refunds (payment_id, created_at);
+CREATE INDEX IF NOT EXISTS nusapay_refunds_payment_idx ON nusapay_refunds (account, payment_id, created_at);
