@@ -178,7 +178,7 @@ func (s *Service) operationFailed(ctx context.Context, p *Payment, op string, ca
 }
 
 func (s *Service) paymentAndMethod(ctx context.Context, orderID string) (*Payment, Method, error) {
-	p, err := s.store.Payment(ctx, orderID)
+	p, err := s.Payment(ctx, orderID)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -144,8 +144,12 @@ func (s *Service) Store() Store { return s.store }
 func (s *Service) Client() *midtrans.Client { return s.client }
 
 // Payment returns the stored payment for an order, without asking Midtrans
-// (see Sync).
+// (see Sync). An order id ValidOrderID rejects is a *ValidationError naming
+// order_id; so it is for every method that takes one.
 func (s *Service) Payment(ctx context.Context, orderID string) (*Payment, error) {
+	if err := checkOrderID(orderID); err != nil {
+		return nil, err
+	}
 	return s.store.Payment(ctx, orderID)
 }
 

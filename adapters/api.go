@@ -63,7 +63,8 @@ type Order struct {
 
 // Authorizer decides whether a request may run an operation (sync, cancel,
 // expire, refund, capture, approve, deny) on a payment. Return nil to allow;
-// an error refuses with 403 (wrap ErrUnauthenticated for 401).
+// an error refuses with 403 (wrap ErrUnauthenticated for 401). orderID is
+// always one payments.ValidOrderID accepts; op is not checked yet.
 type Authorizer func(ctx context.Context, r *Request, op, orderID string) error
 
 // ErrUnauthenticated makes an Authorizer's refusal a 401 instead of a 403.
@@ -315,7 +316,11 @@ func publicMessage(p *payments.Payment) string {
 }
 
 func (a *API) handlePayment(ctx context.Context, r *Request) Response {
-	p, err := a.svc.Payment(ctx, r.Params["order_id"])
+	orderID := r.Params["order_id"]
+	if resp, ok := checkOrderID(orderID); !ok {
+		return resp
+	}
+	p, err := a.svc.Payment(ctx, orderID)
 	if err != nil {
 		return a.fail(ctx, err, nil)
 	}
@@ -396,6 +401,11 @@ type OperationRequest struct {
 
 func (a *API) handleOperation(ctx context.Context, r *Request) Response {
 	orderID, op := r.Params["order_id"], r.Params["op"]
+	// An id no payment can have is refused before the Authorizer sees it,
+	// so an Authorizer may use orderID in its own queries as it is.
+	if resp, ok := checkOrderID(orderID); !ok {
+		return resp
+	}
 	// Authorise first, so an unauthenticated caller learns nothing, not
 	// even which operation names exist.
 	if err := a.authorize(ctx, r, op, orderID); err != nil {
@@ -479,6 +489,18 @@ func errorResponse(status int, code, msg string, p *payments.Payment) Response {
 		b.Payment = View(p)
 	}
 	return jsonResponse(status, b)
+}
+
+// checkOrderID refuses an order id no payment can have (payments.ValidOrderID)
+// with 400 invalid_order_id naming the field.
+func checkOrderID(orderID string) (Response, bool) {
+	if payments.ValidOrderID(orderID) {
+		return Response{}, true
+	}
+	var b ErrorBody
+	b.Error.Code, b.Error.Message = "invalid_order_id", "not a valid order id"
+	b.Error.Fields = []payments.FieldError{{Field: "order_id", Message: "must be 1-50 characters of A-Z a-z 0-9 - _ . ~"}}
+	return jsonResponse(http.StatusBadRequest, b), false
 }
 
 // fail maps an error to its status and stable code. Internal details never

@@ -57,6 +57,7 @@ func table() []testCase {
 		{"payment/public view has instructions and no personal data", viewNoPersonalData},
 		{"payment/unknown is 404", viewUnknown},
 		{"payment/order ids with every allowed character", viewOrderIDCharacters},
+		{"payment/invalid order ids are 400 never 500", invalidOrderIDs},
 
 		{"operations/not mounted without an Authorizer", opsAbsent},
 		{"operations/401 unauthenticated and 403 forbidden", opsAuth},
@@ -463,6 +464,23 @@ func viewOrderIDCharacters(t *testing.T, h *Harness) {
 	}
 	if v := WantPayment(t, h.Operate(t, id, "sync", ""), http.StatusOK); v.OrderID != id {
 		t.Errorf("sync: order %q, want %q", v.OrderID, id)
+	}
+}
+
+// BadOrderIDs are path segments (already escaped) that can name no
+// payment: NUL and other bytes outside Midtrans' order id alphabet, and
+// an id longer than 50 characters.
+var BadOrderIDs = []string{"a%00b", "%00", "bad%FF", "with%20space", "semi%3Bcolon", "quote%27d", "%C3%BCnicode",
+	"slash%2Fed", strings.Repeat("a", 51)}
+
+func invalidOrderIDs(t *testing.T, h *Harness) {
+	for _, id := range BadOrderIDs {
+		b := WantError(t, h.Do(t, http.MethodGet, h.URL+"/payments/"+id, nil), http.StatusBadRequest, "invalid_order_id")
+		WantField(t, b, "order_id")
+		for _, op := range []string{"sync", "cancel", "refund"} {
+			b := WantError(t, h.Operate(t, id, op, ""), http.StatusBadRequest, "invalid_order_id")
+			WantField(t, b, "order_id")
+		}
 	}
 }
 
