@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"regexp"
 	"strings"
@@ -72,6 +73,10 @@ var ErrUnauthenticated = errors.New("adapters: unauthenticated")
 
 // Request is an HTTP request as the adapters hand it over.
 type Request struct {
+	// Method is the HTTP method and Host the Host header (the authority
+	// the client asked for), for the cross-origin check.
+	Method string
+	Host   string
 	// Params are the path parameters: "order_id", "op".
 	Params map[string]string
 	Header http.Header
@@ -113,6 +118,8 @@ type API struct {
 	authorize Authorizer
 	prefix    string
 	log       *slog.Logger
+	// origins guards the state-changing routes but the webhook.
+	origins *http.CrossOriginProtection
 }
 
 // Option configures an API.
@@ -157,12 +164,28 @@ func WithLogger(l *slog.Logger) Option {
 	return optionFunc(func(a *API) error { a.log = l; return nil })
 }
 
+// WithTrustedOrigins lets browsers on these origins ("https://checkout.example.com":
+// scheme and host, no path) call the state-changing routes although they
+// are on another origin than the API, as http.CrossOriginProtection's
+// AddTrustedOrigin. Needed only when the front end is served from another
+// origin than the API.
+func WithTrustedOrigins(origins ...string) Option {
+	return optionFunc(func(a *API) error {
+		for _, o := range origins {
+			if err := a.origins.AddTrustedOrigin(o); err != nil {
+				return fmt.Errorf("adapters: trusted origin: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
 // New returns the API for svc.
 func New(svc *payments.Service, opts ...Option) (*API, error) {
 	if svc == nil {
 		return nil, errors.New("adapters: nil service")
 	}
-	a := &API{svc: svc, prefix: "/payments", log: slog.New(slog.DiscardHandler)}
+	a := &API{svc: svc, prefix: "/payments", log: slog.New(slog.DiscardHandler), origins: http.NewCrossOriginProtection()}
 	for _, o := range opts {
 		if err := o.apply(a); err != nil {
 			return nil, err
@@ -204,12 +227,41 @@ func (a *API) Routes() []Route {
 		{Name: RoutePayment, Method: http.MethodGet, Path: "/payments/{order_id}", Handle: a.handlePayment},
 	}
 	if a.orders != nil {
-		routes = append(routes, Route{Name: RouteCharges, Method: http.MethodPost, Path: "/charges", MaxBody: MaxChargeBody, Handle: a.handleCharge})
+		routes = append(routes, Route{Name: RouteCharges, Method: http.MethodPost, Path: "/charges", MaxBody: MaxChargeBody, Handle: a.stateChanging(a.handleCharge)})
 	}
 	if a.authorize != nil {
-		routes = append(routes, Route{Name: RouteOperation, Method: http.MethodPost, Path: "/payments/{order_id}/{op}", MaxBody: MaxOperationBody, Handle: a.handleOperation})
+		routes = append(routes, Route{Name: RouteOperation, Method: http.MethodPost, Path: "/payments/{order_id}/{op}", MaxBody: MaxOperationBody, Handle: a.stateChanging(a.handleOperation)})
 	}
 	return routes
+}
+
+// stateChanging guards a route a browser may be tricked into calling
+// (charges, operations; not the webhook, which its signature
+// authenticates): first cross-origin protection, as
+// http.CrossOriginProtection decides it (Sec-Fetch-Site, else Origin
+// against Host, with WithTrustedOrigins let through), 403 cross_origin;
+// then the content type, 415 unsupported_media_type. A body must be sent
+// as application/json, which an HTML form cannot do; an empty body (an
+// operation that takes none) may come with no Content-Type or with
+// application/json, never with another.
+func (a *API) stateChanging(handle func(context.Context, *Request) Response) func(context.Context, *Request) Response {
+	return func(ctx context.Context, r *Request) Response {
+		if err := a.origins.Check(&http.Request{Method: r.Method, Host: r.Host, Header: r.Header}); err != nil {
+			return errorResponse(http.StatusForbidden, "cross_origin", "cross-origin request refused", nil)
+		}
+		ct := r.Header.Get("Content-Type")
+		if (ct != "" || len(r.Body) > 0 || r.TooLarge) && !isJSON(ct) {
+			return errorResponse(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json", nil)
+		}
+		return handle(ctx, r)
+	}
+}
+
+// isJSON reports whether a Content-Type is application/json, with any
+// parameters (charset).
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/json"
 }
 
 func (a *API) handleNotification(ctx context.Context, r *Request) Response {
