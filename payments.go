@@ -38,6 +38,8 @@ type Service struct {
 	reconcile ReconcileConfig
 	instance  string
 	wakeup    chan struct{}
+	// charging lets one CreateCharge per order id run at a time here.
+	charging chargeTurns
 }
 
 // Option configures a Service.
@@ -185,7 +187,11 @@ func end(span trace.Span, err error) {
 // payment is returned with an error wrapping ErrDuplicateOrder — unless that
 // payment never got an answer from Midtrans (initiated or unknown), in which
 // case the same charge is sent again with the same idempotency key, which
-// Midtrans answers once.
+// Midtrans answers once. Concurrent calls for one order (a double-click)
+// do not race to Midtrans: in one process they run one after another, so
+// the later ones get the first one's payment with ErrDuplicateOrder; a call
+// that finds the payment initiated a moment ago (another replica charging
+// it) waits briefly, bounded by ctx, for that answer before sending again.
 func (s *Service) CreateCharge(ctx context.Context, req *ChargeRequest) (p *Payment, err error) {
 	ctx, span := s.span(ctx, "CreateCharge", orderOf(req))
 	defer func() { end(span, err) }()
@@ -209,6 +215,11 @@ func (s *Service) CreateCharge(ctx context.Context, req *ChargeRequest) (p *Paym
 	if built.Core != nil {
 		p.PaymentType = built.Core.PaymentType
 	}
+	release, err := s.charging.take(ctx, req.OrderID)
+	if err != nil {
+		return nil, fmt.Errorf("charge %s: %w", req.OrderID, err)
+	}
+	defer release()
 	if err := s.store.CreatePayment(ctx, p); err != nil {
 		if !errors.Is(err, ErrDuplicateOrder) {
 			return nil, fmt.Errorf("charge %s: %w", req.OrderID, err)
@@ -217,6 +228,7 @@ func (s *Service) CreateCharge(ctx context.Context, req *ChargeRequest) (p *Paym
 		if gerr != nil {
 			return nil, fmt.Errorf("charge %s: %w", req.OrderID, errors.Join(err, gerr))
 		}
+		existing = s.awaitAnswer(ctx, existing)
 		if !existing.Status.Local() || existing.Method != m.Name() || existing.Amount != req.Amount {
 			return existing, fmt.Errorf("charge %s: %w (its payment is %s, %s, %s)",
 				req.OrderID, ErrDuplicateOrder, existing.Method, existing.Amount, existing.Status)

@@ -3,6 +3,7 @@ package routetest
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/uptrace/bun"
@@ -30,6 +31,9 @@ func Fuzz(f *testing.F, db func(testing.TB) *bun.DB, start Start) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, orderID, op string, body []byte, contentType string) {
+		if strings.ContainsFunc(contentType, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
+			t.Skip("the client cannot send this header")
+		}
 		id := url.PathEscape(orderID)
 		admin := []string{"Authorization", "Bearer " + AdminToken}
 		if contentType != "" {
