@@ -62,8 +62,9 @@ type Order struct {
 	AppendNotificationURLs   []string
 }
 
-// Authorizer decides whether a request may run an operation (sync, cancel,
-// expire, refund, capture, approve, deny) on a payment. Return nil to allow;
+// Authorizer decides whether a request may run an operation (one of
+// payments.Operations: sync, cancel, expire, refund, capture, approve, deny)
+// on a payment. Return nil to allow;
 // an error refuses with 403 (wrap ErrUnauthenticated for 401). orderID is
 // always one payments.ValidOrderID accepts; op is not checked yet.
 type Authorizer func(ctx context.Context, r *Request, op, orderID string) error
@@ -441,15 +442,8 @@ func (a *API) handleCharge(ctx context.Context, r *Request) Response {
 }
 
 // OperationRequest is the body of POST {prefix}/payments/{order_id}/{op};
-// only refund and capture read it.
-type OperationRequest struct {
-	Amount payments.Amount `json:"amount,omitempty"`
-	Reason string          `json:"reason,omitempty"`
-	// RefundKey makes a refund request idempotent across retries.
-	RefundKey string `json:"refund_key,omitempty"`
-	// Direct asks for Midtrans' legacy synchronous refund.
-	Direct bool `json:"direct,omitempty"`
-}
+// only refund and capture read it (payments.OperationInfo.Fields).
+type OperationRequest = payments.OperationRequest
 
 func (a *API) handleOperation(ctx context.Context, r *Request) Response {
 	orderID, op := r.Params["order_id"], r.Params["op"]
@@ -466,9 +460,9 @@ func (a *API) handleOperation(ctx context.Context, r *Request) Response {
 		}
 		return errorResponse(http.StatusForbidden, "forbidden", "not allowed", nil)
 	}
-	switch op {
-	case "sync", "cancel", "expire", "refund", "capture", "approve", "deny":
-	default:
+	// The operation table is the one list of operation names.
+	info, ok := payments.Operation(op)
+	if !ok {
 		return errorResponse(http.StatusNotFound, "unknown_operation", fmt.Sprintf("unknown operation %q", op), nil)
 	}
 	if r.TooLarge {
@@ -480,32 +474,7 @@ func (a *API) handleOperation(ctx context.Context, r *Request) Response {
 			return errorResponse(http.StatusBadRequest, "bad_request", err.Error(), nil)
 		}
 	}
-	var (
-		p      *payments.Payment
-		refund *payments.Refund
-		err    error
-	)
-	switch op {
-	case "sync":
-		p, err = a.svc.Sync(ctx, orderID)
-	case "cancel":
-		p, err = a.svc.Cancel(ctx, orderID)
-	case "expire":
-		p, err = a.svc.Expire(ctx, orderID)
-	case "approve":
-		p, err = a.svc.Approve(ctx, orderID)
-	case "deny":
-		p, err = a.svc.Deny(ctx, orderID)
-	case "capture":
-		p, err = a.svc.Capture(ctx, orderID, body.Amount)
-	case "refund":
-		req := payments.RefundRequest{Amount: body.Amount, Reason: body.Reason, Key: body.RefundKey}
-		if body.Direct {
-			p, refund, err = a.svc.DirectRefund(ctx, orderID, req)
-		} else {
-			p, refund, err = a.svc.Refund(ctx, orderID, req)
-		}
-	}
+	p, refund, err := a.svc.Operate(ctx, orderID, info.Name, body)
 	if err != nil {
 		return a.fail(ctx, err, p)
 	}

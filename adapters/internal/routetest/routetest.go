@@ -72,6 +72,7 @@ func table() []testCase {
 		{"operations/unsupported is 422", opsUnsupported},
 		{"operations/unknown operation or payment is 404", opsUnknown},
 		{"operations/bad body is 400 or 422", opsBadBody},
+		{"operations/the route serves exactly the operation table", opsTable},
 
 		{"cross-origin/refund from another site is 403 and refunds nothing", crossOriginRefund},
 		{"cross-origin/charge from another site is 403", crossOriginCharge},
@@ -962,5 +963,20 @@ func contentTypeWebhook(t *testing.T, h *Harness) {
 	wantAnswer(t, h.Do(t, http.MethodPost, h.URL+"/notifications", body, "Content-Type", "text/plain", "Origin", evil, "Sec-Fetch-Site", "cross-site"), "processed")
 	if v := h.View(t, o.OrderID); v.Outcome != payments.OutcomePaid {
 		t.Fatalf("after the notification: %s", v.Outcome)
+	}
+}
+
+// opsTable: the route's operation names are payments.Operations(), no
+// more and no fewer.
+func opsTable(t *testing.T, h *Harness) {
+	for _, op := range payments.Operations() {
+		// Known: the route looks the payment up.
+		WantError(t, h.Operate(t, "INV-never-charged", string(op.Name), ""), http.StatusNotFound, "not_found")
+	}
+	for _, op := range []string{"explode", "Sync", "REFUND", "direct_refund", "refund2", "operate", "timeline"} {
+		if _, ok := payments.Operation(op); ok {
+			t.Fatalf("%s is in the table", op)
+		}
+		WantError(t, h.Operate(t, "INV-never-charged", op, ""), http.StatusNotFound, "unknown_operation")
 	}
 }
