@@ -62,21 +62,40 @@ func WithMethods(ms ...Method) Option {
 	})
 }
 
-// WithLogger sets the logger; the default discards.
+// Options given nil keep their default, as otelhttp's do: a nil logger,
+// clock or tracer provider is never stored to panic later.
+
+// WithLogger sets the logger; the default (and nil) discards.
 func WithLogger(l *slog.Logger) Option {
-	return optionFunc(func(s *Service) error { s.log = l; return nil })
+	return optionFunc(func(s *Service) error {
+		if l != nil {
+			s.log = l
+		}
+		return nil
+	})
 }
 
-// WithClock sets the clock used for deadlines and reconciliation.
+// WithClock sets the clock used for deadlines and reconciliation; nil
+// keeps time.Now.
 func WithClock(now func() time.Time) Option {
-	return optionFunc(func(s *Service) error { s.now = now; return nil })
+	return optionFunc(func(s *Service) error {
+		if now != nil {
+			s.now = now
+		}
+		return nil
+	})
 }
 
-// WithTracerProvider sets the OpenTelemetry tracer provider; the default is
-// the global one (otel.GetTracerProvider()). Only the OpenTelemetry API is
-// used: the host chooses the SDK and exporter.
+// WithTracerProvider sets the OpenTelemetry tracer provider; the default
+// (and nil) is the global one (otel.GetTracerProvider()). Only the
+// OpenTelemetry API is used: the host chooses the SDK and exporter.
 func WithTracerProvider(tp trace.TracerProvider) Option {
-	return optionFunc(func(s *Service) error { s.tracer = tp.Tracer(tracerName); return nil })
+	return optionFunc(func(s *Service) error {
+		if tp != nil {
+			s.tracer = tp.Tracer(tracerName)
+		}
+		return nil
+	})
 }
 
 // WithUnknownGrace sets how long a charge with an unknown outcome (a timeout,
@@ -123,6 +142,9 @@ func New(client *midtrans.Client, store Store, opts ...Option) (*Service, error)
 	s.delivery.setDefaults()
 	s.reconcile.setDefaults()
 	for _, o := range opts {
+		if o == nil {
+			continue
+		}
 		if err := o.apply(s); err != nil {
 			return nil, err
 		}

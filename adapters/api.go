@@ -144,25 +144,52 @@ func WithPrefix(prefix string) Option {
 	})
 }
 
-// WithOrderSource mounts the charges route, with amounts from src.
+// Options given nil keep their default: no OrderSource or Authorizer
+// (that route is not mounted), the default notify Handler and logger.
+
+// WithOrderSource mounts the charges route, with amounts from src. A nil
+// src (or a nil OrderSourceFunc) mounts nothing.
 func WithOrderSource(src OrderSource) Option {
-	return optionFunc(func(a *API) error { a.orders = src; return nil })
+	return optionFunc(func(a *API) error {
+		if fn, ok := src.(OrderSourceFunc); src == nil || ok && fn == nil {
+			return nil
+		}
+		a.orders = src
+		return nil
+	})
 }
 
-// WithAuthorizer mounts the operation routes, behind auth.
+// WithAuthorizer mounts the operation routes, behind auth. A nil auth
+// mounts nothing.
 func WithAuthorizer(auth Authorizer) Option {
-	return optionFunc(func(a *API) error { a.authorize = auth; return nil })
+	return optionFunc(func(a *API) error {
+		if auth != nil {
+			a.authorize = auth
+		}
+		return nil
+	})
 }
 
 // WithNotifyHandler uses h for the webhook instead of a default
-// notify.New(svc) (to pass notify options such as rotation keys).
+// notify.New(svc) (to pass notify options such as rotation keys); nil
+// keeps the default.
 func WithNotifyHandler(h *notify.Handler) Option {
-	return optionFunc(func(a *API) error { a.notify = h; return nil })
+	return optionFunc(func(a *API) error {
+		if h != nil {
+			a.notify = h
+		}
+		return nil
+	})
 }
 
-// WithLogger sets the logger; the default discards.
+// WithLogger sets the logger; the default (and nil) discards.
 func WithLogger(l *slog.Logger) Option {
-	return optionFunc(func(a *API) error { a.log = l; return nil })
+	return optionFunc(func(a *API) error {
+		if l != nil {
+			a.log = l
+		}
+		return nil
+	})
 }
 
 // WithTrustedOrigins lets browsers on these origins ("https://checkout.example.com":
@@ -188,6 +215,9 @@ func New(svc *payments.Service, opts ...Option) (*API, error) {
 	}
 	a := &API{svc: svc, prefix: "/payments", log: slog.New(slog.DiscardHandler), origins: http.NewCrossOriginProtection()}
 	for _, o := range opts {
+		if o == nil {
+			continue
+		}
 		if err := o.apply(a); err != nil {
 			return nil, err
 		}
