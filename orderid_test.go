@@ -49,3 +49,16 @@ func TestOrderIDRefused(t *testing.T) {
 		}
 	})
 }
+
+func TestValidOrderID(t *testing.T) {
+	for _, id := range []string{"a", "INV-1042-2", "Ord-1.2_x~Y", strings.Repeat("Z", payments.MaxOrderIDLen)} {
+		if !payments.ValidOrderID(id) {
+			t.Errorf("ValidOrderID(%q) = false", id)
+		}
+	}
+	for _, id := range badOrderIDs {
+		if payments.ValidOrderID(id) {
+			t.Errorf("ValidOrderID(%q) = true", id)
+		}
+	}
+}
