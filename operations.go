@@ -11,41 +11,24 @@ import (
 	"github.com/nusapay/payments/midtrans"
 )
 
-// operation describes one follow-up call on a payment.
+// operation is one follow-up call on a payment; which states and methods
+// allow it comes from its row in Operations.
 type operation struct {
-	name string
+	op Op
 	// key distinguishes calls of one operation on one payment version that
 	// must not share an idempotency key (capture amounts).
 	key string
 	// amount, when set, is the payment's gross amount once the call
 	// succeeds (a partial capture).
-	amount  Amount
-	capable func(Capabilities) bool
-	// allowed reports whether p's state permits the call.
-	allowed func(p *Payment) bool
-	// when says, for the error, which states permit it.
-	when string
-	call func(ctx context.Context, c *midtrans.Client, p *Payment, id string, opts []midtrans.CallOption) (*midtrans.TransactionResponse, error)
-}
-
-func inStatus(ss ...Status) func(p *Payment) bool {
-	return func(p *Payment) bool {
-		for _, s := range ss {
-			if p.Status == s {
-				return true
-			}
-		}
-		return false
-	}
+	amount Amount
+	call   func(ctx context.Context, c *midtrans.Client, p *Payment, id string, opts []midtrans.CallOption) (*midtrans.TransactionResponse, error)
 }
 
 // Cancel voids a payment that is pending, authorised or captured but not
 // yet settled (Midtrans POST /cancel). After settlement use Refund.
 func (s *Service) Cancel(ctx context.Context, orderID string) (*Payment, error) {
 	return s.operate(ctx, orderID, operation{
-		name: "cancel", when: "pending, authorize or capture",
-		capable: func(c Capabilities) bool { return c.Cancel },
-		allowed: inStatus(StatusPending, StatusAuthorize, StatusCapture),
+		op: OpCancel,
 		call: func(ctx context.Context, c *midtrans.Client, _ *Payment, id string, opts []midtrans.CallOption) (*midtrans.TransactionResponse, error) {
 			return c.Cancel(ctx, id, opts...)
 		},
@@ -56,25 +39,17 @@ func (s *Service) Cancel(ctx context.Context, orderID string) (*Payment, error) 
 // another method (Midtrans POST /expire).
 func (s *Service) Expire(ctx context.Context, orderID string) (*Payment, error) {
 	return s.operate(ctx, orderID, operation{
-		name: "expire", when: "pending",
-		capable: func(c Capabilities) bool { return c.Expire },
-		allowed: inStatus(StatusPending),
+		op: OpExpire,
 		call: func(ctx context.Context, c *midtrans.Client, _ *Payment, id string, opts []midtrans.CallOption) (*midtrans.TransactionResponse, error) {
 			return c.Expire(ctx, id, opts...)
 		},
 	})
 }
 
-func challenged(p *Payment) bool {
-	return p.FraudStatus == FraudChallenge && (p.Status == StatusCapture || p.Status == StatusAuthorize)
-}
-
 // Approve accepts a card payment that fraud detection challenged.
 func (s *Service) Approve(ctx context.Context, orderID string) (*Payment, error) {
 	return s.operate(ctx, orderID, operation{
-		name: "approve", when: "in review (capture with fraud status challenge)",
-		capable: func(c Capabilities) bool { return c.Review },
-		allowed: challenged,
+		op: OpApprove,
 		call: func(ctx context.Context, c *midtrans.Client, _ *Payment, id string, opts []midtrans.CallOption) (*midtrans.TransactionResponse, error) {
 			return c.Approve(ctx, id, opts...)
 		},
@@ -84,9 +59,7 @@ func (s *Service) Approve(ctx context.Context, orderID string) (*Payment, error)
 // Deny rejects a card payment that fraud detection challenged.
 func (s *Service) Deny(ctx context.Context, orderID string) (*Payment, error) {
 	return s.operate(ctx, orderID, operation{
-		name: "deny", when: "in review (capture with fraud status challenge)",
-		capable: func(c Capabilities) bool { return c.Review },
-		allowed: challenged,
+		op: OpDeny,
 		call: func(ctx context.Context, c *midtrans.Client, _ *Payment, id string, opts []midtrans.CallOption) (*midtrans.TransactionResponse, error) {
 			return c.Deny(ctx, id, opts...)
 		},
@@ -97,9 +70,7 @@ func (s *Service) Deny(ctx context.Context, orderID string) (*Payment, error) {
 // in part (the Django package's capture_payment).
 func (s *Service) Capture(ctx context.Context, orderID string, amount Amount) (*Payment, error) {
 	return s.operate(ctx, orderID, operation{
-		name: "capture", when: "authorize", key: strconv.FormatInt(int64(amount), 10), amount: amount,
-		capable: func(c Capabilities) bool { return c.Capture },
-		allowed: func(p *Payment) bool { return p.Status == StatusAuthorize && p.FraudStatus != FraudChallenge },
+		op: OpCapture, key: strconv.FormatInt(int64(amount), 10), amount: amount,
 		call: func(ctx context.Context, c *midtrans.Client, p *Payment, _ string, opts []midtrans.CallOption) (*midtrans.TransactionResponse, error) {
 			var ve ValidationError
 			switch {
@@ -124,27 +95,28 @@ func (s *Service) Capture(ctx context.Context, orderID string, amount Amount) (*
 // version, so repeating a call whose outcome was unknown gets Midtrans'
 // first answer; the answer is applied through the status machine.
 func (s *Service) operate(ctx context.Context, orderID string, op operation) (p *Payment, err error) {
-	ctx, span := s.span(ctx, op.name, orderID)
+	info, name := mustOperation(op.op), string(op.op)
+	ctx, span := s.span(ctx, name, orderID)
 	defer func() { end(span, err) }()
 	p, m, err := s.paymentAndMethod(ctx, orderID)
 	if err != nil {
 		return nil, err
 	}
-	if !op.capable(m.Capabilities()) {
-		return p, fmt.Errorf("%s %s: %w: method %s cannot %s", op.name, orderID, ErrUnsupported, m.Name(), op.name)
+	if !info.Capable(m.Capabilities()) {
+		return p, fmt.Errorf("%s %s: %w: method %s cannot %s", name, orderID, ErrUnsupported, m.Name(), name)
 	}
-	if !op.allowed(p) {
+	if !info.Allows(p) {
 		return p, fmt.Errorf("%s %s: %w: the payment is %s (fraud status %q); %s needs %s",
-			op.name, orderID, ErrNotAllowed, p.Status, p.FraudStatus, op.name, op.when)
+			name, orderID, ErrNotAllowed, p.Status, p.FraudStatus, name, info.When)
 	}
 	id, opts, err := s.followUp(p, m)
 	if err != nil {
-		return p, fmt.Errorf("%s %s", op.name, err)
+		return p, fmt.Errorf("%s %s", name, err)
 	}
-	opts = append(opts, midtrans.WithIdempotencyKey(derivedKey(p.ID, op.name, op.key, strconv.FormatInt(p.Version, 10))))
+	opts = append(opts, midtrans.WithIdempotencyKey(derivedKey(p.ID, name, op.key, strconv.FormatInt(p.Version, 10))))
 	resp, err := op.call(ctx, s.client, p, id, opts)
 	if err != nil {
-		return s.operationFailed(ctx, p, op.name, err)
+		return s.operationFailed(ctx, p, name, err)
 	}
 	base := p
 	if op.amount > 0 {
@@ -177,7 +149,7 @@ func (s *Service) operationFailed(ctx context.Context, p *Payment, op string, ca
 }
 
 func (s *Service) paymentAndMethod(ctx context.Context, orderID string) (*Payment, Method, error) {
-	p, err := s.store.Payment(ctx, orderID)
+	p, err := s.Payment(ctx, orderID)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -41,6 +41,8 @@ type Service struct {
 	reconcile ReconcileConfig
 	instance  string
 	wakeup    chan struct{}
+	// charging lets one CreateCharge per order id run at a time here.
+	charging chargeTurns
 }
 
 // Option configures a Service.
@@ -63,21 +65,40 @@ func WithMethods(ms ...Method) Option {
 	})
 }
 
-// WithLogger sets the logger; the default discards.
+// Options given nil keep their default, as otelhttp's do: a nil logger,
+// clock or tracer provider is never stored to panic later.
+
+// WithLogger sets the logger; the default (and nil) discards.
 func WithLogger(l *slog.Logger) Option {
-	return optionFunc(func(s *Service) error { s.log = l; return nil })
+	return optionFunc(func(s *Service) error {
+		if l != nil {
+			s.log = l
+		}
+		return nil
+	})
 }
 
-// WithClock sets the clock used for deadlines and reconciliation.
+// WithClock sets the clock used for deadlines and reconciliation; nil
+// keeps time.Now.
 func WithClock(now func() time.Time) Option {
-	return optionFunc(func(s *Service) error { s.now = now; return nil })
+	return optionFunc(func(s *Service) error {
+		if now != nil {
+			s.now = now
+		}
+		return nil
+	})
 }
 
-// WithTracerProvider sets the OpenTelemetry tracer provider; the default is
-// the global one (otel.GetTracerProvider()). Only the OpenTelemetry API is
-// used: the host chooses the SDK and exporter.
+// WithTracerProvider sets the OpenTelemetry tracer provider; the default
+// (and nil) is the global one (otel.GetTracerProvider()). Only the
+// OpenTelemetry API is used: the host chooses the SDK and exporter.
 func WithTracerProvider(tp trace.TracerProvider) Option {
-	return optionFunc(func(s *Service) error { s.tracer = tp.Tracer(tracerName); return nil })
+	return optionFunc(func(s *Service) error {
+		if tp != nil {
+			s.tracer = tp.Tracer(tracerName)
+		}
+		return nil
+	})
 }
 
 // WithUnknownGrace sets how long a charge with an unknown outcome (a timeout,
@@ -146,6 +167,9 @@ func New(client *midtrans.Client, store Store, opts ...Option) (*Service, error)
 	s.delivery.setDefaults()
 	s.reconcile.setDefaults()
 	for _, o := range opts {
+		if o == nil {
+			continue
+		}
 		if err := o.apply(s); err != nil {
 			return nil, err
 		}
@@ -178,8 +202,12 @@ func (s *Service) Store() Store { return s.store }
 func (s *Service) Client() *midtrans.Client { return s.client }
 
 // Payment returns the stored payment for an order, without asking Midtrans
-// (see Sync).
+// (see Sync). An order id ValidOrderID rejects is a *ValidationError naming
+// order_id; so it is for every method that takes one.
 func (s *Service) Payment(ctx context.Context, orderID string) (*Payment, error) {
+	if err := checkOrderID(orderID); err != nil {
+		return nil, err
+	}
 	return s.store.Payment(ctx, orderID)
 }
 
@@ -215,7 +243,11 @@ func end(span trace.Span, err error) {
 // payment is returned with an error wrapping ErrDuplicateOrder — unless that
 // payment never got an answer from Midtrans (initiated or unknown), in which
 // case the same charge is sent again with the same idempotency key, which
-// Midtrans answers once.
+// Midtrans answers once. Concurrent calls for one order (a double-click)
+// do not race to Midtrans: in one process they run one after another, so
+// the later ones get the first one's payment with ErrDuplicateOrder; a call
+// that finds the payment initiated a moment ago (another replica charging
+// it) waits briefly, bounded by ctx, for that answer before sending again.
 func (s *Service) CreateCharge(ctx context.Context, req *ChargeRequest) (p *Payment, err error) {
 	ctx, span := s.span(ctx, "CreateCharge", orderOf(req))
 	defer func() { end(span, err) }()
@@ -239,6 +271,11 @@ func (s *Service) CreateCharge(ctx context.Context, req *ChargeRequest) (p *Paym
 	if built.Core != nil {
 		p.PaymentType = built.Core.PaymentType
 	}
+	release, err := s.charging.take(ctx, req.OrderID)
+	if err != nil {
+		return nil, fmt.Errorf("charge %s: %w", req.OrderID, err)
+	}
+	defer release()
 	if err := s.store.CreatePayment(ctx, p); err != nil {
 		if !errors.Is(err, ErrDuplicateOrder) {
 			return nil, fmt.Errorf("charge %s: %w", req.OrderID, err)
@@ -247,6 +284,7 @@ func (s *Service) CreateCharge(ctx context.Context, req *ChargeRequest) (p *Paym
 		if gerr != nil {
 			return nil, fmt.Errorf("charge %s: %w", req.OrderID, errors.Join(err, gerr))
 		}
+		existing = s.awaitAnswer(ctx, existing)
 		if !existing.Status.Local() || existing.Method != m.Name() || existing.Amount != req.Amount {
 			return existing, fmt.Errorf("charge %s: %w (its payment is %s, %s, %s)",
 				req.OrderID, ErrDuplicateOrder, existing.Method, existing.Amount, existing.Status)

@@ -21,7 +21,7 @@ import (
 func (s *Service) Sync(ctx context.Context, orderID string) (p *Payment, err error) {
 	ctx, span := s.span(ctx, "Sync", orderID)
 	defer func() { end(span, err) }()
-	p, err = s.store.Payment(ctx, orderID)
+	p, err = s.Payment(ctx, orderID)
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ import (
 
 // Validation rules Midtrans enforces or documents (REFERENCE.md §9).
 var (
-	// order_id: letters, digits and - _ . ~ only.
+	// order_id: letters, digits and - _ . ~ only (see ValidOrderID).
 	orderIDPattern = regexp.MustCompile(`^[A-Za-z0-9\-_.~]+$`)
 	// phone: digits with an optional leading +, and the separators people
 	// type; 5 to 19 digits-and-separators after trimming.
@@ -23,6 +23,32 @@ var (
 	// postal_code: letters, digits, dash and space.
 	postalPattern = regexp.MustCompile(`^[A-Za-z0-9\- ]+$`)
 )
+
+// MaxOrderIDLen is the longest order id Midtrans accepts.
+const MaxOrderIDLen = 50
+
+// ValidOrderID reports whether s can be a Midtrans order id: 1 to 50
+// characters of A-Z a-z 0-9 - _ . ~. It is the one rule for order ids:
+// ChargeRequest validation, every Service method taking an order id and the
+// HTTP routes all use it, so an id no payment can have (a NUL byte, a
+// space, invalid UTF-8) is refused before it reaches a database.
+func ValidOrderID(s string) bool {
+	return len(s) <= MaxOrderIDLen && orderIDPattern.MatchString(s)
+}
+
+// orderIDMessage says what ValidOrderID requires.
+const orderIDMessage = "must be 1-50 characters of A-Z a-z 0-9 - _ . ~"
+
+// checkOrderID refuses an id ValidOrderID rejects with a ValidationError
+// naming order_id.
+func checkOrderID(orderID string) error {
+	if ValidOrderID(orderID) {
+		return nil
+	}
+	var ve ValidationError
+	ve.Add("order_id", orderIDMessage)
+	return ve.Err()
+}
 
 // newValidator builds the Service's private validator: custom tags are
 // registered once here, never on a shared global instance, so two Services
@@ -40,7 +66,7 @@ func newValidator() (*validator.Validate, error) {
 		return name
 	})
 	rules := map[string]func(string) bool{
-		"order_id":    orderIDPattern.MatchString,
+		"order_id":    ValidOrderID,
 		"phone":       phonePattern.MatchString,
 		"postal_code": postalPattern.MatchString,
 		"notification_url": func(s string) bool {
@@ -169,7 +195,7 @@ func fieldMessage(fe validator.FieldError, req *ChargeRequest) string {
 	case "alpha":
 		return "must be letters only (ISO 3166-1 alpha-3, e.g. IDN)"
 	case "order_id":
-		return "may contain only A-Z a-z 0-9 - _ . ~"
+		return orderIDMessage
 	case "json_object":
 		return "must be a JSON object"
 	case "notification_url":

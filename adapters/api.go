@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"regexp"
 	"strings"
@@ -69,9 +70,11 @@ type Order struct {
 	AppendNotificationURLs   []string
 }
 
-// Authorizer decides whether a request may run an operation (sync, cancel,
-// expire, refund, capture, approve, deny) on a payment. Return nil to allow;
-// an error refuses with 403 (wrap ErrUnauthenticated for 401).
+// Authorizer decides whether a request may run an operation (one of
+// payments.Operations: sync, cancel, expire, refund, capture, approve, deny)
+// on a payment. Return nil to allow;
+// an error refuses with 403 (wrap ErrUnauthenticated for 401). orderID is
+// always one payments.ValidOrderID accepts; op is not checked yet.
 type Authorizer func(ctx context.Context, r *Request, op, orderID string) error
 
 // ErrUnauthenticated makes an Authorizer's refusal a 401 instead of a 403.
@@ -79,6 +82,10 @@ var ErrUnauthenticated = errors.New("adapters: unauthenticated")
 
 // Request is an HTTP request as the adapters hand it over.
 type Request struct {
+	// Method is the HTTP method and Host the Host header (the authority
+	// the client asked for), for the cross-origin check.
+	Method string
+	Host   string
 	// Params are the path parameters: "order_id", "op".
 	Params map[string]string
 	Header http.Header
@@ -120,6 +127,8 @@ type API struct {
 	authorize Authorizer
 	prefix    string
 	log       *slog.Logger
+	// origins guards the state-changing routes but the webhook.
+	origins *http.CrossOriginProtection
 }
 
 // Option configures an API.
@@ -143,25 +152,68 @@ func WithPrefix(prefix string) Option {
 	})
 }
 
-// WithOrderSource mounts the charges route, with amounts from src.
+// Options given nil keep their default: no OrderSource or Authorizer
+// (that route is not mounted), the default notify Handler and logger.
+
+// WithOrderSource mounts the charges route, with amounts from src. A nil
+// src (or a nil OrderSourceFunc) mounts nothing.
 func WithOrderSource(src OrderSource) Option {
-	return optionFunc(func(a *API) error { a.orders = src; return nil })
+	return optionFunc(func(a *API) error {
+		if fn, ok := src.(OrderSourceFunc); src == nil || ok && fn == nil {
+			return nil
+		}
+		a.orders = src
+		return nil
+	})
 }
 
-// WithAuthorizer mounts the operation routes, behind auth.
+// WithAuthorizer mounts the operation routes, behind auth. A nil auth
+// mounts nothing.
 func WithAuthorizer(auth Authorizer) Option {
-	return optionFunc(func(a *API) error { a.authorize = auth; return nil })
+	return optionFunc(func(a *API) error {
+		if auth != nil {
+			a.authorize = auth
+		}
+		return nil
+	})
 }
 
 // WithNotifyHandler uses h for the webhook instead of a default
-// notify.New(svc) (to pass notify options such as rotation keys).
+// notify.New(svc) (to pass notify options such as rotation keys); nil
+// keeps the default.
 func WithNotifyHandler(h *notify.Handler) Option {
-	return optionFunc(func(a *API) error { a.notify = h; return nil })
+	return optionFunc(func(a *API) error {
+		if h != nil {
+			a.notify = h
+		}
+		return nil
+	})
 }
 
-// WithLogger sets the logger; the default discards.
+// WithLogger sets the logger; the default (and nil) discards.
 func WithLogger(l *slog.Logger) Option {
-	return optionFunc(func(a *API) error { a.log = l; return nil })
+	return optionFunc(func(a *API) error {
+		if l != nil {
+			a.log = l
+		}
+		return nil
+	})
+}
+
+// WithTrustedOrigins lets browsers on these origins ("https://checkout.example.com":
+// scheme and host, no path) call the state-changing routes although they
+// are on another origin than the API, as http.CrossOriginProtection's
+// AddTrustedOrigin. Needed only when the front end is served from another
+// origin than the API.
+func WithTrustedOrigins(origins ...string) Option {
+	return optionFunc(func(a *API) error {
+		for _, o := range origins {
+			if err := a.origins.AddTrustedOrigin(o); err != nil {
+				return fmt.Errorf("adapters: trusted origin: %w", err)
+			}
+		}
+		return nil
+	})
 }
 
 // New returns the API for svc.
@@ -169,8 +221,11 @@ func New(svc *payments.Service, opts ...Option) (*API, error) {
 	if svc == nil {
 		return nil, errors.New("adapters: nil service")
 	}
-	a := &API{svc: svc, prefix: "/payments", log: slog.New(slog.DiscardHandler)}
+	a := &API{svc: svc, prefix: "/payments", log: slog.New(slog.DiscardHandler), origins: http.NewCrossOriginProtection()}
 	for _, o := range opts {
+		if o == nil {
+			continue
+		}
 		if err := o.apply(a); err != nil {
 			return nil, err
 		}
@@ -211,12 +266,41 @@ func (a *API) Routes() []Route {
 		{Name: RoutePayment, Method: http.MethodGet, Path: "/payments/{order_id}", Handle: a.handlePayment},
 	}
 	if a.orders != nil {
-		routes = append(routes, Route{Name: RouteCharges, Method: http.MethodPost, Path: "/charges", MaxBody: MaxChargeBody, Handle: a.handleCharge})
+		routes = append(routes, Route{Name: RouteCharges, Method: http.MethodPost, Path: "/charges", MaxBody: MaxChargeBody, Handle: a.stateChanging(a.handleCharge)})
 	}
 	if a.authorize != nil {
-		routes = append(routes, Route{Name: RouteOperation, Method: http.MethodPost, Path: "/payments/{order_id}/{op}", MaxBody: MaxOperationBody, Handle: a.handleOperation})
+		routes = append(routes, Route{Name: RouteOperation, Method: http.MethodPost, Path: "/payments/{order_id}/{op}", MaxBody: MaxOperationBody, Handle: a.stateChanging(a.handleOperation)})
 	}
 	return routes
+}
+
+// stateChanging guards a route a browser may be tricked into calling
+// (charges, operations; not the webhook, which its signature
+// authenticates): first cross-origin protection, as
+// http.CrossOriginProtection decides it (Sec-Fetch-Site, else Origin
+// against Host, with WithTrustedOrigins let through), 403 cross_origin;
+// then the content type, 415 unsupported_media_type. A body must be sent
+// as application/json, which an HTML form cannot do; an empty body (an
+// operation that takes none) may come with no Content-Type or with
+// application/json, never with another.
+func (a *API) stateChanging(handle func(context.Context, *Request) Response) func(context.Context, *Request) Response {
+	return func(ctx context.Context, r *Request) Response {
+		if err := a.origins.Check(&http.Request{Method: r.Method, Host: r.Host, Header: r.Header}); err != nil {
+			return errorResponse(http.StatusForbidden, "cross_origin", "cross-origin request refused", nil)
+		}
+		ct := r.Header.Get("Content-Type")
+		if (ct != "" || len(r.Body) > 0 || r.TooLarge) && !isJSON(ct) {
+			return errorResponse(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json", nil)
+		}
+		return handle(ctx, r)
+	}
+}
+
+// isJSON reports whether a Content-Type is application/json, with any
+// parameters (charset).
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/json"
 }
 
 func (a *API) handleNotification(ctx context.Context, r *Request) Response {
@@ -323,7 +407,11 @@ func publicMessage(p *payments.Payment) string {
 }
 
 func (a *API) handlePayment(ctx context.Context, r *Request) Response {
-	p, err := a.svc.Payment(ctx, r.Params["order_id"])
+	orderID := r.Params["order_id"]
+	if resp, ok := checkOrderID(orderID); !ok {
+		return resp
+	}
+	p, err := a.svc.Payment(ctx, orderID)
 	if err != nil {
 		return a.fail(ctx, err, nil)
 	}
@@ -402,18 +490,16 @@ func (a *API) handleCharge(ctx context.Context, r *Request) Response {
 }
 
 // OperationRequest is the body of POST {prefix}/payments/{order_id}/{op};
-// only refund and capture read it.
-type OperationRequest struct {
-	Amount payments.Amount `json:"amount,omitempty"`
-	Reason string          `json:"reason,omitempty"`
-	// RefundKey makes a refund request idempotent across retries.
-	RefundKey string `json:"refund_key,omitempty"`
-	// Direct asks for Midtrans' legacy synchronous refund.
-	Direct bool `json:"direct,omitempty"`
-}
+// only refund and capture read it (payments.OperationInfo.Fields).
+type OperationRequest = payments.OperationRequest
 
 func (a *API) handleOperation(ctx context.Context, r *Request) Response {
 	orderID, op := r.Params["order_id"], r.Params["op"]
+	// An id no payment can have is refused before the Authorizer sees it,
+	// so an Authorizer may use orderID in its own queries as it is.
+	if resp, ok := checkOrderID(orderID); !ok {
+		return resp
+	}
 	// Authorise first, so an unauthenticated caller learns nothing, not
 	// even which operation names exist.
 	if err := a.authorize(ctx, r, op, orderID); err != nil {
@@ -422,9 +508,9 @@ func (a *API) handleOperation(ctx context.Context, r *Request) Response {
 		}
 		return errorResponse(http.StatusForbidden, "forbidden", "not allowed", nil)
 	}
-	switch op {
-	case "sync", "cancel", "expire", "refund", "capture", "approve", "deny":
-	default:
+	// The operation table is the one list of operation names.
+	info, ok := payments.Operation(op)
+	if !ok {
 		return errorResponse(http.StatusNotFound, "unknown_operation", fmt.Sprintf("unknown operation %q", op), nil)
 	}
 	if r.TooLarge {
@@ -436,32 +522,7 @@ func (a *API) handleOperation(ctx context.Context, r *Request) Response {
 			return errorResponse(http.StatusBadRequest, "bad_request", err.Error(), nil)
 		}
 	}
-	var (
-		p      *payments.Payment
-		refund *payments.Refund
-		err    error
-	)
-	switch op {
-	case "sync":
-		p, err = a.svc.Sync(ctx, orderID)
-	case "cancel":
-		p, err = a.svc.Cancel(ctx, orderID)
-	case "expire":
-		p, err = a.svc.Expire(ctx, orderID)
-	case "approve":
-		p, err = a.svc.Approve(ctx, orderID)
-	case "deny":
-		p, err = a.svc.Deny(ctx, orderID)
-	case "capture":
-		p, err = a.svc.Capture(ctx, orderID, body.Amount)
-	case "refund":
-		req := payments.RefundRequest{Amount: body.Amount, Reason: body.Reason, Key: body.RefundKey}
-		if body.Direct {
-			p, refund, err = a.svc.DirectRefund(ctx, orderID, req)
-		} else {
-			p, refund, err = a.svc.Refund(ctx, orderID, req)
-		}
-	}
+	p, refund, err := a.svc.Operate(ctx, orderID, info.Name, body)
 	if err != nil {
 		return a.fail(ctx, err, p)
 	}
@@ -497,6 +558,18 @@ func errorResponse(status int, code, msg string, p *payments.Payment) Response {
 		b.Payment = View(p)
 	}
 	return jsonResponse(status, b)
+}
+
+// checkOrderID refuses an order id no payment can have (payments.ValidOrderID)
+// with 400 invalid_order_id naming the field.
+func checkOrderID(orderID string) (Response, bool) {
+	if payments.ValidOrderID(orderID) {
+		return Response{}, true
+	}
+	var b ErrorBody
+	b.Error.Code, b.Error.Message = "invalid_order_id", "not a valid order id"
+	b.Error.Fields = []payments.FieldError{{Field: "order_id", Message: "must be 1-50 characters of A-Z a-z 0-9 - _ . ~"}}
+	return jsonResponse(http.StatusBadRequest, b), false
 }
 
 // fail maps an error to its status and stable code. Internal details never

@@ -76,14 +76,24 @@ func WithMaxBodySize(n int) Option {
 	})
 }
 
-// WithLogger sets the logger; the default discards.
+// WithLogger sets the logger; the default (and nil) discards.
 func WithLogger(l *slog.Logger) Option {
-	return optionFunc(func(h *Handler) error { h.log = l; return nil })
+	return optionFunc(func(h *Handler) error {
+		if l != nil {
+			h.log = l
+		}
+		return nil
+	})
 }
 
-// WithClock sets the clock (tests).
+// WithClock sets the clock (tests); nil keeps time.Now.
 func WithClock(now func() time.Time) Option {
-	return optionFunc(func(h *Handler) error { h.now = now; return nil })
+	return optionFunc(func(h *Handler) error {
+		if now != nil {
+			h.now = now
+		}
+		return nil
+	})
 }
 
 // New returns a Handler for svc.
@@ -97,6 +107,9 @@ func New(svc *payments.Service, opts ...Option) (*Handler, error) {
 		log: slog.New(slog.DiscardHandler), now: time.Now,
 	}
 	for _, o := range opts {
+		if o == nil {
+			continue
+		}
 		if err := o.apply(h); err != nil {
 			return nil, err
 		}

@@ -55,9 +55,13 @@ type optionFunc func(*Store)
 func (f optionFunc) apply(s *Store) { f(s) }
 
 // WithClock sets the clock the store stamps rows with and compares lease
-// and retry times against. The default is time.Now.
+// and retry times against. The default (and nil) is time.Now.
 func WithClock(now func() time.Time) Option {
-	return optionFunc(func(s *Store) { s.now = now })
+	return optionFunc(func(s *Store) {
+		if now != nil {
+			s.now = now
+		}
+	})
 }
 
 // New returns a Store on db, a *bun.DB, bun.Tx or bun.Conn using the
@@ -78,7 +82,9 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("store: dialect %s is not supported (PostgreSQL and SQLite are)", name)
 	}
 	for _, o := range opts {
-		o.apply(s)
+		if o != nil {
+			o.apply(s)
+		}
 	}
 	return s, nil
 }

@@ -59,7 +59,8 @@ func handler(route adapters.Route) fiber.Handler {
 	return func(c fiber.Ctx) error {
 		// Everything taken from c is copied: fasthttp reuses these buffers
 		// for the next request once this handler returns.
-		req := &adapters.Request{Params: make(map[string]string, len(params)), Header: header(c), Raw: c}
+		req := &adapters.Request{Method: strings.Clone(c.Method()), Host: string(c.Request().Host()),
+			Params: make(map[string]string, len(params)), Header: header(c), Raw: c}
 		unescape := !c.App().Config().UnescapePath
 		for _, p := range params {
 			v := c.Params(p)

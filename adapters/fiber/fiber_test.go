@@ -15,6 +15,7 @@ import (
 	"github.com/nusapay/payments/adapters"
 	fiberadapter "github.com/nusapay/payments/adapters/fiber"
 	"github.com/nusapay/payments/adapters/internal/routetest"
+	"github.com/nusapay/payments/internal/dbtest"
 	"github.com/nusapay/payments/internal/testenv"
 )
 
@@ -140,3 +141,13 @@ func TestCSRF(t *testing.T) {
 		})
 	}
 }
+
+func serveFiber(t testing.TB, api *adapters.API) string {
+	app := fiber.New()
+	fiberadapter.Mount(app, api)
+	return listen(t, app)
+}
+
+func FuzzRoutesSQLite(f *testing.F) { routetest.Fuzz(f, dbtest.SQLite, serveFiber) }
+
+func FuzzRoutesPostgres(f *testing.F) { routetest.Fuzz(f, dbtest.Postgres, serveFiber) }

@@ -31,7 +31,7 @@ func Handler(api *adapters.API) http.Handler {
 func handler(route adapters.Route) http.Handler {
 	params := pathParams(route.Path)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req := &adapters.Request{Params: make(map[string]string, len(params)), Header: r.Header, Raw: r}
+		req := &adapters.Request{Method: r.Method, Host: r.Host, Params: make(map[string]string, len(params)), Header: r.Header, Raw: r}
 		for _, p := range params {
 			req.Params[p] = r.PathValue(p)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/nusapay/payments/adapters"
 	"github.com/nusapay/payments/adapters/internal/routetest"
 	"github.com/nusapay/payments/adapters/nethttp"
+	"github.com/nusapay/payments/internal/dbtest"
 	"github.com/nusapay/payments/internal/testenv"
 )
 
@@ -80,4 +81,12 @@ func TestCrossOriginProtection(t *testing.T) {
 			t.Fatalf("after the webhook: %s", got.Outcome)
 		}
 	})
+}
+
+func FuzzRoutesSQLite(f *testing.F) {
+	routetest.Fuzz(f, dbtest.SQLite, func(t testing.TB, api *adapters.API) string { return serve(t, nethttp.Handler(api)) })
+}
+
+func FuzzRoutesPostgres(f *testing.F) {
+	routetest.Fuzz(f, dbtest.Postgres, func(t testing.TB, api *adapters.API) string { return serve(t, nethttp.Handler(api)) })
 }

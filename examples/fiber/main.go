@@ -119,7 +119,10 @@ func run(ctx context.Context, addr string, getenv func(string) string, out io.Wr
 		return err
 	}
 
-	app := fiber.New()
+	// Bounds on how long a client may take and how much it may send: the
+	// routes cap each body, only the server caps time.
+	app := fiber.New(fiber.Config{ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
+		IdleTimeout: 2 * time.Minute, BodyLimit: 1 << 20})
 	// With Fiber's csrf middleware, exempt the webhook (Midtrans sends no token):
 	// app.Use(csrf.New(csrf.Config{Next: fiberadapter.SkipWebhook(app, api)}))
 	fiberadapter.Mount(app, api)

@@ -133,6 +133,9 @@ func call(t *testing.T, method, url, body, token string) (int, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json") // the routes take nothing else
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

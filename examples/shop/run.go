@@ -42,7 +42,10 @@ func run(ctx context.Context, addr string, cfg Config, stdout, stderr io.Writer)
 	}
 	fmt.Fprintf(stdout, "shop: %s/\n", cfg.BaseURL)
 
-	srv := &http.Server{Handler: shop.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)}
+	// Bounds on how long a client may take: the routes cap body sizes, only
+	// the server caps time.
+	srv := &http.Server{Handler: shop.Handler(), ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	select {

@@ -202,6 +202,8 @@ type Reply struct {
 }
 
 // Do sends a request and reads the whole answer; header is key, value, ...
+// (an empty value removes the header). A body is sent as application/json
+// unless header says otherwise.
 func (h *Harness) Do(t testing.TB, method, url string, body []byte, header ...string) *Reply {
 	t.Helper()
 	r, err := h.do(testenv.Ctx(t), method, url, body, header...)
@@ -225,6 +227,10 @@ func (h *Harness) do(ctx context.Context, method, url string, body []byte, heade
 		req.Header.Set("Content-Type", "application/json")
 	}
 	for i := 0; i+1 < len(header); i += 2 {
+		if header[i+1] == "" {
+			req.Header.Del(header[i])
+			continue
+		}
 		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := h.client.Do(req)

@@ -61,6 +61,7 @@ func table() []testCase {
 		{"payment/public view has instructions and no personal data", viewNoPersonalData},
 		{"payment/unknown is 404", viewUnknown},
 		{"payment/order ids with every allowed character", viewOrderIDCharacters},
+		{"payment/invalid order ids are 400 never 500", invalidOrderIDs},
 
 		{"operations/not mounted without an Authorizer", opsAbsent},
 		{"operations/401 unauthenticated and 403 forbidden", opsAuth},
@@ -75,6 +76,13 @@ func table() []testCase {
 		{"operations/unsupported is 422", opsUnsupported},
 		{"operations/unknown operation or payment is 404", opsUnknown},
 		{"operations/bad body is 400 or 422", opsBadBody},
+		{"operations/the route serves exactly the operation table", opsTable},
+
+		{"cross-origin/refund from another site is 403 and refunds nothing", crossOriginRefund},
+		{"cross-origin/charge from another site is 403", crossOriginCharge},
+		{"cross-origin/trusted origins are let through", crossOriginTrusted},
+		{"content type/state-changing routes require JSON (415)", contentTypeJSON},
+		{"content type/webhook needs no JSON content type nor origin check", contentTypeWebhook},
 
 		{"prefix option", prefixOption},
 		{"body limits per route", bodyLimits},
@@ -579,6 +587,23 @@ func viewOrderIDCharacters(t *testing.T, h *Harness) {
 	}
 }
 
+// BadOrderIDs are path segments (already escaped) that can name no
+// payment: NUL and other bytes outside Midtrans' order id alphabet, and
+// an id longer than 50 characters.
+var BadOrderIDs = []string{"a%00b", "%00", "bad%FF", "with%20space", "semi%3Bcolon", "quote%27d", "%C3%BCnicode",
+	"slash%2Fed", strings.Repeat("a", 51)}
+
+func invalidOrderIDs(t *testing.T, h *Harness) {
+	for _, id := range BadOrderIDs {
+		b := WantError(t, h.Do(t, http.MethodGet, h.URL+"/payments/"+id, nil), http.StatusBadRequest, "invalid_order_id")
+		WantField(t, b, "order_id")
+		for _, op := range []string{"sync", "cancel", "refund"} {
+			b := WantError(t, h.Operate(t, id, op, ""), http.StatusBadRequest, "invalid_order_id")
+			WantField(t, b, "order_id")
+		}
+	}
+}
+
 // --- operations ---
 
 func opsAbsent(t *testing.T, h *Harness) {
@@ -926,5 +951,145 @@ func retainedRequests(t *testing.T, h *Harness) {
 	}
 	if len(seen) != workers*each {
 		t.Fatalf("%d distinct requests kept, want %d", len(seen), workers*each)
+	}
+}
+
+// --- cross-origin and content type ---
+
+const evil = "https://evil.example"
+
+func crossOriginRefund(t *testing.T, h *Harness) {
+	o := h.NewOrder(100000)
+	h.Charged(t, o.Ref, "gopay", "")
+	h.Settle(t, o.OrderID)
+	url := h.URL + "/payments/" + o.OrderID + "/refund"
+	admin := []string{"Authorization", "Bearer " + AdminToken}
+	for name, header := range map[string][]string{
+		"form-like text/plain from an old browser": {"Content-Type", "text/plain", "Origin", evil},
+		"JSON from an old browser":                 {"Content-Type", "application/json", "Origin", evil},
+		"text/plain, Sec-Fetch-Site cross-site":    {"Content-Type", "text/plain", "Origin", evil, "Sec-Fetch-Site", "cross-site"},
+		"JSON, Sec-Fetch-Site cross-site":          {"Content-Type", "application/json", "Origin", evil, "Sec-Fetch-Site", "cross-site"},
+		"JSON, Sec-Fetch-Site same-site (sibling)": {"Content-Type", "application/json", "Origin", "https://blog.shop.example", "Sec-Fetch-Site", "same-site"},
+		"empty body, Sec-Fetch-Site cross-site":    {"Origin", evil, "Sec-Fetch-Site", "cross-site"},
+	} {
+		body := []byte(`{"amount":10000}`)
+		if strings.HasPrefix(name, "empty") {
+			body = nil
+		}
+		WantError(t, h.Do(t, http.MethodPost, url, body, append(header, admin...)...), http.StatusForbidden, "cross_origin")
+	}
+	if p := h.Payment(t, o.OrderID); p.RefundedAmount != 0 || p.Status != payments.StatusSettlement {
+		t.Fatalf("a cross-origin refund changed the payment: %s, refunded %s", p.Status, p.RefundedAmount)
+	}
+	if tx, _ := h.Env.Sim.Transaction(o.OrderID); tx.RefundedAmount != 0 {
+		t.Fatalf("a cross-origin refund reached Midtrans: refunded %d", tx.RefundedAmount)
+	}
+	// The same refund from the shop's own pages, or from no browser at all.
+	host := strings.TrimPrefix(strings.TrimPrefix(h.URL, "http://"), "https://")
+	host, _, _ = strings.Cut(host, "/")
+	a := refunded(t, h.Do(t, http.MethodPost, url, []byte(`{"amount":10000}`), append([]string{"Sec-Fetch-Site", "same-origin", "Origin", "http://" + host}, admin...)...))
+	if a.Payment.RefundedAmount != 10000 {
+		t.Fatalf("same-origin refund: refunded %s", a.Payment.RefundedAmount)
+	}
+	a = refunded(t, h.Do(t, http.MethodPost, url, []byte(`{"amount":10000}`), append([]string{"Origin", "http://" + host}, admin...)...))
+	if a.Payment.RefundedAmount != 20000 {
+		t.Fatalf("Origin equal to Host: refunded %s", a.Payment.RefundedAmount)
+	}
+	a = refunded(t, h.Operate(t, o.OrderID, "refund", `{"amount":10000}`))
+	if a.Payment.RefundedAmount != 30000 {
+		t.Fatalf("server-to-server refund: refunded %s", a.Payment.RefundedAmount)
+	}
+}
+
+func crossOriginCharge(t *testing.T, h *Harness) {
+	o := h.NewOrder(50000)
+	body := []byte(fmt.Sprintf(`{"order_ref":%q,"method":"bca_va"}`, o.Ref))
+	WantError(t, h.Do(t, http.MethodPost, h.URL+"/charges", body, "Origin", evil, "Sec-Fetch-Site", "cross-site"), http.StatusForbidden, "cross_origin")
+	WantError(t, h.Do(t, http.MethodPost, h.URL+"/charges", body, "Origin", evil, "Content-Type", "text/plain"), http.StatusForbidden, "cross_origin")
+	if _, ok := h.Env.Sim.Transaction(o.OrderID); ok {
+		t.Fatal("a cross-origin charge reached Midtrans")
+	}
+	// Reading stays open: GET is safe, and a checkout page may live elsewhere.
+	h.Charged(t, o.Ref, "bca_va", "")
+	WantPayment(t, h.Do(t, http.MethodGet, h.URL+"/payments/"+o.OrderID, nil, "Origin", evil, "Sec-Fetch-Site", "cross-site"), http.StatusOK)
+}
+
+func crossOriginTrusted(t *testing.T, h *Harness) {
+	if _, err := adapters.New(h.Env.Service, adapters.WithTrustedOrigins("shop.example")); err == nil {
+		t.Error("an origin without a scheme was accepted")
+	}
+	const front = "https://checkout.shop.example"
+	base := h.Serve(t, h.API(t, append(h.Full(), adapters.WithTrustedOrigins(front))...)) + "/payments"
+	o := h.NewOrder(50000)
+	body := []byte(fmt.Sprintf(`{"order_ref":%q,"method":"bca_va"}`, o.Ref))
+	WantError(t, h.Do(t, http.MethodPost, base+"/charges", body, "Origin", evil, "Sec-Fetch-Site", "cross-site"), http.StatusForbidden, "cross_origin")
+	WantPayment(t, h.Do(t, http.MethodPost, base+"/charges", body, "Origin", front, "Sec-Fetch-Site", "cross-site"), http.StatusCreated)
+	WantPayment(t, h.Do(t, http.MethodPost, base+"/payments/"+o.OrderID+"/sync", nil, "Origin", front, "Sec-Fetch-Site", "cross-site",
+		"Authorization", "Bearer "+AdminToken), http.StatusOK)
+}
+
+func contentTypeJSON(t *testing.T, h *Harness) {
+	o := h.NewOrder(100000)
+	h.Charged(t, o.Ref, "gopay", "")
+	h.Settle(t, o.OrderID)
+	admin := []string{"Authorization", "Bearer " + AdminToken}
+	refund := h.URL + "/payments/" + o.OrderID + "/refund"
+	charge := []byte(fmt.Sprintf(`{"order_ref":%q,"method":"bca_va"}`, o.Ref))
+	form := []byte("--x\r\nContent-Disposition: form-data; name=\"amount\"\r\n\r\n10000\r\n--x--\r\n")
+	for _, c := range []struct {
+		ct                 string
+		refundBody, charge []byte
+	}{
+		{"text/plain", []byte(`{"amount":10000}`), charge},
+		{"application/x-www-form-urlencoded", []byte(`amount=10000`), charge},
+		{"multipart/form-data; boundary=x", form, form},
+		{"", []byte(`{"amount":10000}`), charge},
+		{"application/jsonp", []byte(`{"amount":10000}`), charge},
+		{"text/json", []byte(`{"amount":10000}`), charge},
+	} {
+		r := h.Do(t, http.MethodPost, refund, c.refundBody, append([]string{"Content-Type", c.ct}, admin...)...)
+		WantError(t, r, http.StatusUnsupportedMediaType, "unsupported_media_type")
+		WantError(t, h.Do(t, http.MethodPost, h.URL+"/charges", c.charge, "Content-Type", c.ct), http.StatusUnsupportedMediaType, "unsupported_media_type")
+	}
+	// An operation without a body needs no content type, but a wrong one is refused.
+	WantError(t, h.Do(t, http.MethodPost, h.URL+"/payments/"+o.OrderID+"/sync", nil, append([]string{"Content-Type", "text/plain"}, admin...)...),
+		http.StatusUnsupportedMediaType, "unsupported_media_type")
+	WantPayment(t, h.Do(t, http.MethodPost, h.URL+"/payments/"+o.OrderID+"/sync", nil, admin...), http.StatusOK)
+	WantPayment(t, h.Do(t, http.MethodPost, h.URL+"/payments/"+o.OrderID+"/sync", nil, append([]string{"Content-Type", "application/json"}, admin...)...), http.StatusOK)
+	if p := h.Payment(t, o.OrderID); p.RefundedAmount != 0 {
+		t.Fatalf("a refused refund refunded %s", p.RefundedAmount)
+	}
+	a := refunded(t, h.Do(t, http.MethodPost, refund, []byte(`{"amount":10000}`), append([]string{"Content-Type", "application/json; charset=utf-8"}, admin...)...))
+	if a.Payment.RefundedAmount != 10000 {
+		t.Fatalf("JSON refund: refunded %s", a.Payment.RefundedAmount)
+	}
+}
+
+func contentTypeWebhook(t *testing.T, h *Harness) {
+	o := h.NewOrder(150000)
+	h.Charged(t, o.Ref, "bca_va", "")
+	if err := h.Env.Sim.Pay(o.OrderID); err != nil {
+		t.Fatal(err)
+	}
+	// Authenticated by its signature, not by where it comes from.
+	body := h.SettlementBody(t, o.OrderID, h.Env.Sim.ServerKey())
+	wantAnswer(t, h.Do(t, http.MethodPost, h.URL+"/notifications", body, "Content-Type", "text/plain", "Origin", evil, "Sec-Fetch-Site", "cross-site"), "processed")
+	if v := h.View(t, o.OrderID); v.Outcome != payments.OutcomePaid {
+		t.Fatalf("after the notification: %s", v.Outcome)
+	}
+}
+
+// opsTable: the route's operation names are payments.Operations(), no
+// more and no fewer.
+func opsTable(t *testing.T, h *Harness) {
+	for _, op := range payments.Operations() {
+		// Known: the route looks the payment up.
+		WantError(t, h.Operate(t, "INV-never-charged", string(op.Name), ""), http.StatusNotFound, "not_found")
+	}
+	for _, op := range []string{"explode", "Sync", "REFUND", "direct_refund", "refund2", "operate", "timeline"} {
+		if _, ok := payments.Operation(op); ok {
+			t.Fatalf("%s is in the table", op)
+		}
+		WantError(t, h.Operate(t, "INV-never-charged", op, ""), http.StatusNotFound, "unknown_operation")
 	}
 }
