@@ -239,8 +239,9 @@ func (s *Service) refund(ctx context.Context, orderID string, req RefundRequest,
 	if err != nil {
 		return nil, nil, err
 	}
+	info := mustOperation(OpRefund)
 	caps := m.Capabilities()
-	if !caps.Refund || (direct && !caps.DirectRefund) {
+	if !info.Capable(caps) || (direct && !caps.DirectRefund) {
 		return p, nil, fmt.Errorf("%s %s: %w: method %s cannot %s", name, orderID, ErrUnsupported, m.Name(), name)
 	}
 	refunds, err := s.store.Refunds(ctx, p.ID)
@@ -256,13 +257,13 @@ func (s *Service) refund(ctx context.Context, orderID string, req RefundRequest,
 			}
 		}
 	}
-	if p.Status != StatusSettlement && p.Status != StatusPartialRefund {
+	if !info.Allows(p) {
 		hint := ""
 		if p.Status == StatusCapture || p.Status == StatusAuthorize {
 			hint = "; a card payment not yet settled is voided with Cancel"
 		}
-		return p, nil, fmt.Errorf("%s %s: %w: the payment is %s; refunds need settlement or partial_refund%s",
-			name, orderID, ErrNotAllowed, p.Status, hint)
+		return p, nil, fmt.Errorf("%s %s: %w: the payment is %s; %s needs %s%s",
+			name, orderID, ErrNotAllowed, p.Status, name, info.When, hint)
 	}
 	refundable := Refundable(p, refunds)
 	amount := req.Amount
