@@ -188,7 +188,8 @@ const (
 	RouteOperation     = "operation"
 )
 
-// Body limits per route.
+// Body limits per route. The webhook's is its notify.Handler's
+// (notify.WithMaxBodySize); MaxNotificationBody is the default.
 const (
 	MaxNotificationBody = notify.DefaultMaxBodySize
 	MaxChargeBody       = 16 << 10
@@ -199,7 +200,7 @@ const (
 // prerequisite (OrderSource, Authorizer) is missing are not returned.
 func (a *API) Routes() []Route {
 	routes := []Route{
-		{Name: RouteNotifications, Method: http.MethodPost, Path: "/notifications", MaxBody: MaxNotificationBody, Handle: a.handleNotification},
+		{Name: RouteNotifications, Method: http.MethodPost, Path: "/notifications", MaxBody: int64(a.notify.MaxBodySize()), Handle: a.handleNotification},
 		{Name: RoutePayment, Method: http.MethodGet, Path: "/payments/{order_id}", Handle: a.handlePayment},
 	}
 	if a.orders != nil {
