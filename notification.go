@@ -19,17 +19,30 @@ type NotificationOptions struct {
 	// asking Midtrans for the payment's status (see notify.WithoutConfirmation
 	// for what that trades away).
 	Unconfirmed bool
+	// Wait bounds how long a copy that finds another copy of the same
+	// notification being processed waits for its outcome before giving up
+	// with ErrNotificationInFlight. Default 2 seconds: well inside the 5
+	// seconds Midtrans expects an answer in.
+	Wait time.Duration
 	// InFlight is how long a notification may stay received but unfinished
-	// before a copy of it treats its processor as gone and processes it
-	// again. Default 30 seconds.
+	// before a copy of it treats its processor as gone (crashed, or unable
+	// to record the outcome) and processes it again. Default 30 seconds.
 	InFlight time.Duration
 }
 
 func (o *NotificationOptions) setDefaults() {
+	if o.Wait <= 0 {
+		o.Wait = 2 * time.Second
+	}
 	if o.InFlight <= 0 {
 		o.InFlight = 30 * time.Second
 	}
 }
+
+// ErrNotificationInFlight: another copy of the notification was still being
+// processed when ApplyNotification stopped waiting for it. Its outcome is
+// not known yet; deliver the notification again later.
+var ErrNotificationInFlight = errors.New("payments: a copy of the notification is being processed")
 
 // NotificationResult is what ApplyNotification did with a notification
 // whose effect is committed.
@@ -65,9 +78,18 @@ func (s *Service) VerifySignature(orderID, statusCode, grossAmount, signature st
 // applies the change through the status machine, then records how the
 // notification ended.
 //
+// Copies of one notification (Midtrans retries, storms) meet in the inbox:
+// a copy of one already finished is a Duplicate; a copy of one being
+// processed waits for its outcome (at most opts.Wait, then
+// ErrNotificationInFlight); a copy of one that failed, or stayed
+// unfinished longer than opts.InFlight, processes it again — the status
+// machine makes that safe.
+//
 // A nil error means the notification's effect is committed, so the sender
 // may stop. Any error means it is not known to be: the caller should ask
-// Midtrans to deliver it again (HTTP 503).
+// Midtrans to deliver it again (HTTP 503). That includes a change that
+// committed when recording the notification's outcome failed: the next copy
+// finds the change a duplicate.
 func (s *Service) ApplyNotification(ctx context.Context, n *midtrans.TransactionResponse, body []byte, opts NotificationOptions) (res NotificationResult, err error) {
 	ctx, span := s.span(ctx, "ApplyNotification", n.OrderID)
 	defer func() { end(span, err) }()
@@ -84,22 +106,52 @@ func (s *Service) ApplyNotification(ctx context.Context, n *midtrans.Transaction
 		return res, fmt.Errorf("notification %s: %w", n.OrderID, err)
 	}
 	if !inserted {
-		prev, err := s.store.NotificationByDedupKey(ctx, rec.DedupKey)
+		prev, err := s.awaitCopy(ctx, rec.DedupKey, opts)
 		if err != nil {
 			return res, fmt.Errorf("notification %s: %w", n.OrderID, err)
 		}
-		switch {
-		case prev.State == NotificationProcessed || prev.State == NotificationIgnored || prev.State == NotificationRejected:
+		if prev.State.finished() {
 			return NotificationResult{State: prev.State, Duplicate: true, Detail: "already " + string(prev.State)}, nil
-		case prev.State == NotificationReceived && s.now().Sub(prev.ReceivedAt) < opts.InFlight:
-			// Another copy is being processed right now. If it fails, its
-			// own delivery gets the retryable answer and Midtrans retries it.
-			return NotificationResult{State: prev.State, Duplicate: true, Detail: "a copy is being processed"}, nil
 		}
-		// An earlier copy failed midway (or its process died): do it again.
+		// An earlier copy failed, or is gone: do it again.
 		rec = prev
 	}
 	return s.processNotification(ctx, n, rec, opts)
+}
+
+// finished reports whether a notification in this state has its outcome
+// committed.
+func (st NotificationState) finished() bool {
+	return st == NotificationProcessed || st == NotificationIgnored || st == NotificationRejected
+}
+
+// awaitCopy returns the stored copy of a notification once it is finished,
+// failed, or unfinished past opts.InFlight; while another copy is processing
+// it, it polls for at most opts.Wait.
+func (s *Service) awaitCopy(ctx context.Context, key string, opts NotificationOptions) (*Notification, error) {
+	deadline := time.Now().Add(opts.Wait)
+	poll := 25 * time.Millisecond
+	for {
+		prev, err := s.store.NotificationByDedupKey(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		if prev.State.finished() || prev.State == NotificationFailed || s.now().Sub(prev.ReceivedAt) >= opts.InFlight {
+			return prev, nil
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil, ErrNotificationInFlight
+		}
+		t := time.NewTimer(min(poll, left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		poll = min(2*poll, 250*time.Millisecond)
+	}
 }
 
 // processNotification confirms, checks and applies a notification stored
@@ -143,11 +195,13 @@ func (s *Service) processNotification(ctx context.Context, n *midtrans.Transacti
 	return s.finishNotification(ctx, rec, res)
 }
 
-// finishNotification records how a notification ended.
+// finishNotification records how a notification ended. When that fails the
+// outcome is not on record, so it is not reported committed: the next copy
+// finds the notification unfinished and, once it is past the in-flight
+// window, repeats it as a duplicate.
 func (s *Service) finishNotification(ctx context.Context, rec *Notification, res NotificationResult) (NotificationResult, error) {
 	if err := s.store.FinishNotification(ctx, rec.ID, res.State, res.Detail); err != nil {
-		// The change itself is committed; a retry would be a duplicate.
-		s.log.ErrorContext(ctx, "payments: finish notification", "order_id", rec.OrderID, "error", err)
+		return res, fmt.Errorf("notification %s: record %s: %w", rec.OrderID, res.State, err)
 	}
 	return res, nil
 }

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/nusapay/payments"
 	"github.com/nusapay/payments/midtrans"
@@ -37,6 +39,17 @@ type Handler struct {
 	maxBody  int
 	log      *slog.Logger
 	rejected atomic.Int64
+
+	// flights are the notifications being processed by this handler, by
+	// dedup key: a storm's copies wait here rather than in the database.
+	mu      sync.Mutex
+	flights map[string]*flight
+}
+
+// flight is one notification in process; done closes when res is set.
+type flight struct {
+	done chan struct{}
+	res  Result
 }
 
 // Option configures a Handler.
@@ -69,6 +82,21 @@ func WithoutConfirmation() Option {
 	return optionFunc(func(h *Handler) error { h.opts.Unconfirmed = true; return nil })
 }
 
+// WithInFlight tunes how copies of one notification meet. A copy that finds
+// another being processed waits up to wait (default 2 s) for its outcome,
+// answering duplicate once it is committed, and otherwise asks Midtrans to
+// retry; one left unfinished longer than stuck (default 30 s) is processed
+// again, as its processor died or could not record the outcome.
+func WithInFlight(wait, stuck time.Duration) Option {
+	return optionFunc(func(h *Handler) error {
+		if wait <= 0 || stuck <= 0 {
+			return errors.New("notify: in-flight wait and stuck durations must be positive")
+		}
+		h.opts.Wait, h.opts.InFlight = wait, stuck
+		return nil
+	})
+}
+
 // WithMaxBodySize changes the body size cap (default 64 KiB). The adapters
 // read the webhook route's body up to this limit.
 func WithMaxBodySize(n int) Option {
@@ -91,7 +119,7 @@ func New(svc *payments.Service, opts ...Option) (*Handler, error) {
 	if svc == nil {
 		return nil, errors.New("notify: nil service")
 	}
-	h := &Handler{svc: svc, maxBody: DefaultMaxBodySize, log: slog.New(slog.DiscardHandler)}
+	h := &Handler{svc: svc, maxBody: DefaultMaxBodySize, log: slog.New(slog.DiscardHandler), flights: map[string]*flight{}}
 	for _, o := range opts {
 		if err := o.apply(h); err != nil {
 			return nil, err
@@ -202,6 +230,51 @@ func (h *Handler) Handle(ctx context.Context, body []byte) Result {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "notify: bad signature", slog.String("order_id", n.OrderID), slog.Int("bytes", len(body)))
 		return rejected(n.OrderID, ErrInvalidSignature)
 	}
+	return h.apply(ctx, n, body)
+}
+
+// apply enters the Service, once at a time per notification in this
+// handler: a copy that arrives while another is processed waits for its
+// result, as ApplyNotification would, without asking the database.
+func (h *Handler) apply(ctx context.Context, n *midtrans.TransactionResponse, body []byte) Result {
+	key := DedupKey(n)
+	h.mu.Lock()
+	if f, ok := h.flights[key]; ok {
+		h.mu.Unlock()
+		wait := h.opts.Wait
+		if wait <= 0 {
+			wait = 2 * time.Second
+		}
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-f.done:
+			if r := f.res; r.Kind == Processed || r.Kind == Duplicate || r.Kind == Ignored {
+				return Result{Kind: Duplicate, OrderID: n.OrderID, Message: "a copy was just " + r.Kind.String()}
+			}
+			// Its refusal or failure is this copy's too.
+			return f.res
+		case <-t.C:
+			return Result{Kind: Retry, OrderID: n.OrderID, Message: "not processed; retry later", Err: payments.ErrNotificationInFlight}
+		case <-ctx.Done():
+			return Result{Kind: Retry, OrderID: n.OrderID, Message: "not processed; retry later", Err: ctx.Err()}
+		}
+	}
+	f := &flight{done: make(chan struct{})}
+	h.flights[key] = f
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		delete(h.flights, key)
+		h.mu.Unlock()
+		close(f.done)
+	}()
+	f.res = h.enter(ctx, n, body)
+	return f.res
+}
+
+// enter calls the Service and says what became of the notification.
+func (h *Handler) enter(ctx context.Context, n *midtrans.TransactionResponse, body []byte) Result {
 	res, err := h.svc.ApplyNotification(ctx, n, body, h.opts)
 	switch {
 	case errors.Is(err, payments.ErrValidation):
