@@ -16,8 +16,11 @@ import (
 // The zero value is the safe default: confirmed with GET status.
 type NotificationOptions struct {
 	// Unconfirmed applies the notification body's own facts instead of
-	// asking Midtrans for the payment's status (see notify.WithoutConfirmation
-	// for what that trades away).
+	// asking Midtrans for the payment's status. Only order_id, status_code
+	// and gross_amount are signed: a body whose transaction_status
+	// contradicts status_code is refused (StatusCodeAllows), but a replayed
+	// older genuine notification is accepted, and its other facts are
+	// trusted as sent.
 	Unconfirmed bool
 	// Wait bounds how long a copy that finds another copy of the same
 	// notification being processed waits for its outcome before giving up
@@ -37,6 +40,43 @@ func (o *NotificationOptions) setDefaults() {
 	if o.InFlight <= 0 {
 		o.InFlight = 30 * time.Second
 	}
+}
+
+// ErrStatusContradicts: an unconfirmed notification's transaction_status
+// (which the signature does not cover) contradicts its signed status_code:
+// it was edited, and is refused before anything is stored.
+var ErrStatusContradicts = errors.New("payments: transaction_status contradicts the signed status_code")
+
+// StatusCodeAllows reports whether Midtrans sends a notification with
+// status_code code for a transaction in status s with fraud status f:
+//
+//	200  capture and settlement (fraud accept or none), authorize, refund,
+//	     partial_refund, chargeback, partial_chargeback
+//	201  pending, and a capture held for review (fraud challenge)
+//	202  deny, cancel, expire, failure
+//	407  expire
+//
+// The signature covers status_code but not transaction_status, so without
+// confirmation this rule is what ties the applied status to what Midtrans
+// signed. It describes notifications only: GET status answers use their
+// codes more loosely.
+func StatusCodeAllows(code string, s Status, f FraudStatus) bool {
+	switch code {
+	case "200":
+		switch s {
+		case StatusCapture, StatusSettlement:
+			return f == FraudNone || f == FraudAccept
+		case StatusAuthorize, StatusRefund, StatusPartialRefund, StatusChargeback, StatusPartialChargeback:
+			return true
+		}
+	case "201":
+		return s == StatusPending || (s == StatusCapture && f == FraudChallenge)
+	case "202":
+		return s == StatusDeny || s == StatusCancel || s == StatusExpire || s == StatusFailure
+	case "407":
+		return s == StatusExpire
+	}
+	return false
 }
 
 // ErrNotificationInFlight: another copy of the notification was still being
@@ -70,8 +110,10 @@ func (s *Service) VerifySignature(orderID, statusCode, grossAmount, signature st
 }
 
 // ApplyNotification processes a Midtrans notification whose signature the
-// caller has verified (package notify does, and is the usual caller): it
-// records n with its raw body in the inbox under its NotificationKey
+// caller has verified (package notify does, and is the usual caller). An
+// unconfirmed notification whose status contradicts its signed status_code
+// is refused with ErrStatusContradicts, before anything is stored.
+// Otherwise it records n with its raw body in the inbox under its NotificationKey
 // (a copy of one already handled is a Duplicate), confirms it with GET
 // status unless opts.Unconfirmed (addressing the payment as its method's
 // capabilities require), checks the amount against the stored payment and
@@ -96,6 +138,10 @@ func (s *Service) ApplyNotification(ctx context.Context, n *midtrans.Transaction
 	opts.setDefaults()
 	if n.OrderID == "" {
 		return res, fmt.Errorf("notification: no order id: %w", ErrValidation)
+	}
+	if opts.Unconfirmed && !StatusCodeAllows(n.StatusCode, ParseStatus(n.TransactionStatus), ParseFraudStatus(n.FraudStatus)) {
+		return res, fmt.Errorf("notification %s: transaction_status %q (fraud_status %q) with status_code %q: %w",
+			n.OrderID, n.TransactionStatus, n.FraudStatus, n.StatusCode, ErrStatusContradicts)
 	}
 	rec := &Notification{
 		DedupKey: NotificationKey(n), OrderID: n.OrderID, TransactionID: n.TransactionID, Status: n.TransactionStatus,

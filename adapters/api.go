@@ -485,6 +485,8 @@ func notificationStatus(r notify.Result) (status int, code string) {
 			// A genuine notification failing here means a key is
 			// misconfigured: Midtrans retries for hours, time to fix it.
 			return http.StatusUnauthorized, "invalid_signature"
+		case errors.Is(r.Err, payments.ErrStatusContradicts):
+			return http.StatusBadRequest, "status_contradicts_code"
 		}
 		return http.StatusBadRequest, "malformed_notification"
 	}

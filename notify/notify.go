@@ -75,9 +75,16 @@ func WithServerKeys(keys ...string) Option {
 }
 
 // WithoutConfirmation applies the notification body itself instead of
-// confirming it with GET status. The signature still protects it, but a
-// stale delivery then decides on its own facts; keep confirmation on unless
-// the status call is the problem.
+// confirming it with GET status: one Midtrans call fewer per notification,
+// for when the status call is the problem. What it trades away: the
+// signature covers only order_id, status_code and gross_amount. A body
+// whose transaction_status contradicts its signed status_code is refused
+// (payments.StatusCodeAllows), and gross_amount is still checked against
+// the payment, but everything else — fraud_status, refund amounts,
+// transaction id, instructions — is trusted as sent, and a replayed older
+// genuine notification is accepted: the status machine alone decides on
+// its facts, so only the transitions it forbids are stopped, and an
+// out-of-order delivery is not resolved to Midtrans' current view.
 func WithoutConfirmation() Option {
 	return optionFunc(func(h *Handler) error { h.opts.Unconfirmed = true; return nil })
 }
@@ -183,8 +190,8 @@ type Result struct {
 	// error details.
 	Message string
 	// Err is why, for Rejected (wrapping ErrTooLarge, ErrMalformed,
-	// ErrInvalidSignature or payments.ErrValidation) and Retry (the
-	// transient failure).
+	// ErrInvalidSignature, payments.ErrStatusContradicts or
+	// payments.ErrValidation) and Retry (the transient failure).
 	Err error
 }
 
@@ -277,7 +284,7 @@ func (h *Handler) apply(ctx context.Context, n *midtrans.TransactionResponse, bo
 func (h *Handler) enter(ctx context.Context, n *midtrans.TransactionResponse, body []byte) Result {
 	res, err := h.svc.ApplyNotification(ctx, n, body, h.opts)
 	switch {
-	case errors.Is(err, payments.ErrValidation):
+	case errors.Is(err, payments.ErrStatusContradicts) || errors.Is(err, payments.ErrValidation):
 		return rejected(n.OrderID, err)
 	case err != nil:
 		h.log.LogAttrs(ctx, slog.LevelError, "notify: transient failure, asking Midtrans to retry",
