@@ -2,7 +2,9 @@ package notify_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -61,6 +63,20 @@ func TestForgedNotificationsStoreNothing(t *testing.T) {
 		}
 		if got := inboxBytes(t, env); got != size {
 			t.Errorf("forged notifications grew the inbox from %d to %d bytes", size, got)
+		}
+		// Logged, but never the body, nor more than a prefix of an order id.
+		var logged bytes.Buffer
+		h, err := notify.New(env.Service, notify.WithLogger(slog.New(slog.NewTextHandler(&logged, nil))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		huge, _ := notify.Signed("SB-Mid-server-attacker", map[string]any{"order_id": strings.Repeat("o", 4096),
+			"status_code": "200", "gross_amount": "50000.00", "pad": pad})
+		if r := h.Handle(testenv.Ctx(t), huge); r.Kind != notify.Rejected || !errors.Is(r.Err, notify.ErrInvalidSignature) || h.Rejected() != 1 {
+			t.Fatalf("forged: %+v, %d counted", r, h.Rejected())
+		}
+		if logged.Len() > 512 || strings.Contains(logged.String(), "xxxx") {
+			t.Errorf("log line %q", logged.String())
 		}
 		if n := s.handler.Rejected(); n != 1000 {
 			t.Errorf("%d rejections counted, want 1000", n)

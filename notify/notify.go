@@ -234,7 +234,7 @@ func (h *Handler) Handle(ctx context.Context, body []byte) Result {
 		// Unauthenticated input: counted and logged, never stored, so
 		// forgeries cost no storage.
 		h.rejected.Add(1)
-		h.log.LogAttrs(ctx, slog.LevelWarn, "notify: bad signature", slog.String("order_id", n.OrderID), slog.Int("bytes", len(body)))
+		h.log.LogAttrs(ctx, slog.LevelWarn, "notify: bad signature", slog.String("order_id", clip(n.OrderID)), slog.Int("bytes", len(body)))
 		return rejected(n.OrderID, ErrInvalidSignature)
 	}
 	return h.apply(ctx, n, body)
@@ -298,6 +298,15 @@ func (h *Handler) enter(ctx context.Context, n *midtrans.TransactionResponse, bo
 		return Result{Kind: Processed, OrderID: n.OrderID, Decision: res.Verdict.Decision.String(), Message: "amount mismatch: recorded, not applied"}
 	}
 	return Result{Kind: Processed, OrderID: n.OrderID, Decision: res.Verdict.Decision.String(), Message: string(res.Verdict.Reason)}
+}
+
+// clip bounds an unauthenticated string before it is logged.
+func clip(s string) string {
+	const limit = 64
+	if len(s) <= limit {
+		return s
+	}
+	return strings.ToValidUTF8(s[:limit], "") + "…"
 }
 
 // verify checks the signature against every accepted key, each in constant
