@@ -406,3 +406,35 @@ func Decide(from, to State) Verdict {
 	}
 	return Verdict{Duplicate, ReasonSame}
 }
+
+// StatusCodeAllows reports whether Midtrans sends a notification with
+// status_code code for a transaction in status s with fraud status f:
+//
+//	200  capture and settlement (fraud accept or none), authorize, refund,
+//	     partial_refund, chargeback, partial_chargeback
+//	201  pending, and a capture held for review (fraud challenge)
+//	202  deny, cancel, expire, failure
+//	407  expire
+//
+// The signature covers status_code but not transaction_status, so without
+// confirmation this rule is what ties the applied status to what Midtrans
+// signed. It describes notifications only: GET status answers use their
+// codes more loosely.
+func StatusCodeAllows(code string, s Status, f FraudStatus) bool {
+	switch code {
+	case "200":
+		switch s {
+		case StatusCapture, StatusSettlement:
+			return f == FraudNone || f == FraudAccept
+		case StatusAuthorize, StatusRefund, StatusPartialRefund, StatusChargeback, StatusPartialChargeback:
+			return true
+		}
+	case "201":
+		return s == StatusPending || (s == StatusCapture && f == FraudChallenge)
+	case "202":
+		return s == StatusDeny || s == StatusCancel || s == StatusExpire || s == StatusFailure
+	case "407":
+		return s == StatusExpire
+	}
+	return false
+}

@@ -115,9 +115,13 @@ type Inbox interface {
 	// InsertNotification stores n unless its DedupKey was seen before
 	// (ON CONFLICT DO NOTHING); inserted reports which. n.ID is filled.
 	InsertNotification(ctx context.Context, n *Notification) (inserted bool, err error)
-	// FinishNotification records how processing ended.
+	// FinishNotification records how processing ended. A notification
+	// that failed may be finished again by a later copy.
 	FinishNotification(ctx context.Context, id string, state NotificationState, detail string) error
-	// NotificationByDedupKey returns a stored notification, or ErrNotFound.
+	// NotificationByDedupKey returns a stored notification, or ErrNotFound,
+	// with its state and the ReceivedAt it was inserted with: copies of a
+	// notification tell one in flight from one whose processor is gone by
+	// them, so FinishNotification never changes ReceivedAt.
 	NotificationByDedupKey(ctx context.Context, key string) (*Notification, error)
 }
 

@@ -63,8 +63,8 @@ func (s *Service) sync(ctx context.Context, p *Payment, source Source) (*Payment
 // ApplyStatus applies what Midtrans reported about a payment — a GET status
 // answer, or a notification whose signature was verified — through the
 // status machine, with the amount check Sync makes. The payment is found by
-// the report's order id; ErrNotFound when there is none. The notify package
-// calls it; hosts with their own webhook plumbing can too.
+// the report's order id; ErrNotFound when there is none. It neither
+// records nor deduplicates: a webhook enters through ApplyNotification.
 func (s *Service) ApplyStatus(ctx context.Context, r *midtrans.TransactionResponse, source Source) (res *ApplyResult, err error) {
 	ctx, span := s.span(ctx, "ApplyStatus", r.OrderID)
 	defer func() { end(span, err) }()

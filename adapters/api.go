@@ -251,7 +251,8 @@ const (
 	RouteOperation     = "operation"
 )
 
-// Body limits per route.
+// Body limits per route. The webhook's is its notify.Handler's
+// (notify.WithMaxBodySize); MaxNotificationBody is the default.
 const (
 	MaxNotificationBody = notify.DefaultMaxBodySize
 	MaxChargeBody       = 16 << 10
@@ -262,7 +263,7 @@ const (
 // prerequisite (OrderSource, Authorizer) is missing are not returned.
 func (a *API) Routes() []Route {
 	routes := []Route{
-		{Name: RouteNotifications, Method: http.MethodPost, Path: "/notifications", MaxBody: MaxNotificationBody, Handle: a.handleNotification},
+		{Name: RouteNotifications, Method: http.MethodPost, Path: "/notifications", MaxBody: int64(a.notify.MaxBodySize()), Handle: a.handleNotification},
 		{Name: RoutePayment, Method: http.MethodGet, Path: "/payments/{order_id}", Handle: a.handlePayment},
 	}
 	if a.orders != nil {
@@ -307,28 +308,14 @@ func (a *API) handleNotification(ctx context.Context, r *Request) Response {
 	if r.TooLarge {
 		return errorResponse(http.StatusRequestEntityTooLarge, "body_too_large", "notification body too large", nil)
 	}
-	resp := a.notify.Handle(ctx, r.Body)
-	if resp.StatusCode >= 400 {
-		// The same error shape as every other route (the notify answer's
-		// message says why); Midtrans acts on the status code alone.
-		return errorResponse(resp.StatusCode, notificationErrorCode(resp.StatusCode), resp.Answer.Message, nil)
+	res := a.notify.Handle(ctx, r.Body)
+	status, code := notificationStatus(res)
+	if status >= 400 {
+		// The same error shape as every other route (the message says
+		// why); Midtrans acts on the status code alone.
+		return errorResponse(status, code, res.Message, nil)
 	}
-	return Response{Status: resp.StatusCode, Body: resp.Body()}
-}
-
-// notificationErrorCode is the stable code of a refused notification.
-func notificationErrorCode(status int) string {
-	switch status {
-	case http.StatusBadRequest:
-		return "malformed_notification"
-	case http.StatusUnauthorized:
-		return "invalid_signature"
-	case http.StatusRequestEntityTooLarge:
-		return "body_too_large"
-	case http.StatusServiceUnavailable:
-		return "unavailable"
-	}
-	return "notification_failed"
+	return jsonResponse(status, res.Answer())
 }
 
 // PaymentView is the public view of a payment that checkout pages poll: the
@@ -570,6 +557,31 @@ func checkOrderID(orderID string) (Response, bool) {
 	b.Error.Code, b.Error.Message = "invalid_order_id", "not a valid order id"
 	b.Error.Fields = []payments.FieldError{{Field: "order_id", Message: "must be 1-50 characters of A-Z a-z 0-9 - _ . ~"}}
 	return jsonResponse(http.StatusBadRequest, b), false
+}
+
+// notificationStatus chooses the status code of a notification's answer,
+// and for a refusal its stable error code. Midtrans retries by the status
+// code, so: 200 once the effect is committed or there is nothing to do
+// (processed, duplicate, ignored); 4xx when delivering again cannot help;
+// 503 otherwise, so that Midtrans delivers it again.
+func notificationStatus(r notify.Result) (status int, code string) {
+	switch r.Kind {
+	case notify.Processed, notify.Duplicate, notify.Ignored:
+		return http.StatusOK, ""
+	case notify.Rejected:
+		switch {
+		case errors.Is(r.Err, notify.ErrTooLarge):
+			return http.StatusRequestEntityTooLarge, "body_too_large"
+		case errors.Is(r.Err, notify.ErrInvalidSignature):
+			// A genuine notification failing here means a key is
+			// misconfigured: Midtrans retries for hours, time to fix it.
+			return http.StatusUnauthorized, "invalid_signature"
+		case errors.Is(r.Err, payments.ErrStatusContradicts):
+			return http.StatusBadRequest, "status_contradicts_code"
+		}
+		return http.StatusBadRequest, "malformed_notification"
+	}
+	return http.StatusServiceUnavailable, "unavailable"
 }
 
 // fail maps an error to its status and stable code. Internal details never

@@ -2,7 +2,6 @@ package notify_test
 
 import (
 	"fmt"
-	"net/http"
 	"sync/atomic"
 	"testing"
 
@@ -53,8 +52,8 @@ func BenchmarkHandle(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {
-				if resp := h.Handle(ctx, bodies[i]); resp.StatusCode != http.StatusOK || resp.Answer.Decision != "applied" {
-					b.Fatalf("%d %s", resp.StatusCode, resp.Body())
+				if resp := h.Handle(ctx, bodies[i]); resp.Kind != notify.Processed || resp.Decision != "applied" {
+					b.Fatalf("%+v", resp)
 				}
 			}
 		})
@@ -68,8 +67,8 @@ func BenchmarkHandle(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					i := next.Add(1) - 1
-					if resp := h.Handle(ctx, bodies[i]); resp.StatusCode != http.StatusOK {
-						b.Errorf("%d %s", resp.StatusCode, resp.Body())
+					if resp := h.Handle(ctx, bodies[i]); resp.Kind != notify.Processed {
+						b.Errorf("%+v", resp)
 						return
 					}
 				}
@@ -87,8 +86,8 @@ func BenchmarkHandleDuplicate(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		if resp := h.Handle(ctx, bodies[0]); resp.Answer.Status != "duplicate" {
-			b.Fatalf("%s", resp.Body())
+		if resp := h.Handle(ctx, bodies[0]); resp.Kind != notify.Duplicate {
+			b.Fatalf("%+v", resp)
 		}
 	}
 }

@@ -1,41 +1,53 @@
 // Package notify handles Midtrans HTTP notifications (the webhook),
-// independently of any HTTP framework: Handler.Handle takes the raw body and
-// returns the status code and JSON answer to send back. The adapters mount it.
+// independently of any HTTP framework: Handler.Handle takes the raw body,
+// parses and verifies it, hands a genuine notification to the Service
+// (payments.Service.ApplyNotification, its one entry) and returns a typed
+// Result. It knows no payment type, no table and no HTTP status code: the
+// adapters choose the code from the Result's Kind and Err, in one place.
 //
 // # Pipeline
 //
-//  1. Size cap (64 KiB by default): larger bodies are refused with 413.
+//  1. Size cap (64 KiB by default, WithMaxBodySize; the adapters read the
+//     route's body up to the handler's cap): larger bodies are Rejected
+//     with ErrTooLarge.
 //  2. Lenient parsing: unknown fields are fine, numbers or strings both
 //     work. Malformed JSON, or no order_id, status_code or gross_amount:
-//     400.
-//  3. A body without signature_key is the dashboard's test ping: 200, no
-//     side effect.
+//     Rejected with ErrMalformed.
+//  3. A body without signature_key is the dashboard's test ping: Ignored,
+//     no side effect.
 //  4. Signature: SHA-512 over the raw order_id, status_code and gross_amount
 //     strings plus the server key, compared in constant time against every
-//     accepted key (the client's, plus old ones during a key rotation). A
-//     bad signature is recorded and answered 401.
-//  5. Inbox: the notification is stored under a dedup key derived from the
-//     fields that change between events (Midtrans sends no event id), with
-//     ON CONFLICT DO NOTHING. A repeat of a processed notification is
-//     answered 200 at once.
-//  6. Confirmation (on by default): the payment's status is fetched with
-//     GET status and that answer, not the body, is applied — so forged or
-//     stale bodies cannot move money, and out-of-order deliveries resolve to
-//     the truth. If the status call fails: 503, so Midtrans retries.
-//  7. Amount check against the stored payment: a mismatch is never applied;
-//     it is recorded and fires payments.SignalAmountMismatch.
-//  8. The change goes through the status machine, with its hook events
-//     written in the same transaction.
+//     accepted key (the Service's, through Service.VerifySignature, plus old
+//     ones during a key rotation, WithServerKeys). A bad signature is
+//     Rejected with ErrInvalidSignature, logged without its body and counted
+//     (Handler.Rejected), never stored: unauthenticated input costs no
+//     storage.
+//  5. Copies of one notification arriving at one handler while it is being
+//     processed wait for its result (at most 2 s, WithInFlight) instead of
+//     asking the database.
+//  6. The Service does the rest: the inbox under a dedup key derived from
+//     the fields that change between events (Midtrans sends no event id),
+//     ON CONFLICT DO NOTHING, where copies across replicas meet; the
+//     confirmation with GET status (on by default), whose answer, not the
+//     body, is applied, addressed as the payment's method requires; the
+//     amount check against the stored payment (a mismatch is recorded,
+//     fires payments.SignalAmountMismatch, and is never applied); the
+//     status machine, with the hook events in the same transaction; and the
+//     inbox row's outcome.
 //
-// # Status codes
+// # Results
 //
-// Midtrans retries by the answer's status code (REFERENCE.md §7.3), so they
-// are chosen on purpose: 200 for processed, duplicate, stale, unknown order
-// and test ping (nothing to retry); 400 for a malformed body and 413 for an
-// oversized one (retrying cannot help); 401 for a bad signature (a real
-// notification failing here means a key is misconfigured: Midtrans retries
-// five times over hours, time to fix it); 503 for a transient failure — the
-// database or the status call — which Midtrans retries four times. A
-// notification is either committed or answered with a retryable code:
-// nothing is lost.
+// Midtrans retries by the answer's status code, so the Kind says what a
+// delivery needs: Processed, Duplicate and Ignored are final (the adapters
+// answer 200); Rejected cannot succeed on a retry (400 malformed or a
+// status contradicting its signed status_code, 401 bad signature, 413 too
+// large); Retry is a transient failure — the database, the status call, or
+// a copy still in flight after the wait — answered 503 so Midtrans delivers
+// it again. Nothing is lost: a notification is answered 2xx only once its
+// effect is committed or it is a copy of one that was. When the change
+// committed but recording the notification's outcome failed, the answer is
+// 503 and the retry is found a duplicate.
+//
+// WithoutConfirmation trades the status call for trust in the body; its
+// documentation says exactly what that gives up.
 package notify

@@ -2,7 +2,6 @@ package notify_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -12,37 +11,51 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/nusapay/payments"
+	"github.com/nusapay/payments/adapters"
+	"github.com/nusapay/payments/adapters/nethttp"
 	"github.com/nusapay/payments/internal/dbtest"
 	"github.com/nusapay/payments/internal/testenv"
 	"github.com/nusapay/payments/notify"
 )
 
-// webhook serves h over real HTTP, as an adapter would, and counts answers.
+// webhook serves h over real HTTP through the net/http adapter, as a host
+// would, and counts the status codes answered.
 type webhook struct {
 	*httptest.Server
+	// URL is the webhook route's.
+	URL   string
 	mu    sync.Mutex
 	codes []int
 }
 
-func serve(t testing.TB, h *notify.Handler) *webhook {
+func serve(t testing.TB, svc *payments.Service, h *notify.Handler) *webhook {
 	t.Helper()
+	api, err := adapters.New(svc, adapters.WithNotifyHandler(h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := nethttp.Handler(api)
 	w := &webhook{}
 	w.Server = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, notify.DefaultMaxBodySize+1))
-		if err != nil {
-			http.Error(rw, err.Error(), http.StatusBadRequest)
-			return
-		}
-		resp := h.Handle(r.Context(), body)
+		sw := &statusWriter{ResponseWriter: rw}
+		routes.ServeHTTP(sw, r)
 		w.mu.Lock()
-		w.codes = append(w.codes, resp.StatusCode)
+		w.codes = append(w.codes, sw.status)
 		w.mu.Unlock()
-		rw.Header().Set("Content-Type", "application/json")
-		rw.WriteHeader(resp.StatusCode)
-		_, _ = rw.Write(resp.Body())
 	}))
+	w.URL = w.Server.URL + api.Prefix() + "/notifications"
 	t.Cleanup(w.Close)
 	return w
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *webhook) answered() []int {
@@ -108,7 +121,7 @@ func newStack(t *testing.T, env *testenv.Env, opts ...notify.Option) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &stack{Env: env, handler: h, hook: serve(t, h), rec: record(env.Service)}
+	s := &stack{Env: env, handler: h, hook: serve(t, env.Service, h), rec: record(env.Service)}
 	env.Sim.SetNotificationURL(s.hook.URL)
 	return s
 }
@@ -145,3 +158,8 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 func sqlite(t *testing.T) *bun.DB { return dbtest.SQLite(t) }
+
+// answered reports whether a result is one the webhook answers 2xx.
+func answered(r notify.Result) bool {
+	return r.Kind == notify.Processed || r.Kind == notify.Duplicate || r.Kind == notify.Ignored
+}

@@ -2,37 +2,54 @@ package notify
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nusapay/payments"
-	"github.com/nusapay/payments/internal/uid"
 	"github.com/nusapay/payments/midtrans"
 )
 
 // DefaultMaxBodySize caps a notification body. Real ones are a few KiB.
 const DefaultMaxBodySize = 64 << 10
 
+// Why Handle refuses a notification (Result.Err of a Rejected result).
+var (
+	// ErrTooLarge: the body is larger than the handler's limit.
+	ErrTooLarge = errors.New("notify: body too large")
+	// ErrMalformed: the body is not a notification: bad JSON, or no
+	// order_id, status_code or gross_amount.
+	ErrMalformed = errors.New("notify: malformed notification")
+	// ErrInvalidSignature: signature_key matches none of the accepted keys.
+	ErrInvalidSignature = errors.New("notify: invalid signature")
+)
+
 // Handler processes Midtrans notifications for one Service. It is safe for
 // concurrent use.
 type Handler struct {
 	svc      *payments.Service
-	store    payments.Store
-	client   *midtrans.Client
 	keys     []string
-	confirm  bool
+	opts     payments.NotificationOptions
 	maxBody  int
-	inFlight time.Duration
 	log      *slog.Logger
-	now      func() time.Time
+	rejected atomic.Int64
+
+	// flights are the notifications being processed by this handler, by
+	// dedup key: a storm's copies wait here rather than in the database.
+	mu      sync.Mutex
+	flights map[string]*flight
+}
+
+// flight is one notification in process; done closes when res is set.
+type flight struct {
+	done chan struct{}
+	res  Result
 }
 
 // Option configures a Handler.
@@ -58,14 +75,37 @@ func WithServerKeys(keys ...string) Option {
 }
 
 // WithoutConfirmation applies the notification body itself instead of
-// confirming it with GET status. The signature still protects it, but a
-// stale delivery then decides on its own facts; keep confirmation on unless
-// the status call is the problem.
+// confirming it with GET status: one Midtrans call fewer per notification,
+// for when the status call is the problem. What it trades away: the
+// signature covers only order_id, status_code and gross_amount. A body
+// whose transaction_status contradicts its signed status_code is refused
+// (payments.StatusCodeAllows), and gross_amount is still checked against
+// the payment, but everything else — fraud_status, refund amounts,
+// transaction id, instructions — is trusted as sent, and a replayed older
+// genuine notification is accepted: the status machine alone decides on
+// its facts, so only the transitions it forbids are stopped, and an
+// out-of-order delivery is not resolved to Midtrans' current view.
 func WithoutConfirmation() Option {
-	return optionFunc(func(h *Handler) error { h.confirm = false; return nil })
+	return optionFunc(func(h *Handler) error { h.opts.Unconfirmed = true; return nil })
 }
 
-// WithMaxBodySize changes the body size cap (default 64 KiB).
+// WithInFlight tunes how copies of one notification meet. A copy that finds
+// another being processed waits up to wait (default 2 s) for its outcome,
+// answering duplicate once it is committed, and otherwise asks Midtrans to
+// retry; one left unfinished longer than stuck (default 30 s) is processed
+// again, as its processor died or could not record the outcome.
+func WithInFlight(wait, stuck time.Duration) Option {
+	return optionFunc(func(h *Handler) error {
+		if wait <= 0 || stuck <= 0 {
+			return errors.New("notify: in-flight wait and stuck durations must be positive")
+		}
+		h.opts.Wait, h.opts.InFlight = wait, stuck
+		return nil
+	})
+}
+
+// WithMaxBodySize changes the body size cap (default 64 KiB). The adapters
+// read the webhook route's body up to this limit.
 func WithMaxBodySize(n int) Option {
 	return optionFunc(func(h *Handler) error {
 		if n <= 0 {
@@ -86,26 +126,12 @@ func WithLogger(l *slog.Logger) Option {
 	})
 }
 
-// WithClock sets the clock (tests); nil keeps time.Now.
-func WithClock(now func() time.Time) Option {
-	return optionFunc(func(h *Handler) error {
-		if now != nil {
-			h.now = now
-		}
-		return nil
-	})
-}
-
 // New returns a Handler for svc.
 func New(svc *payments.Service, opts ...Option) (*Handler, error) {
 	if svc == nil {
 		return nil, errors.New("notify: nil service")
 	}
-	h := &Handler{
-		svc: svc, store: svc.Store(), client: svc.Client(), confirm: true,
-		maxBody: DefaultMaxBodySize, inFlight: 30 * time.Second,
-		log: slog.New(slog.DiscardHandler), now: time.Now,
-	}
+	h := &Handler{svc: svc, maxBody: DefaultMaxBodySize, log: slog.New(slog.DiscardHandler), flights: map[string]*flight{}}
 	for _, o := range opts {
 		if o == nil {
 			continue
@@ -117,159 +143,184 @@ func New(svc *payments.Service, opts ...Option) (*Handler, error) {
 	return h, nil
 }
 
+// MaxBodySize is the largest body the handler accepts.
+func (h *Handler) MaxBodySize() int { return h.maxBody }
+
+// Rejected counts the notifications refused for a bad signature since the
+// handler was made. They are logged without their body and never stored.
+func (h *Handler) Rejected() int64 { return h.rejected.Load() }
+
+// Kind is what became of a notification.
+type Kind uint8
+
+// Kinds of Result.
+const (
+	// Processed: the notification's effect is committed (applied, stale,
+	// or an amount mismatch recorded and signalled).
+	Processed Kind = iota + 1
+	// Duplicate: a copy of a notification already handled.
+	Duplicate
+	// Ignored: nothing to do: a test ping, or an order this Service does
+	// not know (recorded).
+	Ignored
+	// Rejected: refused, and delivering it again cannot help; Err says why.
+	Rejected
+	// Retry: not handled because of a transient failure (Err); the sender
+	// should deliver it again.
+	Retry
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Processed:
+		return "processed"
+	case Duplicate:
+		return "duplicate"
+	case Ignored:
+		return "ignored"
+	case Rejected:
+		return "rejected"
+	case Retry:
+		return "retry"
+	}
+	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
+
+// Result is what Handle did. The transport turns it into an answer: the
+// adapters choose the HTTP status code from Kind and Err.
+type Result struct {
+	Kind    Kind
+	OrderID string
+	// Decision is the status machine's ("applied", "stale", ...), when it
+	// decided.
+	Decision string
+	// Message says what happened, for the sender; it never holds internal
+	// error details.
+	Message string
+	// Err is why, for Rejected (wrapping ErrTooLarge, ErrMalformed,
+	// ErrInvalidSignature, payments.ErrStatusContradicts or
+	// payments.ErrValidation) and Retry (the transient failure).
+	Err error
+}
+
 // Answer is the JSON body of the reply to Midtrans (and what a human reads
 // in the dashboard's notification history).
 type Answer struct {
-	// Status is one of: processed, duplicate, ignored, rejected, error.
+	// Status is the result's Kind.
 	Status   string `json:"status"`
 	OrderID  string `json:"order_id,omitempty"`
 	Decision string `json:"decision,omitempty"`
 	Message  string `json:"message,omitempty"`
 }
 
-// Response is what to send back: StatusCode and Body (JSON).
-type Response struct {
-	StatusCode int
-	Answer     Answer
+// Answer is r as the JSON answer.
+func (r Result) Answer() Answer {
+	return Answer{Status: r.Kind.String(), OrderID: r.OrderID, Decision: r.Decision, Message: r.Message}
 }
 
-// Body is the JSON encoding of the answer.
-func (r Response) Body() []byte {
-	b, _ := json.Marshal(r.Answer)
-	return b
+func rejected(orderID string, err error) Result {
+	return Result{Kind: Rejected, OrderID: orderID, Message: err.Error(), Err: err}
 }
 
-func respond(code int, status, orderID, msg string) Response {
-	return Response{StatusCode: code, Answer: Answer{Status: status, OrderID: orderID, Message: msg}}
-}
-
-// Handle processes one notification body and says what to answer. It
-// never panics on any input; see the package documentation for the
-// pipeline and the status codes.
-func (h *Handler) Handle(ctx context.Context, body []byte) Response {
+// Handle processes one notification body. It never panics on any input;
+// see the package documentation for the pipeline.
+func (h *Handler) Handle(ctx context.Context, body []byte) Result {
 	if len(body) > h.maxBody {
-		return respond(http.StatusRequestEntityTooLarge, "rejected", "", fmt.Sprintf("body larger than %d bytes", h.maxBody))
+		return rejected("", fmt.Errorf("%w: more than %d bytes", ErrTooLarge, h.maxBody))
 	}
 	n, err := Parse(body)
 	if err != nil {
-		return respond(http.StatusBadRequest, "rejected", "", err.Error())
+		return rejected("", err)
 	}
 	if n.SignatureKey == "" {
-		return respond(http.StatusOK, "ignored", n.OrderID, "unsigned notification (test ping): nothing done")
+		return Result{Kind: Ignored, OrderID: n.OrderID, Message: "unsigned notification (test ping): nothing done"}
 	}
 	if missing := missingFields(n); missing != "" {
-		return respond(http.StatusBadRequest, "rejected", n.OrderID, "missing "+missing)
+		return rejected(n.OrderID, fmt.Errorf("%w: missing %s", ErrMalformed, missing))
 	}
 	if !h.verify(n) {
-		h.log.LogAttrs(ctx, slog.LevelWarn, "notify: bad signature", slog.String("order_id", n.OrderID))
-		// Kept for forensics under a key of its own: a forged body must
-		// never occupy the dedup key of the real notification.
-		rec := h.record(n, body, "rejected:"+uid.New(), false)
-		rec.State, rec.Detail = payments.NotificationRejected, "invalid signature"
-		if _, err := h.store.InsertNotification(ctx, rec); err != nil {
-			h.log.LogAttrs(ctx, slog.LevelError, "notify: store rejected notification", slog.String("error", err.Error()))
-		}
-		return respond(http.StatusUnauthorized, "rejected", n.OrderID, "invalid signature")
+		// Unauthenticated input: counted and logged, never stored, so
+		// forgeries cost no storage.
+		h.rejected.Add(1)
+		h.log.LogAttrs(ctx, slog.LevelWarn, "notify: bad signature", slog.String("order_id", clip(n.OrderID)), slog.Int("bytes", len(body)))
+		return rejected(n.OrderID, ErrInvalidSignature)
 	}
-
-	rec := h.record(n, body, DedupKey(n), true)
-	inserted, err := h.store.InsertNotification(ctx, rec)
-	if err != nil {
-		return h.unavailable(ctx, n, "store notification", err)
-	}
-	if !inserted {
-		prev, err := h.store.NotificationByDedupKey(ctx, rec.DedupKey)
-		if err != nil {
-			return h.unavailable(ctx, n, "read notification", err)
-		}
-		switch {
-		case prev.State == payments.NotificationProcessed || prev.State == payments.NotificationIgnored ||
-			prev.State == payments.NotificationRejected:
-			return respond(http.StatusOK, "duplicate", n.OrderID, "already "+string(prev.State))
-		case prev.State == payments.NotificationReceived && h.now().Sub(prev.ReceivedAt) < h.inFlight:
-			// Another copy is being processed right now. If it fails, its
-			// own delivery gets the retryable answer and Midtrans retries it.
-			return respond(http.StatusOK, "duplicate", n.OrderID, "a copy is being processed")
-		}
-		// An earlier copy failed midway (or its process died): do it again.
-		rec = prev
-	}
-	resp := h.process(ctx, n, rec)
-	return resp
+	return h.apply(ctx, n, body)
 }
 
-// process confirms, checks and applies a stored notification.
-func (h *Handler) process(ctx context.Context, n *midtrans.TransactionResponse, rec *payments.Notification) Response {
-	finish := func(state payments.NotificationState, detail string) {
-		if err := h.store.FinishNotification(ctx, rec.ID, state, detail); err != nil {
-			// The change itself is committed; a retry would be a duplicate.
-			h.log.LogAttrs(ctx, slog.LevelError, "notify: finish notification", slog.String("order_id", n.OrderID), slog.String("error", err.Error()))
+// apply enters the Service, once at a time per notification in this
+// handler: a copy that arrives while another is processed waits for its
+// result, as ApplyNotification would, without asking the database.
+func (h *Handler) apply(ctx context.Context, n *midtrans.TransactionResponse, body []byte) Result {
+	key := DedupKey(n)
+	h.mu.Lock()
+	if f, ok := h.flights[key]; ok {
+		h.mu.Unlock()
+		wait := h.opts.Wait
+		if wait <= 0 {
+			wait = 2 * time.Second
+		}
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-f.done:
+			if r := f.res; r.Kind == Processed || r.Kind == Duplicate || r.Kind == Ignored {
+				return Result{Kind: Duplicate, OrderID: n.OrderID, Message: "a copy was just " + r.Kind.String()}
+			}
+			// Its refusal or failure is this copy's too.
+			return f.res
+		case <-t.C:
+			return Result{Kind: Retry, OrderID: n.OrderID, Message: "not processed; retry later", Err: payments.ErrNotificationInFlight}
+		case <-ctx.Done():
+			return Result{Kind: Retry, OrderID: n.OrderID, Message: "not processed; retry later", Err: ctx.Err()}
 		}
 	}
-	if _, err := h.store.Payment(ctx, n.OrderID); err != nil {
-		if errors.Is(err, payments.ErrNotFound) {
-			h.log.LogAttrs(ctx, slog.LevelWarn, "notify: unknown order", slog.String("order_id", n.OrderID))
-			finish(payments.NotificationIgnored, "unknown order")
-			return respond(http.StatusOK, "ignored", n.OrderID, "unknown order: recorded")
-		}
-		return h.failed(ctx, n, rec, "read payment", err)
-	}
-	report := n
-	if h.confirm {
-		id := n.TransactionID
-		if id == "" {
-			id = n.OrderID
-		}
-		var opts []midtrans.CallOption
-		if strings.EqualFold(n.PaymentType, "dana") {
-			opts = append(opts, midtrans.WithHeader("transaction-source", "SNAP_API"))
-		}
-		confirmed, err := h.client.Status(ctx, id, opts...)
-		if err != nil {
-			return h.failed(ctx, n, rec, "confirm with GET status", err)
-		}
-		report = confirmed
-	}
-	res, err := h.svc.ApplyStatus(ctx, report, payments.SourceNotification)
-	if err != nil {
-		return h.failed(ctx, n, rec, "apply", err)
-	}
-	detail := res.Verdict.Decision.String() + ": " + string(res.Verdict.Reason)
-	if res.Verdict.Reason == payments.ReasonAmountMismatch {
-		finish(payments.NotificationRejected, detail)
-		return Response{StatusCode: http.StatusOK, Answer: Answer{Status: "rejected", OrderID: n.OrderID,
-			Decision: res.Verdict.Decision.String(), Message: "amount mismatch: recorded, not applied"}}
-	}
-	finish(payments.NotificationProcessed, detail)
-	return Response{StatusCode: http.StatusOK, Answer: Answer{Status: "processed", OrderID: n.OrderID,
-		Decision: res.Verdict.Decision.String(), Message: string(res.Verdict.Reason)}}
+	f := &flight{done: make(chan struct{})}
+	h.flights[key] = f
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		delete(h.flights, key)
+		h.mu.Unlock()
+		close(f.done)
+	}()
+	f.res = h.enter(ctx, n, body)
+	return f.res
 }
 
-// failed records a transient failure and answers 503 so Midtrans retries.
-func (h *Handler) failed(ctx context.Context, n *midtrans.TransactionResponse, rec *payments.Notification, what string, err error) Response {
-	if ferr := h.store.FinishNotification(ctx, rec.ID, payments.NotificationFailed, what+": "+err.Error()); ferr != nil {
-		h.log.LogAttrs(ctx, slog.LevelError, "notify: record failure", slog.String("error", ferr.Error()))
+// enter calls the Service and says what became of the notification.
+func (h *Handler) enter(ctx context.Context, n *midtrans.TransactionResponse, body []byte) Result {
+	res, err := h.svc.ApplyNotification(ctx, n, body, h.opts)
+	switch {
+	case errors.Is(err, payments.ErrStatusContradicts) || errors.Is(err, payments.ErrValidation):
+		return rejected(n.OrderID, err)
+	case err != nil:
+		h.log.LogAttrs(ctx, slog.LevelError, "notify: transient failure, asking Midtrans to retry",
+			slog.String("order_id", n.OrderID), slog.String("error", err.Error()))
+		return Result{Kind: Retry, OrderID: n.OrderID, Message: "not processed; retry later", Err: err}
+	case res.Duplicate:
+		return Result{Kind: Duplicate, OrderID: n.OrderID, Message: res.Detail}
+	case res.State == payments.NotificationIgnored:
+		return Result{Kind: Ignored, OrderID: n.OrderID, Message: res.Detail + ": recorded"}
+	case res.Verdict.Reason == payments.ReasonAmountMismatch:
+		return Result{Kind: Processed, OrderID: n.OrderID, Decision: res.Verdict.Decision.String(), Message: "amount mismatch: recorded, not applied"}
 	}
-	return h.unavailable(ctx, n, what, err)
+	return Result{Kind: Processed, OrderID: n.OrderID, Decision: res.Verdict.Decision.String(), Message: string(res.Verdict.Reason)}
 }
 
-func (h *Handler) unavailable(ctx context.Context, n *midtrans.TransactionResponse, what string, err error) Response {
-	h.log.LogAttrs(ctx, slog.LevelError, "notify: transient failure, asking Midtrans to retry",
-		slog.String("order_id", n.OrderID), slog.String("step", what), slog.String("error", err.Error()))
-	return respond(http.StatusServiceUnavailable, "error", n.OrderID, what+" failed; retry later")
-}
-
-func (h *Handler) record(n *midtrans.TransactionResponse, body []byte, key string, valid bool) *payments.Notification {
-	return &payments.Notification{
-		DedupKey: key, OrderID: n.OrderID, TransactionID: n.TransactionID, Status: n.TransactionStatus,
-		SignatureValid: valid, Body: body, ReceivedAt: h.now(),
+// clip bounds an unauthenticated string before it is logged.
+func clip(s string) string {
+	const limit = 64
+	if len(s) <= limit {
+		return s
 	}
+	return strings.ToValidUTF8(s[:limit], "") + "…"
 }
 
 // verify checks the signature against every accepted key, each in constant
 // time, and always all of them, so timing tells nothing about which matched.
 func (h *Handler) verify(n *midtrans.TransactionResponse) bool {
-	ok := h.client.VerifySignature(n.OrderID, n.StatusCode, n.GrossAmount, n.SignatureKey)
+	ok := h.svc.VerifySignature(n.OrderID, n.StatusCode, n.GrossAmount, n.SignatureKey)
 	for _, k := range h.keys {
 		if midtrans.VerifySignature(n.OrderID, n.StatusCode, n.GrossAmount, n.SignatureKey, k) {
 			ok = true
@@ -284,7 +335,7 @@ func (h *Handler) verify(n *midtrans.TransactionResponse) bool {
 func Parse(body []byte) (*midtrans.TransactionResponse, error) {
 	var n midtrans.TransactionResponse
 	if err := json.Unmarshal(body, &n); err != nil {
-		return nil, fmt.Errorf("malformed notification: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	if len(n.Raw) == 0 {
 		n.Raw = body
@@ -306,24 +357,9 @@ func missingFields(n *midtrans.TransactionResponse) string {
 	return strings.Join(missing, ", ")
 }
 
-// DedupKey identifies a notification event. Midtrans sends no event id, so
-// the key is derived from the fields that change from one event of a
-// transaction to the next: its status and fraud status, status code,
-// amounts, and the refunds so far (the two notifications Midtrans sends per
-// refund differ by bank_confirmed_at). Re-deliveries of one event share it.
-func DedupKey(n *midtrans.TransactionResponse) string {
-	parts := []string{n.OrderID, n.TransactionID, strings.ToLower(n.TransactionStatus), strings.ToLower(n.FraudStatus),
-		n.StatusCode, n.GrossAmount, n.RefundAmount, fmt.Sprint(len(n.Refunds)), fmt.Sprint(len(n.PaymentAmounts))}
-	if k := len(n.Refunds); k > 0 {
-		parts = append(parts, n.Refunds[k-1].RefundKey, n.Refunds[k-1].BankConfirmedAt)
-	}
-	h := sha256.New()
-	for _, p := range parts {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
-	}
-	return "n1:" + hex.EncodeToString(h.Sum(nil))
-}
+// DedupKey is the notification's inbox key (payments.NotificationKey):
+// re-deliveries of one event share it.
+func DedupKey(n *midtrans.TransactionResponse) string { return payments.NotificationKey(n) }
 
 // Sign returns the signature_key Midtrans would send for these fields.
 func Sign(serverKey, orderID, statusCode, grossAmount string) string {

@@ -182,7 +182,7 @@ func TestNotificationStorm(t *testing.T) {
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, 64)
 		var mu sync.Mutex
-		codes := map[int]int{}
+		kinds := map[notify.Kind]int{}
 		for i := range orders {
 			for range copies {
 				wg.Add(1)
@@ -192,14 +192,14 @@ func TestNotificationStorm(t *testing.T) {
 					defer func() { <-sem }()
 					resp := s.handler.Handle(testenv.Ctx(t), bodies[i])
 					mu.Lock()
-					codes[resp.StatusCode]++
+					kinds[resp.Kind]++
 					mu.Unlock()
 				}()
 			}
 		}
 		wg.Wait()
-		if codes[http.StatusOK] != orders*copies {
-			t.Fatalf("answers %v, want all 200", codes)
+		if kinds[notify.Processed]+kinds[notify.Duplicate] != orders*copies {
+			t.Fatalf("results %v, want all processed or duplicate", kinds)
 		}
 		s.settle(t)
 		for i := range orders {
@@ -269,10 +269,10 @@ func TestDeliveryOrders(t *testing.T) {
 						"status_code": nt.code, "gross_amount": "50000.00", "transaction_status": nt.status, "fraud_status": "accept",
 						"refund_amount": map[bool]string{true: "50000.00"}[nt == refunded]})
 					resp := s.handler.Handle(testenv.Ctx(t), body)
-					if resp.StatusCode != http.StatusOK {
-						t.Fatalf("%s: %s answered %d %s", orderID, nt.status, resp.StatusCode, resp.Body())
+					if !answered(resp) {
+						t.Fatalf("%s: %s: %+v", orderID, nt.status, resp)
 					}
-					if resp.Answer.Decision == "applied" {
+					if resp.Decision == "applied" {
 						applied++
 					}
 				}
@@ -393,8 +393,8 @@ func TestAmountMismatch(t *testing.T) {
 		body, _ := notify.Signed(env.Sim.ServerKey(), map[string]any{"order_id": "mismatch-1", "transaction_id": p.TransactionID,
 			"status_code": "200", "gross_amount": "5000.00", "transaction_status": "settlement"})
 		resp := s.handler.Handle(testenv.Ctx(t), body)
-		if resp.StatusCode != http.StatusOK || resp.Answer.Status != "rejected" {
-			t.Fatalf("answer %d %s", resp.StatusCode, resp.Body())
+		if resp.Kind != notify.Processed || resp.Decision != "stale" || !strings.Contains(resp.Message, "amount mismatch") {
+			t.Fatalf("result %+v", resp)
 		}
 		s.settle(t)
 		if got := get(t, s, "mismatch-1"); got.Paid() || got.Status != payments.StatusPending {
@@ -416,8 +416,8 @@ func TestConfirmationDecides(t *testing.T) {
 		body, _ := notify.Signed(env.Sim.ServerKey(), map[string]any{"order_id": "confirm-1", "transaction_id": p.TransactionID,
 			"status_code": "200", "gross_amount": "50000.00", "transaction_status": "settlement"})
 		resp := s.handler.Handle(testenv.Ctx(t), body)
-		if resp.StatusCode != http.StatusOK || resp.Answer.Decision != "duplicate" {
-			t.Fatalf("answer %d %s", resp.StatusCode, resp.Body())
+		if resp.Kind != notify.Processed || resp.Decision != "duplicate" {
+			t.Fatalf("result %+v", resp)
 		}
 		if got := get(t, s, "confirm-1"); got.Status != payments.StatusPending {
 			t.Fatalf("unconfirmed settlement applied: %s", got.Status)
@@ -426,12 +426,12 @@ func TestConfirmationDecides(t *testing.T) {
 		env.Sim.FailNext(3, 503)
 		body2, _ := notify.Signed(env.Sim.ServerKey(), map[string]any{"order_id": "confirm-1", "transaction_id": p.TransactionID,
 			"status_code": "202", "gross_amount": "50000.00", "transaction_status": "expire"})
-		if resp := s.handler.Handle(testenv.Ctx(t), body2); resp.StatusCode != http.StatusServiceUnavailable {
-			t.Fatalf("status call failing: answered %d %s", resp.StatusCode, resp.Body())
+		if resp := s.handler.Handle(testenv.Ctx(t), body2); resp.Kind != notify.Retry || resp.Err == nil {
+			t.Fatalf("status call failing: %+v", resp)
 		}
 		// Once Midtrans answers again the retry is processed, not dropped as a duplicate.
-		if resp := s.handler.Handle(testenv.Ctx(t), body2); resp.StatusCode != http.StatusOK || resp.Answer.Status != "processed" {
-			t.Fatalf("retry after the failure: %d %s", resp.StatusCode, resp.Body())
+		if resp := s.handler.Handle(testenv.Ctx(t), body2); resp.Kind != notify.Processed {
+			t.Fatalf("retry after the failure: %+v", resp)
 		}
 	})
 }
@@ -442,15 +442,15 @@ func TestUnknownOrderAndDuplicates(t *testing.T) {
 		body, _ := notify.Signed(env.Sim.ServerKey(), map[string]any{"order_id": "someone-elses", "status_code": "200",
 			"gross_amount": "1000.00", "transaction_status": "settlement"})
 		resp := s.handler.Handle(testenv.Ctx(t), body)
-		if resp.StatusCode != http.StatusOK || resp.Answer.Status != "ignored" {
-			t.Fatalf("unknown order: %d %s", resp.StatusCode, resp.Body())
+		if resp.Kind != notify.Ignored {
+			t.Fatalf("unknown order: %+v", resp)
 		}
 		rec, err := env.Store.NotificationByDedupKey(testenv.Ctx(t), notifyKey(t, body))
 		if err != nil || rec.State != payments.NotificationIgnored || rec.OrderID != "someone-elses" {
 			t.Fatalf("unknown order not recorded: %+v %v", rec, err)
 		}
-		if resp := s.handler.Handle(testenv.Ctx(t), body); resp.Answer.Status != "duplicate" {
-			t.Fatalf("repeat: %s", resp.Body())
+		if resp := s.handler.Handle(testenv.Ctx(t), body); resp.Kind != notify.Duplicate {
+			t.Fatalf("repeat: %+v", resp)
 		}
 	})
 }

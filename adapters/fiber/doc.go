@@ -21,7 +21,9 @@
 //
 // Each route caps its body itself (adapters.MaxChargeBody and so on); Fiber's
 // own Config.BodyLimit (4 MiB by default) is an outer bound and must not be
-// set below adapters.MaxNotificationBody. Bodies are read raw: a
+// set below the largest route limit: the webhook's is the notify handler's
+// (notify.WithMaxBodySize; adapters.MaxNotificationBody by default). Bodies
+// are read raw: a
 // Content-Encoding is not decoded, as with net/http, so a compressed body
 // cannot expand past the route's limit.
 //

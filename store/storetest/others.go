@@ -129,6 +129,27 @@ func testInbox(t *testing.T, s payments.Store) {
 	if err := s.FinishNotification(ctx, "missing", payments.NotificationFailed, ""); !errors.Is(err, payments.ErrNotFound) {
 		t.Fatalf("FinishNotification(missing) = %v", err)
 	}
+
+	// A notification that failed is finished again by a later copy, and
+	// keeps when its first copy arrived: copies tell one in flight from one
+	// whose processor is gone by it.
+	at := time.Date(2026, 11, 21, 3, 0, 0, 123_000_000, time.UTC)
+	f := &payments.Notification{DedupKey: "order-2|failed", OrderID: "order-2", SignatureValid: true, Body: json.RawMessage(`{}`), ReceivedAt: at}
+	if _, err := s.InsertNotification(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.NotificationByDedupKey(ctx, f.DedupKey); err != nil || got.State != payments.NotificationReceived || !got.ReceivedAt.Equal(at) {
+		t.Fatalf("new notification: %+v %v", got, err)
+	}
+	for _, st := range []payments.NotificationState{payments.NotificationFailed, payments.NotificationProcessed} {
+		if err := s.FinishNotification(ctx, f.ID, st, string(st)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.NotificationByDedupKey(ctx, f.DedupKey)
+		if err != nil || got.State != st || !got.ReceivedAt.Equal(at) || got.ProcessedAt.IsZero() {
+			t.Fatalf("after finishing %s: %+v %v", st, got, err)
+		}
+	}
 }
 
 func testConcurrentInbox(t *testing.T, s payments.Store) {

@@ -45,6 +45,7 @@ func table() []testCase {
 		{"webhook/transient failure is 503 then retried", webhookUnavailable},
 		{"webhook/delivered by the simulator", webhookFromSimulator},
 		{"webhook/concurrent deliveries store their own bodies", webhookConcurrent},
+		{"webhook/body limit is the notify handler's", webhookHandlerLimit},
 
 		{"charges/amount items and customer come from the OrderSource", chargeFromOrderSource},
 		{"charges/body cannot set amount items or customer", chargeBodyCannotSetAmount},
@@ -238,6 +239,28 @@ func webhookConcurrent(t *testing.T, h *Harness) {
 			t.Errorf("%s: %s %s, want paid %s", orders[i].OrderID, v.Outcome, v.Amount, orders[i].Amount)
 		}
 	}
+}
+
+// webhookHandlerLimit: a notify.Handler configured above the default body
+// size gets bodies up to its own limit through the route, and no larger.
+func webhookHandlerLimit(t *testing.T, h *Harness) {
+	const limit = 256 << 10
+	nh, err := notify.New(h.Env.Service, notify.WithMaxBodySize(limit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := h.Serve(t, h.API(t, adapters.WithNotifyHandler(nh))) + "/payments/notifications"
+	body := func(pad int) []byte {
+		b, err := notify.Signed(h.Env.Sim.ServerKey(), map[string]any{"order_id": fmt.Sprintf("big-%d", h.seq.Add(1)),
+			"status_code": "201", "gross_amount": "50000.00", "transaction_status": "pending", "padding": strings.Repeat("x", pad)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	// An order this shop does not know: recorded and answered 200.
+	wantAnswer(t, h.Do(t, http.MethodPost, url, body(100<<10)), "ignored")
+	WantError(t, h.Do(t, http.MethodPost, url, body(limit)), http.StatusRequestEntityTooLarge, "body_too_large")
 }
 
 // wantAnswer checks a 200 notify answer.
