@@ -24,22 +24,29 @@ type NotificationOptions struct {
 	Unconfirmed bool
 	// Wait bounds how long a copy that finds another copy of the same
 	// notification being processed waits for its outcome before giving up
-	// with ErrNotificationInFlight. Default 2 seconds: well inside the 5
-	// seconds Midtrans expects an answer in.
+	// with ErrNotificationInFlight. Default 3 seconds: inside the 5 seconds
+	// Midtrans expects an answer in, and longer than InFlight, so a waiting
+	// copy takes over from a processor that is gone instead of giving up.
 	Wait time.Duration
 	// InFlight is how long a notification may stay received but unfinished
 	// before a copy of it treats its processor as gone (crashed, or unable
-	// to record the outcome) and processes it again. Default 30 seconds.
+	// to record the outcome during a database outage) and processes it
+	// again itself. Default 2 seconds: a notification takes far less, and
+	// processing one twice is safe (the status machine makes the second a
+	// duplicate), while waiting longer would answer Midtrans' retries 503
+	// long after an outage ended.
 	InFlight time.Duration
 }
 
-func (o *NotificationOptions) setDefaults() {
+// WithDefaults returns o with every zero duration set to its default.
+func (o NotificationOptions) WithDefaults() NotificationOptions {
 	if o.Wait <= 0 {
-		o.Wait = 2 * time.Second
+		o.Wait = 3 * time.Second
 	}
 	if o.InFlight <= 0 {
-		o.InFlight = 30 * time.Second
+		o.InFlight = 2 * time.Second
 	}
+	return o
 }
 
 // ErrStatusContradicts: an unconfirmed notification's transaction_status
@@ -103,7 +110,7 @@ func (s *Service) VerifySignature(orderID, statusCode, grossAmount, signature st
 func (s *Service) ApplyNotification(ctx context.Context, n *midtrans.TransactionResponse, body []byte, opts NotificationOptions) (res NotificationResult, err error) {
 	ctx, span := s.span(ctx, "ApplyNotification", n.OrderID)
 	defer func() { end(span, err) }()
-	opts.setDefaults()
+	opts = opts.WithDefaults()
 	if n.OrderID == "" {
 		return res, fmt.Errorf("notification: no order id: %w", ErrValidation)
 	}

@@ -90,10 +90,11 @@ func WithoutConfirmation() Option {
 }
 
 // WithInFlight tunes how copies of one notification meet. A copy that finds
-// another being processed waits up to wait (default 2 s) for its outcome,
+// another being processed waits up to wait (default 3 s) for its outcome,
 // answering duplicate once it is committed, and otherwise asks Midtrans to
-// retry; one left unfinished longer than stuck (default 30 s) is processed
-// again, as its processor died or could not record the outcome.
+// retry; one left unfinished longer than stuck (default 2 s) is processed
+// again, as its processor died or could not record the outcome
+// (payments.NotificationOptions).
 func WithInFlight(wait, stuck time.Duration) Option {
 	return optionFunc(func(h *Handler) error {
 		if wait <= 0 || stuck <= 0 {
@@ -256,11 +257,7 @@ func (h *Handler) apply(ctx context.Context, n *midtrans.TransactionResponse, bo
 	h.mu.Lock()
 	if f, ok := h.flights[key]; ok {
 		h.mu.Unlock()
-		wait := h.opts.Wait
-		if wait <= 0 {
-			wait = 2 * time.Second
-		}
-		t := time.NewTimer(wait)
+		t := time.NewTimer(h.opts.WithDefaults().Wait)
 		defer t.Stop()
 		select {
 		case <-f.done:

@@ -115,3 +115,36 @@ func TestStormThroughDatabaseOutage(t *testing.T) {
 		}
 	})
 }
+
+// TestRetryAfterUnrecordedFailure: with the default settings, a
+// notification whose processing failed and whose failure could not be
+// recorded either (the database refused both) is processed by the very next
+// retry once the database is back, within the copy's wait, instead of
+// being answered 503 until a long in-flight window ends.
+func TestRetryAfterUnrecordedFailure(t *testing.T) {
+	testenv.Each(t, testenv.Config{}, func(t *testing.T, env *testenv.Env) {
+		s := newStack(t, env, notify.WithoutConfirmation())
+		env.Sim.SetNotificationURL("")
+		ctx := testenv.Ctx(t)
+		const id = "unrecorded-1"
+		if err := env.Store.CreatePayment(ctx, &payments.Payment{OrderID: id, Method: "gopay", Amount: 50000}); err != nil {
+			t.Fatal(err)
+		}
+		body, _ := notify.Signed(env.Sim.ServerKey(), map[string]any{"order_id": id, "transaction_id": "tx-" + id,
+			"status_code": "200", "gross_amount": "50000.00", "transaction_status": "settlement", "fraud_status": "accept",
+			"payment_type": "gopay"})
+		healAudit := dbtest.FailWrites(t, env.DB, "nusapay_payment_events", "INSERT", "1 = 1")
+		healInbox := dbtest.FailWrites(t, env.DB, "nusapay_inbox", "UPDATE", "1 = 1")
+		if code := post(t, s, body); code != http.StatusServiceUnavailable {
+			t.Fatalf("during the outage: answered %d, want 503", code)
+		}
+		healAudit()
+		healInbox()
+		if code := post(t, s, body); code != http.StatusOK {
+			t.Fatalf("the first retry after the outage: answered %d, want 200", code)
+		}
+		if p, err := env.Store.Payment(ctx, id); err != nil || !p.Paid() {
+			t.Fatalf("after the retry: %v %v", p, err)
+		}
+	})
+}
