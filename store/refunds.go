@@ -112,7 +112,7 @@ func (s *Store) answerRefundOnce(ctx context.Context, answer *payments.Refund, c
 		if plan.Write {
 			row := rowFromRefund(plan.Refund)
 			if _, err := tx.NewUpdate().Model(row).Column("status", "status_code", "message", "response", "updated_at").
-				WherePK().Where("status IN (?)", bun.In(refundStatuses(payments.RefundStatusesBecoming(plan.Refund.Status)))).
+				WherePK().Where("status IN (?)", bun.List(refundStatuses(payments.RefundStatusesBecoming(plan.Refund.Status)))).
 				Exec(ctx); err != nil {
 				return err
 			}
@@ -144,7 +144,7 @@ func recordRefunds(ctx context.Context, tx bun.Tx, refunds []payments.Refund) er
 		if _, err := tx.NewUpdate().Table(TableRefunds).
 			Set("status = ?", string(payments.RefundSucceeded)).Set("updated_at = ?", dbTime(r.UpdatedAt)).
 			Where("account = ? AND payment_id = ? AND refund_key = ?", r.Account, r.PaymentID, r.Key).
-			Where("status IN (?)", bun.In(becoming)).Where("status <> ?", string(payments.RefundSucceeded)).
+			Where("status IN (?)", bun.List(becoming)).Where("status <> ?", string(payments.RefundSucceeded)).
 			Exec(ctx); err != nil {
 			return fmt.Errorf("refund %s: %w", r.Key, err)
 		}
