@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/nusapay/payments"
 	"github.com/nusapay/payments/adapters"
+	"github.com/nusapay/payments/methods"
 )
 
 // Product is something the shop sells. Prices live here, on the server:
@@ -119,6 +121,9 @@ type orders struct {
 	svc *payments.Service
 	log *slog.Logger
 	now func() time.Time
+	// baseURL is the shop's own URL: e-wallets send the customer back to
+	// the order page under it.
+	baseURL string
 }
 
 var _ adapters.OrderSource = (*orders)(nil)
@@ -225,7 +230,7 @@ func (o *orders) currentPayment(ctx context.Context, ord *Order) (*payments.Paym
 // refused before it was stored, or one still being sent) is handed out
 // again: the module then either charges it or resumes it with the same
 // idempotency key.
-func (o *orders) PaymentOrder(ctx context.Context, ref, _ string) (*adapters.Order, error) {
+func (o *orders) PaymentOrder(ctx context.Context, ref, method string) (*adapters.Order, error) {
 	ord, err := o.get(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -254,10 +259,28 @@ func (o *orders) PaymentOrder(ctx context.Context, ref, _ string) (*adapters.Ord
 		Customer: &payments.Customer{FirstName: first, LastName: strings.TrimSpace(last),
 			Email: ord.CustomerEmail, Phone: ord.CustomerPhone},
 		CustomField1: ord.Ref,
-		// No method options: every card charge keeps 3-D Secure (a nil
+		// Host-only options: where an e-wallet sends the customer back.
+		// Cards get none, so every card charge keeps 3-D Secure (a nil
 		// CardOptions.Authentication means on), and the browser may send
 		// only the card token.
+		Options: o.hostOptions(ref, method),
 	}, nil
+}
+
+// hostOptions are the options only the shop decides for method: the
+// callback URL of the apps that send the customer back (never taken from
+// the browser, which could point it anywhere).
+func (o *orders) hostOptions(ref, method string) any {
+	back := strings.TrimRight(o.baseURL, "/") + "/orders/" + url.PathEscape(ref)
+	switch method {
+	case "gopay":
+		return methods.GoPayOptions{CallbackURL: back}
+	case "shopeepay":
+		return methods.ShopeePayOptions{CallbackURL: back}
+	case "dana":
+		return methods.DanaOptions{CallbackURL: back}
+	}
+	return nil
 }
 
 // nextAttempt records attempt n+1. The compare-and-set on the attempt

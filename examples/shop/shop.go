@@ -157,7 +157,7 @@ func New(ctx context.Context, cfg Config) (_ *Shop, err error) {
 		return nil, err
 	}
 
-	s.orders = &orders{db: s.db, svc: s.svc, log: s.log, now: time.Now}
+	s.orders = &orders{db: s.db, svc: s.svc, log: s.log, now: time.Now, baseURL: cfg.BaseURL}
 	if err := s.orders.migrate(ctx); err != nil {
 		return nil, err
 	}

@@ -96,10 +96,9 @@
         await payByCard();
         return;
       }
-      // E-wallet apps and DANA send the customer back here afterwards.
-      const back = location.origin + "/orders/" + encodeURIComponent(ref);
-      const withCallback = method === "gopay" || method === "shopeepay" || method === "dana";
-      await charge(method, withCallback ? { callback_url: back } : undefined);
+      // Where e-wallet apps send the customer back is the shop's to say
+      // (its OrderSource), never the browser's.
+      await charge(method);
     } catch (e) {
       showError("The payment could not be started: " + e.message);
     } finally {
