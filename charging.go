@@ -2,47 +2,9 @@ package payments
 
 import (
 	"context"
-	"sync"
+	"errors"
 	"time"
 )
-
-// chargeTurns lets one CreateCharge at a time per order id run in this
-// process: a double-click's second call waits for the first's answer and
-// then finds the payment, instead of resending the charge while the first
-// is still in flight at Midtrans. The zero value is ready to use.
-type chargeTurns struct {
-	mu   sync.Mutex
-	busy map[string]chan struct{}
-}
-
-// take waits, bounded by ctx, until no other call in this process is
-// charging orderID, and returns the func that ends this call's turn.
-func (c *chargeTurns) take(ctx context.Context, orderID string) (release func(), err error) {
-	for {
-		c.mu.Lock()
-		wait, busy := c.busy[orderID]
-		if !busy {
-			if c.busy == nil {
-				c.busy = map[string]chan struct{}{}
-			}
-			done := make(chan struct{})
-			c.busy[orderID] = done
-			c.mu.Unlock()
-			return func() {
-				c.mu.Lock()
-				delete(c.busy, orderID)
-				c.mu.Unlock()
-				close(done)
-			}, nil
-		}
-		c.mu.Unlock()
-		select {
-		case <-wait:
-		case <-ctx.Done():
-			return nil, context.Cause(ctx)
-		}
-	}
-}
 
 // Another replica charging the same order: how long a payment still
 // initiated counts as in flight, and how long a second call waits for it.
@@ -58,25 +20,40 @@ func (s *Service) awaitAnswer(ctx context.Context, p *Payment) *Payment {
 	if p.Status != StatusInitiated || s.now().Sub(p.UpdatedAt) > chargeInFlight {
 		return p
 	}
-	deadline := time.NewTimer(chargeWait)
-	defer deadline.Stop()
-	for pause := 10 * time.Millisecond; ; pause = min(2*pause, 200*time.Millisecond) {
-		tick := time.NewTimer(pause)
-		select {
-		case <-ctx.Done():
-			tick.Stop()
-			return p
-		case <-deadline.C:
-			tick.Stop()
-			return p
-		case <-tick.C:
-		}
+	_ = pollStore(ctx, chargeWait, func() (bool, error) {
 		got, err := s.store.Payment(ctx, p.OrderID)
 		if err != nil {
-			return p
+			return true, err
 		}
-		if p = got; p.Status != StatusInitiated {
-			return p
+		p = got
+		return p.Status != StatusInitiated, nil
+	})
+	return p
+}
+
+// errPollTimeout: pollStore's wait ended before its condition held.
+var errPollTimeout = errors.New("payments: still waiting")
+
+// pollStore calls done, pausing between calls (10 ms at first, doubling to
+// at most 250 ms), until it reports true or an error, ctx ends, or wait
+// has passed (errPollTimeout). It is how a caller waits for work another
+// replica is doing, which it can only see in the store.
+func pollStore(ctx context.Context, wait time.Duration, done func() (bool, error)) error {
+	deadline := time.Now().Add(wait)
+	for pause := 10 * time.Millisecond; ; pause = min(2*pause, 250*time.Millisecond) {
+		if ok, err := done(); ok || err != nil {
+			return err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return errPollTimeout
+		}
+		t := time.NewTimer(min(pause, left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return context.Cause(ctx)
+		case <-t.C:
 		}
 	}
 }

@@ -95,12 +95,12 @@ func (s *Service) VerifySignature(orderID, statusCode, grossAmount, signature st
 // applies the change through the status machine, then records how the
 // notification ended.
 //
-// Copies of one notification (Midtrans retries, storms) meet in the inbox:
-// a copy of one already finished is a Duplicate; a copy of one being
-// processed waits for its outcome (at most opts.Wait, then
-// ErrNotificationInFlight); a copy of one that failed, or stayed
-// unfinished longer than opts.InFlight, processes it again — the status
-// machine makes that safe.
+// Copies of one notification (Midtrans retries, storms) take turns in this
+// process and meet in the inbox across replicas: a copy of one already
+// finished is a Duplicate; a copy of one being processed waits for its
+// outcome (at most opts.Wait, then ErrNotificationInFlight); a copy of one
+// that failed, or stayed unfinished longer than opts.InFlight, processes
+// it again — the status machine makes that safe.
 //
 // A nil error means the notification's effect is committed, so the sender
 // may stop. Any error means it is not known to be: the caller should ask
@@ -124,8 +124,19 @@ func (s *Service) ApplyNotification(ctx context.Context, n *midtrans.Transaction
 		return res, fmt.Errorf("notification %s: transaction_status %q (fraud_status %q) with status_code %q: %w",
 			n.OrderID, n.TransactionStatus, n.FraudStatus, n.StatusCode, ErrStatusContradicts)
 	}
+	key := NotificationKey(n)
+	// Copies in this process take turns: the second finds the first's
+	// outcome in the inbox instead of confirming and applying it again.
+	deadline := time.Now().Add(opts.Wait)
+	turnCtx, cancel := context.WithDeadlineCause(ctx, deadline, ErrNotificationInFlight)
+	release, err := s.notifying.Lock(turnCtx, key)
+	cancel()
+	if err != nil {
+		return res, fmt.Errorf("notification %s: %w", n.OrderID, err)
+	}
+	defer release()
 	rec := &Notification{
-		DedupKey: NotificationKey(n), OrderID: n.OrderID, TransactionID: n.TransactionID, Status: n.TransactionStatus,
+		DedupKey: key, OrderID: n.OrderID, TransactionID: n.TransactionID, Status: n.TransactionStatus,
 		SignatureValid: true, Body: body, ReceivedAt: s.now(),
 	}
 	inserted, err := s.store.InsertNotification(ctx, rec)
@@ -133,7 +144,7 @@ func (s *Service) ApplyNotification(ctx context.Context, n *midtrans.Transaction
 		return res, fmt.Errorf("notification %s: %w", n.OrderID, err)
 	}
 	if !inserted {
-		prev, err := s.awaitCopy(ctx, rec.DedupKey, opts)
+		prev, err := s.awaitCopy(ctx, rec.DedupKey, time.Until(deadline), opts.InFlight)
 		if err != nil {
 			return res, fmt.Errorf("notification %s: %w", n.OrderID, err)
 		}
@@ -153,32 +164,21 @@ func (st NotificationState) finished() bool {
 }
 
 // awaitCopy returns the stored copy of a notification once it is finished,
-// failed, or unfinished past opts.InFlight; while another copy is processing
-// it, it polls for at most opts.Wait.
-func (s *Service) awaitCopy(ctx context.Context, key string, opts NotificationOptions) (*Notification, error) {
-	deadline := time.Now().Add(opts.Wait)
-	poll := 25 * time.Millisecond
-	for {
-		prev, err := s.store.NotificationByDedupKey(ctx, key)
-		if err != nil {
-			return nil, err
+// failed, or unfinished past inFlight; while another replica is processing
+// it, it polls for at most wait.
+func (s *Service) awaitCopy(ctx context.Context, key string, wait, inFlight time.Duration) (*Notification, error) {
+	var prev *Notification
+	err := pollStore(ctx, wait, func() (bool, error) {
+		var err error
+		if prev, err = s.store.NotificationByDedupKey(ctx, key); err != nil {
+			return false, err
 		}
-		if prev.State.finished() || prev.State == NotificationFailed || s.now().Sub(prev.ReceivedAt) >= opts.InFlight {
-			return prev, nil
-		}
-		left := time.Until(deadline)
-		if left <= 0 {
-			return nil, ErrNotificationInFlight
-		}
-		t := time.NewTimer(min(poll, left))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
-		}
-		poll = min(2*poll, 250*time.Millisecond)
+		return prev.State.finished() || prev.State == NotificationFailed || s.now().Sub(prev.ReceivedAt) >= inFlight, nil
+	})
+	if errors.Is(err, errPollTimeout) {
+		return nil, ErrNotificationInFlight
 	}
+	return prev, err
 }
 
 // processNotification confirms, checks and applies a notification stored

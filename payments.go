@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/nusapay/payments/internal/keylock"
 	"github.com/nusapay/payments/midtrans"
 )
 
@@ -41,8 +42,10 @@ type Service struct {
 	reconcile ReconcileConfig
 	instance  string
 	wakeup    chan struct{}
-	// charging lets one CreateCharge per order id run at a time here.
-	charging chargeTurns
+	// charging lets one CreateCharge per order id run at a time in this
+	// process, and notifying one ApplyNotification per notification: a
+	// second caller waits for the first instead of repeating its call.
+	charging, notifying keylock.Set
 }
 
 // Option configures a Service.
@@ -271,7 +274,7 @@ func (s *Service) CreateCharge(ctx context.Context, req *ChargeRequest) (p *Paym
 	if built.Core != nil {
 		p.PaymentType = built.Core.PaymentType
 	}
-	release, err := s.charging.take(ctx, req.OrderID)
+	release, err := s.charging.Lock(ctx, req.OrderID)
 	if err != nil {
 		return nil, fmt.Errorf("charge %s: %w", req.OrderID, err)
 	}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,17 +38,6 @@ type Handler struct {
 	maxBody  int
 	log      *slog.Logger
 	rejected atomic.Int64
-
-	// flights are the notifications being processed by this handler, by
-	// dedup key: a storm's copies wait here rather than in the database.
-	mu      sync.Mutex
-	flights map[string]*flight
-}
-
-// flight is one notification in process; done closes when res is set.
-type flight struct {
-	done chan struct{}
-	res  Result
 }
 
 // Option configures a Handler.
@@ -132,7 +120,7 @@ func New(svc *payments.Service, opts ...Option) (*Handler, error) {
 	if svc == nil {
 		return nil, errors.New("notify: nil service")
 	}
-	h := &Handler{svc: svc, maxBody: DefaultMaxBodySize, log: slog.New(slog.DiscardHandler), flights: map[string]*flight{}}
+	h := &Handler{svc: svc, maxBody: DefaultMaxBodySize, log: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		if o == nil {
 			continue
@@ -246,43 +234,7 @@ func (h *Handler) Handle(ctx context.Context, body []byte) Result {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "notify: bad signature", slog.String("order_id", clip(n.OrderID)), slog.Int("bytes", len(body)))
 		return rejected(n.OrderID, ErrInvalidSignature)
 	}
-	return h.apply(ctx, n, body)
-}
-
-// apply enters the Service, once at a time per notification in this
-// handler: a copy that arrives while another is processed waits for its
-// result, as ApplyNotification would, without asking the database.
-func (h *Handler) apply(ctx context.Context, n *midtrans.TransactionResponse, body []byte) Result {
-	key := DedupKey(n)
-	h.mu.Lock()
-	if f, ok := h.flights[key]; ok {
-		h.mu.Unlock()
-		t := time.NewTimer(h.opts.WithDefaults().Wait)
-		defer t.Stop()
-		select {
-		case <-f.done:
-			if r := f.res; r.Kind == Processed || r.Kind == Duplicate || r.Kind == Ignored {
-				return Result{Kind: Duplicate, OrderID: n.OrderID, Message: "a copy was just " + r.Kind.String()}
-			}
-			// Its refusal or failure is this copy's too.
-			return f.res
-		case <-t.C:
-			return Result{Kind: Retry, OrderID: n.OrderID, Message: "not processed; retry later", Err: payments.ErrNotificationInFlight}
-		case <-ctx.Done():
-			return Result{Kind: Retry, OrderID: n.OrderID, Message: "not processed; retry later", Err: ctx.Err()}
-		}
-	}
-	f := &flight{done: make(chan struct{})}
-	h.flights[key] = f
-	h.mu.Unlock()
-	defer func() {
-		h.mu.Lock()
-		delete(h.flights, key)
-		h.mu.Unlock()
-		close(f.done)
-	}()
-	f.res = h.enter(ctx, n, body)
-	return f.res
+	return h.enter(ctx, n, body)
 }
 
 // enter calls the Service and says what became of the notification.
