@@ -155,7 +155,9 @@ func (s *Store) compareAndSet(ctx context.Context, tx bun.Tx, prev, next *paymen
 		Column("transaction_id", "amount", "payment_type", "status", "fraud_status", "status_message", "instructions",
 			"expires_at", "paid_at", "refunded_amount", "charge_response", "transaction_time", "settlement_time",
 			"custom_field1", "custom_field2", "custom_field3", "version", "updated_at").
-		Where("account = ?", s.account).
+		// No account filter: prev was read in this account under the row
+		// lock, and an extra equality would let the planner prefer a
+		// status index over the primary key.
 		Where("id = ?", prev.ID).
 		Where("version = ?", prev.Version).
 		Where("status = ?", string(prev.Status)).

@@ -1,7 +1,9 @@
 -- Accounts: every row belongs to one merchant account; rows from before
 -- accounts belong to 'default'. Uniqueness of order ids, transaction ids and
 -- notification dedup keys becomes per account (constraint names are kept),
--- and the indexes behind claims, sweeps and lookups lead with the account.
+-- and the secondary indexes keep their columns (the rebuilt tables get them
+-- back as they were): an account column in them lets a lookup by key be
+-- planned onto a secondary index that shares the account.
 --
 -- SQLite cannot drop an inline UNIQUE constraint, so nusapay_payments and
 -- nusapay_inbox are rebuilt. The audit, refund and outbox tables reference
@@ -65,28 +67,18 @@ FROM nusapay_payments_v1;
 --bun:split
 DROP TABLE nusapay_payments_v1;
 --bun:split
-DROP INDEX nusapay_outbox_payment_fk_tmp;
---bun:split
 CREATE UNIQUE INDEX nusapay_payments_transaction_id_key
     ON nusapay_payments (account, transaction_id) WHERE transaction_id IS NOT NULL;
 --bun:split
-CREATE INDEX nusapay_payments_status_created_idx ON nusapay_payments (account, status, created_at);
+CREATE INDEX nusapay_payments_status_created_idx ON nusapay_payments (status, created_at);
 --bun:split
-CREATE INDEX nusapay_payments_status_expires_idx ON nusapay_payments (account, status, expires_at);
+CREATE INDEX nusapay_payments_status_expires_idx ON nusapay_payments (status, expires_at);
 --bun:split
-CREATE INDEX nusapay_payments_status_updated_idx ON nusapay_payments (account, status, updated_at);
+CREATE INDEX nusapay_payments_status_updated_idx ON nusapay_payments (status, updated_at);
 --bun:split
 ALTER TABLE nusapay_payment_events ADD COLUMN account TEXT NOT NULL DEFAULT 'default';
 --bun:split
-DROP INDEX nusapay_payment_events_payment_idx;
---bun:split
-CREATE INDEX nusapay_payment_events_payment_idx ON nusapay_payment_events (account, payment_id, id);
---bun:split
 ALTER TABLE nusapay_refunds ADD COLUMN account TEXT NOT NULL DEFAULT 'default';
---bun:split
-DROP INDEX nusapay_refunds_payment_idx;
---bun:split
-CREATE INDEX nusapay_refunds_payment_idx ON nusapay_refunds (account, payment_id, created_at);
 --bun:split
 CREATE TABLE nusapay_inbox_v2 (
     id              TEXT    PRIMARY KEY,
@@ -114,18 +106,8 @@ DROP TABLE nusapay_inbox;
 --bun:split
 ALTER TABLE nusapay_inbox_v2 RENAME TO nusapay_inbox;
 --bun:split
-CREATE INDEX nusapay_inbox_order_idx ON nusapay_inbox (account, order_id, received_at);
+CREATE INDEX nusapay_inbox_order_idx ON nusapay_inbox (order_id, received_at);
 --bun:split
-CREATE INDEX nusapay_inbox_state_idx ON nusapay_inbox (account, state, received_at);
+CREATE INDEX nusapay_inbox_state_idx ON nusapay_inbox (state, received_at);
 --bun:split
 ALTER TABLE nusapay_outbox ADD COLUMN account TEXT NOT NULL DEFAULT 'default';
---bun:split
-DROP INDEX nusapay_outbox_due_idx;
---bun:split
-DROP INDEX nusapay_outbox_payment_idx;
---bun:split
-CREATE INDEX nusapay_outbox_due_idx ON nusapay_outbox (account, next_attempt_at, seq)
-    WHERE delivered_at IS NULL AND NOT dead;
---bun:split
-CREATE INDEX nusapay_outbox_payment_idx ON nusapay_outbox (account, payment_id, seq)
-    WHERE delivered_at IS NULL AND NOT dead;

@@ -27,4 +27,4 @@ DROP TABLE nusapay_refunds;
 --bun:split
 ALTER TABLE nusapay_refunds_next RENAME TO nusapay_refunds;
 --bun:split
-CREATE INDEX IF NOT EXISTS nusapay_refunds_payment_idx ON nusapay_refunds (account, payment_id, created_at);
+CREATE INDEX IF NOT EXISTS nusapay_refunds_payment_idx ON nusapay_refunds (payment_id, created_at);
