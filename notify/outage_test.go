@@ -148,3 +148,89 @@ func TestRetryAfterUnrecordedFailure(t *testing.T) {
 		}
 	})
 }
+
+// TestStormThroughRealOutage: the database really goes away mid-storm — a
+// PostgreSQL server of the test's own is stopped at once (open connections
+// break, new ones are refused) and started again three seconds later —
+// while copies of settlement notifications arrive and the sender, like
+// Midtrans, retries every answer that is not 2xx. A copy answered 2xx stops
+// being retried, so an order left pending would mean a 2xx was given before
+// its effect was committed: every order must end paid, with one paid event.
+func TestStormThroughRealOutage(t *testing.T) {
+	tw := dbtest.NewThrowaway(t)
+	env := testenv.New(t, tw.Open(), testenv.Config{})
+	s := newStack(t, env, notify.WithoutConfirmation())
+	env.Sim.SetNotificationURL("")
+	ctx := testenv.Ctx(t)
+	const orders, copies = 20, 3
+	bodies := make([][]byte, orders)
+	for i := range bodies {
+		id := fmt.Sprintf("real-outage-%02d", i)
+		if err := env.Store.CreatePayment(ctx, &payments.Payment{OrderID: id, Method: "gopay", Amount: 50000}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.Store.Apply(ctx, &payments.Change{OrderID: id, To: payments.State{Status: payments.StatusPending}, Source: payments.SourceCharge}); err != nil {
+			t.Fatal(err)
+		}
+		bodies[i], _ = notify.Signed(env.Sim.ServerKey(), map[string]any{"order_id": id, "transaction_id": "tx-" + id,
+			"status_code": "200", "gross_amount": "50000.00", "transaction_status": "settlement", "fraud_status": "accept",
+			"payment_type": "gopay"})
+	}
+	var (
+		mu        sync.Mutex
+		abandoned []string
+		non2xx    int
+	)
+	client := &http.Client{Timeout: 10 * time.Second}
+	deliver := func(i int) {
+		delay := 50 * time.Millisecond
+		for range 30 {
+			resp, err := client.Post(s.hook.URL, "application/json", bytes.NewReader(bodies[i]))
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode/100 == 2 {
+					return
+				}
+			}
+			mu.Lock()
+			non2xx++
+			mu.Unlock()
+			time.Sleep(delay)
+			delay = min(2*delay, time.Second)
+		}
+		mu.Lock()
+		abandoned = append(abandoned, fmt.Sprintf("real-outage-%02d", i))
+		mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	for i := range orders {
+		for range copies {
+			wg.Go(func() {
+				time.Sleep(time.Duration(i) * 40 * time.Millisecond) // a storm spread over the outage
+				deliver(i)
+			})
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	tw.Stop()
+	time.Sleep(3 * time.Second)
+	tw.Start()
+	wg.Wait()
+	if len(abandoned) > 0 {
+		t.Fatalf("never answered 2xx: %v", abandoned)
+	}
+	if non2xx == 0 {
+		t.Fatal("the outage answered nothing but 2xx: it did not happen mid-storm")
+	}
+	s.settle(t)
+	for i := range orders {
+		orderID := fmt.Sprintf("real-outage-%02d", i)
+		if p := get(t, s, orderID); !p.Paid() {
+			t.Errorf("%s ended %s: a 2xx was given before its effect was committed", orderID, p.Status)
+		}
+		if n := s.rec.count(orderID, payments.SignalPaid); n != 1 {
+			t.Errorf("%s: %d paid events", orderID, n)
+		}
+	}
+	t.Logf("%d answers were not 2xx during the outage and were retried", non2xx)
+}
