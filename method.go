@@ -200,10 +200,10 @@ func address(a *Address) *midtrans.Address {
 }
 
 // ParseInstructions extracts every documented payment instruction from a
-// Midtrans answer (REFERENCE.md §3): VA numbers (Permata's
-// permata_va_number included), bill key and biller code, store payment
-// code, QR string and image, deeplink, redirect URL, card result, and
-// every action by name.
+// Midtrans answer (charge response, status or notification): VA numbers
+// (Permata's permata_va_number included), bill key and biller code, store
+// payment code, QR string and image, deeplink, redirect URL, card result,
+// and every action by name.
 func ParseInstructions(r *midtrans.TransactionResponse) Instructions {
 	in := Instructions{
 		BillKey:                r.BillKey,

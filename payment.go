@@ -140,7 +140,7 @@ type Action struct {
 	Fields []string `json:"fields,omitempty"`
 }
 
-// Action names Midtrans uses (REFERENCE.md §2).
+// Action names Midtrans uses in a charge answer's actions[].
 const (
 	ActionGenerateQRCode   = "generate-qr-code"
 	ActionGenerateQRCodeV2 = "generate-qr-code-v2"

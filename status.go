@@ -23,7 +23,7 @@ const (
 	StatusUnknown Status = "unknown"
 )
 
-// Midtrans transaction_status values (REFERENCE.md §4.1).
+// Midtrans transaction_status values, as its docs list them.
 const (
 	StatusPending           Status = "pending"
 	StatusAuthorize         Status = "authorize"
@@ -132,7 +132,7 @@ func (s Status) Final() bool {
 // denied (cstore and some expire notifications carry none).
 type FraudStatus string
 
-// Fraud statuses (REFERENCE.md §4.2).
+// Fraud statuses.
 const (
 	FraudNone      FraudStatus = ""
 	FraudAccept    FraudStatus = "accept"
@@ -148,7 +148,7 @@ func ParseFraudStatus(s string) FraudStatus {
 // Outcome is what a status means for the merchant's order.
 type Outcome string
 
-// Outcomes (REFERENCE.md §4.3).
+// Outcomes.
 const (
 	OutcomePending           Outcome = "pending"
 	OutcomeInReview          Outcome = "in_review"
@@ -292,8 +292,9 @@ const (
 //     payment we missed was made and returned.
 //   - capture: settles, is voided (cancel), denied after review or by a
 //     reversal, refunded or charged back. Never back to pending/authorize.
-//   - settlement: only money-back states and deny (provider reversal,
-//     REFERENCE.md §4.1: Permata, Mandiri bill, Indomaret).
+//   - settlement: only money-back states and deny (a provider reversal,
+//     which Midtrans documents for Permata VA, Mandiri bill and
+//     Indomaret, within minutes of the settlement).
 //   - deny is final: it may be a reversal of a settlement, so a late
 //     settlement or capture must be a stale replay, never a second payment.
 //   - cancel: a voided capture can be replayed, so capture is stale; but

@@ -13,7 +13,7 @@ import (
 	"github.com/go-playground/validator/v10"
 )
 
-// Validation rules Midtrans enforces or documents (REFERENCE.md §9).
+// Validation rules Midtrans enforces or documents in its field constraints.
 var (
 	// order_id: letters, digits and - _ . ~ only (see ValidOrderID).
 	orderIDPattern = regexp.MustCompile(`^[A-Za-z0-9\-_.~]+$`)

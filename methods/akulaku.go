@@ -28,7 +28,7 @@ func (m *Akulaku) Capabilities() payments.Capabilities {
 func (m *Akulaku) NewOptions() any { return nil }
 
 // Validate requires items with unique ids and a customer, which Akulaku
-// needs although the docs' request sample omits them (REFERENCE §3.8, §9).
+// needs although Midtrans' request sample omits them.
 func (m *Akulaku) Validate(req *payments.ChargeRequest, v *payments.ValidationError) {
 	if req.Options != nil {
 		v.Add("options", fmt.Sprintf("akulaku takes no options, got %T", req.Options))

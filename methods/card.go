@@ -8,8 +8,7 @@ import (
 	"github.com/nusapay/payments/midtrans"
 )
 
-// CardOptions are the options of a card charge (REFERENCE §3.1). The card
-// itself never reaches the server: the browser tokenizes it with the
+// CardOptions are the options of a card charge. The card itself never reaches the server: the browser tokenizes it with the
 // client key and sends the token.
 //
 // Only TokenID, Bank and InstallmentTerm are the customer's to choose (the
@@ -56,7 +55,7 @@ type CardOptions struct {
 }
 
 // cardBank reports whether b is an acquiring bank the docs list (the Core
-// API list plus the Snap additions, REFERENCE §3.1 and §8.1).
+// API list plus the Snap additions).
 func cardBank(b string) bool {
 	switch b {
 	case "mandiri", "bni", "cimb", "bca", "maybank", "bri", "danamon", "mega":
@@ -65,8 +64,7 @@ func cardBank(b string) bool {
 	return false
 }
 
-// cardChannel reports whether c is an acquiring channel the docs list
-// (REFERENCE §3.1).
+// cardChannel reports whether c is an acquiring channel the docs list.
 func cardChannel(c string) bool {
 	switch c {
 	case "dragon", "mti", "migs", "cybersource", "braintree", "mpgs":
@@ -100,7 +98,7 @@ func (m *Card) NewOptions() any { return new(CardOptions) }
 
 // Validate checks the card options, and that an installment term is one
 // the host offers. Custom expiry is refused: Midtrans
-// does not support it for cards (REFERENCE §3.1, §9).
+// does not support it for cards.
 func (m *Card) Validate(req *payments.ChargeRequest, v *payments.ValidationError) {
 	if req.Expiry != 0 {
 		v.Add("expiry", "custom expiry is not supported for cards")
@@ -166,7 +164,7 @@ func (m *Card) Build(req *payments.ChargeRequest) (payments.Request, error) {
 		Channel:         o.Channel,
 	}
 	if o.SavedTokenID != "" {
-		cc.TokenID = o.SavedTokenID // there is no separate request field (REFERENCE §3.1)
+		cc.TokenID = o.SavedTokenID // Midtrans has no separate request field for it
 	}
 	if o.Authorize {
 		cc.Type = "authorize"

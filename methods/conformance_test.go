@@ -24,7 +24,7 @@ func TestConformanceCard(t *testing.T) {
 	sampleCustomer := &payments.Customer{FirstName: "BUDI", LastName: "UTOMO", Email: "test@midtrans.com", Phone: "+628123456",
 		BillingAddress:  &payments.Address{FirstName: "BUDI", Address: "Sudirman", City: "Jakarta", PostalCode: "12190", CountryCode: "IDN"},
 		ShippingAddress: &payments.Address{FirstName: "BUDI", Address: "Sudirman", City: "Jakarta", PostalCode: "12190", CountryCode: "IDN"}}
-	// The docs sample's items add up to twice its amount (REFERENCE §11.19); these add up.
+	// The docs sample's items add up to twice its amount; these add up.
 	apples := []payments.Item{{ID: "a1", Name: "Apel", Price: 72500, Quantity: 2, Brand: "Fuji Apple", Category: "Fruit", MerchantName: "Fruit-store"}}
 
 	specs := map[string]methodtest.Spec{

@@ -8,9 +8,9 @@ import (
 	"github.com/nusapay/payments/midtrans"
 )
 
-// CStoreOptions are the options of an Indomaret or Alfamart payment
-// (REFERENCE §3.7). All are optional, and the host's: none a customer
-// may set from a browser.
+// CStoreOptions are the options of an Indomaret or Alfamart payment.
+// All are optional, and the host's: none a customer may set from a
+// browser.
 type CStoreOptions struct {
 	// Message is shown on the cashier's screen, at most 20 characters.
 	Message string `json:"message,omitempty"`
@@ -44,7 +44,8 @@ func (m *CStore) Name() string { return m.name }
 // Store is Midtrans' cstore.store.
 func (m *CStore) Store() string { return m.store }
 
-// Capabilities: cancel and expire; no API refunds (REFERENCE §6.6).
+// Capabilities: cancel and expire; Midtrans offers no API refunds for
+// store payments.
 func (m *CStore) Capabilities() payments.Capabilities {
 	return payments.Capabilities{Cancel: true, Expire: true}
 }
@@ -53,7 +54,7 @@ func (m *CStore) Capabilities() payments.Capabilities {
 func (m *CStore) NewOptions() any { return new(CStoreOptions) }
 
 // Validate checks the options and, for Alfamart, that no item name holds
-// a "|", which Alfamart's systems use as a separator (REFERENCE §3.7, §9).
+// a "|", which Alfamart's systems use as a separator.
 func (m *CStore) Validate(req *payments.ChargeRequest, v *payments.ValidationError) {
 	if m.store == "alfamart" {
 		for i, it := range req.Items {

@@ -15,8 +15,9 @@ type DanaOptions struct {
 	CallbackURL string `json:"callback_url,omitempty"`
 }
 
-// Dana is the dana plugin. The Core API cannot charge DANA (REFERENCE
-// §3.11), so Build returns a Snap transaction with only DANA enabled; the
+// Dana is the dana plugin. The Core API cannot charge DANA (Midtrans
+// offers it through Snap or BI-SNAP only), so Build returns a Snap
+// transaction with only DANA enabled; the
 // customer pays on the Snap page. Midtrans knows the transaction only by
 // its transaction id, which arrives with the first notification.
 type Dana struct{ name string }
@@ -39,7 +40,7 @@ func (m *Dana) Capabilities() payments.Capabilities {
 // NewOptions returns a new *DanaOptions.
 func (m *Dana) NewOptions() any { return new(DanaOptions) }
 
-// danaMinExpiry is DANA's documented minimum expiry (REFERENCE §3.11, §9).
+// danaMinExpiry is DANA's documented minimum expiry.
 const danaMinExpiry = 15 * time.Minute
 
 // Validate checks the callback URL and that a custom expiry is at least

@@ -28,7 +28,8 @@ func TestDefault(t *testing.T) {
 	}
 }
 
-// The capability table the Service enforces (REFERENCE §6).
+// The capability table the Service enforces: what Midtrans' operations
+// API allows per channel.
 func TestCapabilities(t *testing.T) {
 	pending := payments.Capabilities{Cancel: true, Expire: true}
 	refundable := payments.Capabilities{Cancel: true, Expire: true, Refund: true, PartialRefund: true, DirectRefund: true}

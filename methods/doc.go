@@ -24,7 +24,7 @@
 //   - Validate reports every problem of the method-specific rules under its
 //     JSON field name ("options.va_number", "customer_details.phone",
 //     "item_details[2].name"), never only the first. Rules are the ones
-//     REFERENCE.md states as hard limits; indicative figures (the amount
+//     Midtrans documents as hard limits; indicative figures (the amount
 //     limits table, the VA lengths the docs disagree on) are left to
 //     Midtrans, which trims or pads rather than refusing.
 //   - Build starts from payments.CoreRequest (or payments.SnapRequest for
@@ -36,7 +36,7 @@
 //     response, status or notification.
 //
 // The Capabilities of each plugin are what Midtrans supports for the
-// channel (REFERENCE.md §6): virtual accounts, Mandiri bill and the stores
+// channel: virtual accounts, Mandiri bill and the stores
 // cannot be refunded through the API, ShopeePay only in full, DANA is
 // reachable only by transaction id and cannot be force-expired.
 package methods

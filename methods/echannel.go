@@ -7,8 +7,8 @@ import (
 	"github.com/nusapay/payments/midtrans"
 )
 
-// EChannelOptions are the options of a Mandiri bill payment (REFERENCE
-// §3.3): the host's, none a customer may set from a browser.
+// EChannelOptions are the options of a Mandiri bill payment: the host's,
+// none a customer may set from a browser.
 type EChannelOptions struct {
 	// BillInfo1 and BillInfo2 are the label and value the customer sees in
 	// Mandiri's channels. One docs page marks them required, so empty ones
@@ -38,7 +38,8 @@ func NewEChannel() *EChannel { return &EChannel{name: "echannel"} }
 // Name is "echannel".
 func (m *EChannel) Name() string { return m.name }
 
-// Capabilities: cancel and expire; no API refunds (REFERENCE §6.6).
+// Capabilities: cancel and expire; Midtrans offers no API refunds for
+// Mandiri bill payments.
 func (m *EChannel) Capabilities() payments.Capabilities {
 	return payments.Capabilities{Cancel: true, Expire: true}
 }

@@ -54,7 +54,7 @@ func TestChargeResponseFixtures(t *testing.T) {
 		"charge-shopeepay-response.json": {methods.NewShopeePay(), payments.Instructions{DeeplinkURL: shopeeLink,
 			ChannelResponseCode: "0", ChannelResponseMessage: "success", MerchantID: "YON001",
 			Actions: []payments.Action{{Name: "deeplink-redirect", Method: "GET", URL: shopeeLink}}}},
-		// This sample has no qr_string (REFERENCE §3.6: optional); the simulator test covers it.
+		// This sample has no qr_string (Midtrans documents it as optional); the simulator test covers it.
 		"charge-qris-response.json": {methods.NewQRIS(), payments.Instructions{QRImageURL: qrisTx + "/qr-code", Acquirer: "gopay", MerchantID: "M099098",
 			Actions: []payments.Action{
 				{Name: "generate-qr-code", Method: "GET", URL: qrisTx + "/qr-code"},

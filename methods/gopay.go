@@ -5,8 +5,8 @@ import (
 	"github.com/nusapay/payments/midtrans"
 )
 
-// GoPayOptions are the options of a GoPay charge (REFERENCE §3.4): the
-// host's, none a customer may set from a browser.
+// GoPayOptions are the options of a GoPay charge: the host's, none a
+// customer may set from a browser.
 type GoPayOptions struct {
 	// CallbackURL is where the GoPay app sends the customer after paying:
 	// an http(s) URL or an app deeplink. When set, enable_callback is sent

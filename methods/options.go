@@ -38,7 +38,7 @@ func checkMaxLen(v *payments.ValidationError, field, s string, max int) {
 
 // checkCallbackURL records field unless s is empty, an absolute http(s)
 // URL, or an app deeplink (someapp://path): where an e-wallet app sends
-// the customer back (REFERENCE §3.4, §3.5). Schemes that run code or read
+// the customer back (GoPay, ShopeePay, DANA). Schemes that run code or read
 // local files in a browser are refused, since the URL ends up in a link.
 func checkCallbackURL(v *payments.ValidationError, field, s string) {
 	if s == "" {

@@ -7,8 +7,8 @@ import (
 	"github.com/nusapay/payments/midtrans"
 )
 
-// QRISOptions are the options of a QRIS charge (REFERENCE §3.6): the
-// host's, none a customer may set from a browser.
+// QRISOptions are the options of a QRIS charge: the host's, none a
+// customer may set from a browser.
 type QRISOptions struct {
 	// Acquirer is "gopay" (the default) or "airpay shopee" (ShopeePay).
 	Acquirer string `json:"acquirer,omitempty"`

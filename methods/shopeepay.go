@@ -5,8 +5,8 @@ import (
 	"github.com/nusapay/payments/midtrans"
 )
 
-// ShopeePayOptions are the options of a ShopeePay charge (REFERENCE §3.5):
-// the host's, none a customer may set from a browser.
+// ShopeePayOptions are the options of a ShopeePay charge: the host's,
+// none a customer may set from a browser.
 type ShopeePayOptions struct {
 	// CallbackURL is where the Shopee app sends the customer after paying:
 	// an http(s) URL or an app deeplink; empty means the Finish URL.
@@ -26,7 +26,7 @@ func NewShopeePay() *ShopeePay { return &ShopeePay{name: "shopeepay"} }
 func (m *ShopeePay) Name() string { return m.name }
 
 // Capabilities: cancel, expire and full refunds only; ShopeePay refuses
-// partial refunds (REFERENCE §3.5, §6.6).
+// partial refunds.
 func (m *ShopeePay) Capabilities() payments.Capabilities {
 	return payments.Capabilities{Cancel: true, Expire: true, Refund: true, DirectRefund: true}
 }

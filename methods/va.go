@@ -8,9 +8,8 @@ import (
 	"github.com/nusapay/payments/midtrans"
 )
 
-// VAOptions are the options of a bank-transfer virtual account
-// (REFERENCE §3.2). All are optional, and the host's: none a customer
-// may set from a browser.
+// VAOptions are the options of a bank-transfer virtual account. All are
+// optional, and the host's: none a customer may set from a browser.
 type VAOptions struct {
 	// VANumber asks for a custom VA number (digits only). The docs disagree
 	// on the lengths; Midtrans trims a long number, pads a short one and
@@ -32,7 +31,7 @@ type VAOptions struct {
 // It always charges with payment_type "bank_transfer" and
 // bank_transfer.bank, Permata included: the legacy payment_type "permata"
 // still works but the bank_transfer form is the one Midtrans documents for
-// new code (REFERENCE §3.2, §11).
+// new code.
 type VirtualAccount struct {
 	name string
 	bank string
@@ -66,7 +65,7 @@ func (m *VirtualAccount) Name() string { return m.name }
 func (m *VirtualAccount) Bank() string { return m.bank }
 
 // Capabilities: cancel and expire. Virtual accounts cannot be refunded
-// through the API (REFERENCE §6.6).
+// through Midtrans' API.
 func (m *VirtualAccount) Capabilities() payments.Capabilities {
 	return payments.Capabilities{Cancel: true, Expire: true}
 }
@@ -75,7 +74,7 @@ func (m *VirtualAccount) Capabilities() payments.Capabilities {
 func (m *VirtualAccount) NewOptions() any { return new(VAOptions) }
 
 // maxVALength is the longest custom VA number any docs page allows for the
-// bank (REFERENCE §3.2).
+// bank.
 func (m *VirtualAccount) maxVALength() int {
 	switch m.bank {
 	case "bca", "bri":
@@ -84,9 +83,9 @@ func (m *VirtualAccount) maxVALength() int {
 	return 12
 }
 
-// Validate checks the options, and the customer rules the banks enforce
-// (REFERENCE §9): BCA takes at most 30 characters of first plus last name,
-// BNI a phone starting with +62 or 0 of at most 30 characters.
+// Validate checks the options, and the customer rules the banks enforce:
+// BCA takes at most 30 characters of first plus last name, BNI a phone
+// starting with +62 or 0 of at most 30 characters.
 func (m *VirtualAccount) Validate(req *payments.ChargeRequest, v *payments.ValidationError) {
 	if c := req.Customer; c != nil {
 		switch m.bank {

@@ -228,7 +228,7 @@ func TestValidateStores(t *testing.T) {
 		{"pipe in item name", payments.ChargeRequest{Items: items("a|b")}, nil},
 		{"alfamart texts", opts(methods.CStoreOptions{AlfamartFreeText1: "a", AlfamartFreeText3: "c"}),
 			[]string{"options.alfamart_free_text_1", "options.alfamart_free_text_3"}},
-		// The limits table is indicative (REFERENCE §9): no minimum amount.
+		// Midtrans' amount limits table is indicative: no minimum amount.
 		{"small amount", payments.ChargeRequest{OrderID: "o", Amount: 1}, nil},
 		{"wrong options type", opts(methods.VAOptions{}), []string{"options"}},
 	})

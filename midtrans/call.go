@@ -129,7 +129,7 @@ func (c *Client) send(ctx context.Context, cl call, opts []CallOption, decode fu
 				}
 				if !read && attempt > 1 && v.apiErr.Code == http.StatusNotAcceptable {
 					// A duplicate on a repeat usually means an earlier
-					// attempt went through (REFERENCE §5.2).
+					// attempt went through (Midtrans' own advice).
 					maybeDone = true
 				}
 				retry, reason = v.apiErr.Temporary(), "http "+strconv.Itoa(res.status)+" code "+strconv.Itoa(v.apiErr.Code)
@@ -310,7 +310,9 @@ type verdict struct {
 	apiErr  *APIError // nil: a business result
 }
 
-// classify applies REFERENCE §5.2: a body status_code decides when present
+// classify decides as Midtrans answers, which is not always by the HTTP
+// status (an unknown id or a wrong key can come back as HTTP 200 with body
+// status_code 404 or 401): a body status_code decides when present
 // (200, 201, 202 and 407 are results, anything else an error); without
 // one the HTTP status decides. Body code 400 under HTTP 200 is an error
 // here, unlike midtrans-go, because Midtrans uses 400 for rejected input:

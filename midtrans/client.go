@@ -25,7 +25,7 @@ const (
 	Production Environment = "production"
 )
 
-// Hosts of the two environments (REFERENCE §1.1). Core API paths do not exist
+// Hosts of the two environments. Core API paths do not exist
 // on the Snap host and the other way round, so the two are kept apart.
 const (
 	sandboxCoreURL    = "https://api.sandbox.midtrans.com"

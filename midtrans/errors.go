@@ -9,7 +9,8 @@ import (
 )
 
 // Kinds of Midtrans errors, for errors.Is. An *APIError matches the kind of
-// its Code (REFERENCE §5.1); the kinds do not overlap except where noted.
+// its Code (Midtrans' status_code); the kinds do not overlap except where
+// noted.
 var (
 	// ErrUnauthorized: wrong server key or wrong environment (401).
 	ErrUnauthorized = errors.New("midtrans: unauthorized")

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// ChargeRequest is the body of POST /v2/charge (REFERENCE §2, §3). Set
+// ChargeRequest is the body of POST /v2/charge (the Core API). Set
 // PaymentType and the matching payment object; payment types this package
 // does not model (ovo, kredivo, uob_ezpay, seller_details …) go in Extra.
 type ChargeRequest struct {
@@ -194,7 +194,8 @@ type CaptureRequest struct {
 	GrossAmount   int64  `json:"gross_amount,omitempty"`
 }
 
-// SnapRequest is the body of Snap's create transaction (REFERENCE §8.1).
+// SnapRequest is the body of Snap's create transaction
+// (POST /snap/v1/transactions).
 // Snap objects this package does not model (bca_va, permata_va, uob_ezpay,
 // recurring, user_id …) go in Extra.
 type SnapRequest struct {

@@ -9,7 +9,7 @@ import (
 
 // Signature returns Midtrans' signature_key for a notification or status
 // answer: lower-case hex SHA-512 of order_id + status_code + gross_amount +
-// server key (REFERENCE.md §7.2). Pass the strings exactly as Midtrans sent
+// server key. Pass the strings exactly as Midtrans sent
 // them ("10000.00", not a re-formatted number).
 func Signature(orderID, statusCode, grossAmount, serverKey string) string {
 	h := sha512.New()

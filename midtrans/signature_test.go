@@ -9,7 +9,7 @@ import (
 )
 
 func TestSignatureVectors(t *testing.T) {
-	// The docs' PHP example (REFERENCE.md §7.2).
+	// The example in Midtrans' notification docs (PHP).
 	if got := Signature("1111", "200", "100000.00", "askvnoibnosifnboseofinbofinfgbiufglnbfg"); got != "edc076b21793ebe3e17926350f5b8ae67d902fe657b3d0aa31b932d5c127e2375d308a2bc94f3265ac2d80a1f181a79b997ac178a236fcff35af263fc4d4c231" {
 		t.Fatalf("docs vector: %s", got)
 	}

@@ -276,7 +276,7 @@ func TestWrongState(t *testing.T) {
 			t.Errorf("%s: HTTP %d %v", c.path, code, m)
 		}
 	}
-	// bank transfers, bill payments and stores have no API refund (§6.6)
+	// bank transfers, bill payments and stores have no API refund
 	if err := s.Pay("ws-va"); err != nil {
 		t.Fatal(err)
 	}

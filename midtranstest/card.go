@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// cardOutcome is what the simulated issuer/FDS decides for a sandbox card (§10.1).
+// cardOutcome is what the simulated issuer/FDS decides for a sandbox card.
 type cardOutcome int
 
 const (
@@ -21,7 +21,7 @@ const (
 	cardDenyOver30k             // RC 51 when the amount exceeds 30,000
 )
 
-// sandboxOutcome maps Midtrans' sandbox card numbers (§10.1) to their result. Cards not
+// sandboxOutcome maps Midtrans' sandbox card numbers to their result. Cards not
 // listed are approved.
 func sandboxOutcome(number string) cardOutcome {
 	switch number {
@@ -93,7 +93,7 @@ func tokenMAC(prefix string, random []byte) []byte {
 }
 
 // CardToken returns a simulated one-time card token for a card number, in Midtrans'
-// format "48111111-1114-<uuid>" (first 8 and last 4 digits, §3.1). Sandbox numbers from
+// format "48111111-1114-<uuid>" (first 8 and last 4 digits). Sandbox numbers from
 // Midtrans' test list decide the charge result (4811111111111114 accepted,
 // 4911111111111113 denied by the bank, 4511111111111117 challenged by FDS, …); other
 // valid numbers are approved. For a number that is not 12–19 digits passing the Luhn
@@ -137,13 +137,13 @@ func parseCardToken(tok string) (masked, number string, ok bool) {
 	return prefix, sandboxCard(first8, last4), true
 }
 
-// savedToken is a one/two-click saved_token_id: first 8 digits + 20 random + last 4 (§3.1).
+// savedToken is a one/two-click saved_token_id: first 8 digits + 20 random + last 4.
 func savedTokenFor(masked string) string {
 	return masked[:8] + randomDigits(20) + masked[9:13]
 }
 
 // token answers GET /v2/token (client key in the query): the browser-side card
-// tokenization that MidtransNew3ds.getCardToken performs (§3.1).
+// tokenization that MidtransNew3ds.getCardToken performs.
 func (s *Server) token(r *http.Request) apiResult {
 	q := r.URL.Query()
 	n := normalizeCardNumber(q.Get("card_number"))

@@ -42,7 +42,7 @@ func parseMethod(m map[string]any, c common) (mr methodReq, ptMsgs, msgs []strin
 		bt := obj("bank_transfer")
 		bank := strings.ToLower(str(bt, "bank"))
 		if pt == "permata" {
-			bank = "permata" // legacy form (§3.2)
+			bank = "permata" // legacy form
 		}
 		switch bank {
 		case "":
@@ -142,7 +142,7 @@ func parseMethod(m map[string]any, c common) (mr methodReq, ptMsgs, msgs []strin
 	return mr, ptMsgs, msgs
 }
 
-// expiryRules: default and maximum expiry per method (§3, §9); 0 default = no expiry.
+// expiryRules: default and maximum expiry per method; 0 default = no expiry.
 func expiryRules(method string) (def, max time.Duration, custom bool) {
 	const day = 24 * time.Hour
 	switch method {
@@ -212,7 +212,7 @@ func (s *Server) charge(r *http.Request, body []byte) apiResult {
 	return apiResult{status: http.StatusOK, body: resp}
 }
 
-// orderTaken: an order_id stays used unless its transaction was cancelled while pending (§5.3).
+// orderTaken: an order_id stays used unless its transaction was cancelled while pending.
 func (s *Server) orderTaken(orderID string) bool {
 	if t := s.byOrder[orderID]; t != nil && !t.freed {
 		return true
@@ -298,7 +298,7 @@ func (s *Server) newTxn(mr methodReq, c common, request []byte, h http.Header, s
 	case "cstore":
 		t.store = mr.store
 		if mr.store == "indomaret" {
-			t.fraud = "" // low-risk method, not FDS-evaluated (§3.7)
+			t.fraud = "" // low-risk method, not FDS-evaluated
 			t.paymentCode = s.allocCode("cstore", codeFormat{"", 12}, "", t)
 			t.storeCode = "IDM" + randomDigits(9)
 		} else {
@@ -317,7 +317,7 @@ func (s *Server) newTxn(mr methodReq, c common, request []byte, h http.Header, s
 			{Name: "mobile-deeplink-redirect", Method: http.MethodGet, URL: b + "/v2/uob/app/" + t.txID},
 		}
 	case "dana":
-		t.txID = danaStyleID(now) // DANA transactions have BI-SNAP style ids (§3.11)
+		t.txID = danaStyleID(now) // DANA transactions have BI-SNAP style ids
 	case "credit_card":
 		t.fraud = ""
 		t.redirectURL = b + "/v2/3ds/redirect/" + t.txID
@@ -385,7 +385,7 @@ func (s *Server) completeCard(t *txn) {
 		c.respCode, c.respMsg = "00", "Approved"
 		c.approval = randomDigits(6)
 		if c.authorize {
-			// an authorization is released after 8 days unless captured (§3.1)
+			// an authorization is released after 8 days unless captured
 			t.expiresAt = t.createdAt.Add(8 * 24 * time.Hour)
 			s.transition(t, stAuthorize, "accept")
 		} else {
@@ -431,7 +431,7 @@ func (t *txn) chargeStatus() (string, string) {
 }
 
 // chargeResponse is the answer to POST /v2/charge, with the key set of the docs sample
-// of its method (§3).
+// of its method.
 func (s *Server) chargeResponse(t *txn) obj {
 	o := t.base(s)
 	o["status_code"], o["status_message"] = t.chargeStatus()
@@ -440,7 +440,7 @@ func (s *Server) chargeResponse(t *txn) obj {
 	}
 	if !t.expiresAt.IsZero() {
 		if t.method == "qris" {
-			o["expire_time"] = jakarta(t.expiresAt) // the QRIS sample's spelling (§2)
+			o["expire_time"] = jakarta(t.expiresAt) // the QRIS sample's spelling
 		} else {
 			o["expiry_time"] = jakarta(t.expiresAt)
 		}

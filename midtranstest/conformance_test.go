@@ -95,7 +95,7 @@ func TestChargeConformance(t *testing.T) {
 		allow   []string // keys the simulator adds that the fixture lacks, and why
 		omit    []string
 	}{
-		// expiry_time was rolled out for most methods in 2023 (§2); most samples predate it.
+		// expiry_time was rolled out for most methods in 2023; most samples predate it.
 		{name: "bca", request: "bca", status: "201", allow: []string{"expiry_time"}},
 		{name: "bni", request: "bni", status: "201", allow: []string{"expiry_time"}},
 		// the 2016 BRI sample predates merchant_id in answers (every newer sample has it).
@@ -108,11 +108,11 @@ func TestChargeConformance(t *testing.T) {
 		{name: "gopay", request: "gopay", status: "201", allow: []string{"expiry_time", "merchant_id"}},
 		{name: "shopeepay", request: "shopeepay", status: "201", allow: []string{"expiry_time"}},
 		// the QRIS reference-page sample omits qr_string and expire_time; the Charge
-		// OpenAPI example (§3.6) has both, with this spelling.
+		// OpenAPI example has both, with this spelling.
 		{name: "qris", request: "qris", status: "201", allow: []string{"expire_time", "qr_string"}},
 		{name: "cstore-indomaret", request: "cstore-indomaret", status: "201", allow: []string{"expiry_time"}},
 		{name: "cstore-alfamart", request: "cstore-alfamart", status: "201", allow: []string{"expiry_time"}},
-		// Akulaku requires item_details and customer_details (§3.8) though the minimal sample lacks them.
+		// Akulaku requires item_details and customer_details though the minimal sample lacks them.
 		{name: "akulaku", request: "akulaku", status: "201", allow: []string{"expiry_time"},
 			prepare: func(req map[string]any) {
 				req["item_details"] = []any{map[string]any{"id": "a1", "price": 44000, "quantity": 1, "name": "Item"}}
@@ -121,8 +121,8 @@ func TestChargeConformance(t *testing.T) {
 		// 3DS pending: merchant_id and the 10-minute expiry_time are additions.
 		{name: "credit-card-3ds", request: "credit-card-3ds", status: "201", prepare: setCard("4811111111111114"),
 			allow: []string{"merchant_id", "expiry_time"}},
-		// The card request sample's item_details (145000 x 2) contradict its gross_amount (§11.19).
-		// settlement_time is omitted on purpose: a capture settles later (§4.1); reporting a
+		// The card request sample's item_details (145000 x 2) contradict its gross_amount.
+		// settlement_time is omitted on purpose: a capture settles later; reporting a
 		// settlement time before settlement would mislead a client into treating it as settled.
 		{name: "credit-card", request: "credit-card", status: "200", allow: []string{"merchant_id"},
 			omit: []string{"settlement_time"},
@@ -130,7 +130,7 @@ func TestChargeConformance(t *testing.T) {
 				setCard("4811111111111114")(req)
 				req["transaction_details"].(map[string]any)["gross_amount"] = 290000
 			}},
-		// authorized transactions are released after 8 days: expiry_time (§6.8).
+		// authorized transactions are released after 8 days: expiry_time.
 		{name: "credit-card-authorize", request: "credit-card-authorize", status: "200", prepare: setCard("4811111111111114"),
 			allow: []string{"merchant_id", "expiry_time"}},
 		{name: "credit-card-installment", request: "credit-card-installment", status: "200", prepare: setCard("4811111111111114"),

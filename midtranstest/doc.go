@@ -1,7 +1,8 @@
 // Package midtranstest is an in-process, stateful Midtrans simulator for tests, examples
 // and integrators' own test suites. It serves Core API v2 and Snap on one base URL
 // (an httptest.Server from NewServer, or any server mounting Handler), keeps its state in
-// memory, and behaves as shared/midtrans/REFERENCE.md describes the real API. It imports
+// memory, and behaves as Midtrans documents the real API (and as its recorded sandbox
+// answers show where the docs are silent). It imports
 // nothing but the standard library (and the module's standard-library-only QR encoder),
 // so it is an independent check of any client.
 //
@@ -45,7 +46,7 @@
 //
 // # HTTP statuses
 //
-// As the sandbox recordings and docs show (§5.2): business answers, including most
+// As the sandbox recordings and docs show: business answers, including most
 // errors, come under HTTP 200 with the code in the body: charges (200/201/202), 404
 // unknown id, 406 duplicate order_id or refund key, 407 expire, 411 bad card token, 412
 // wrong state, 414 refund amount. Validation failures are HTTP 400 with status_code "400"

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// maxIdempotencyKey: Midtrans silently ignores longer keys (§1.4).
+// maxIdempotencyKey: Midtrans silently ignores longer keys.
 const maxIdempotencyKey = 46
 
 // apiResult is one API answer, rendered once so idempotent replays are byte-identical.
@@ -159,7 +159,7 @@ func dropConnection(w http.ResponseWriter) {
 	panic(http.ErrAbortHandler)
 }
 
-// authorized checks Basic auth with the server key (§1.2); /v2/token uses the client key.
+// authorized checks Basic auth with the server key; /v2/token uses the client key.
 func (s *Server) authorized(r *http.Request, segs []string) bool {
 	if len(segs) == 2 && segs[0] == "v2" && segs[1] == "token" {
 		return subtle.ConstantTimeCompare([]byte(r.URL.Query().Get("client_key")), []byte(s.cfg.ClientKey)) == 1
@@ -169,7 +169,7 @@ func (s *Server) authorized(r *http.Request, segs []string) bool {
 }
 
 // idempotencyExcluded: Midtrans does not support Idempotency-Key for Permata VA and
-// Indomaret charges (§1.4), so a retried charge there meets the duplicate-order rule.
+// Indomaret charges, so a retried charge there meets the duplicate-order rule.
 func idempotencyExcluded(segs []string, body []byte) bool {
 	if len(segs) != 2 || segs[0] != "v2" || segs[1] != "charge" {
 		return false
@@ -228,7 +228,7 @@ func (s *Server) idemClaim(key string) (apiResult, bool) {
 	return apiResult{}, false
 }
 
-// idemFinish stores successful answers only (§1.4); failures free the key.
+// idemFinish stores successful answers only; failures free the key.
 func (s *Server) idemFinish(key string, res apiResult, snap bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -347,7 +347,7 @@ func methodNotAllowed(snap bool) apiResult {
 	return coreError(http.StatusMethodNotAllowed, "405", "HTTP method not allowed", true)
 }
 
-// failResult is an injected failure shaped like Midtrans' own (§5.1, error-500 fixture).
+// failResult is an injected failure shaped like Midtrans' own (the recorded error-500 sample).
 func failResult(code int, snap bool) apiResult {
 	msg := map[int]string{
 		500: "Sorry. Our system is recovering from unexpected issues. Please retry.",

@@ -62,7 +62,7 @@ type codeFormat struct {
 	suffixLen int
 }
 
-// vaFormat: prefix + a suffix the merchant may choose (lengths from §3.2's integration page).
+// vaFormat: prefix + a suffix the merchant may choose (lengths from the banks' integration pages).
 func vaFormat(bank string) codeFormat {
 	switch bank {
 	case "bca":
@@ -82,7 +82,7 @@ func vaFormat(bank string) codeFormat {
 
 // allocCode returns a payment code unique among pending transactions. A custom value is
 // trimmed (trailing digits) or zero-padded to the suffix length; if it is already held by
-// another pending transaction a fresh one is picked, as Midtrans does (§3.2).
+// another pending transaction a fresh one is picked, as Midtrans does.
 // Called with s.mu held.
 func (s *Server) allocCode(kind string, f codeFormat, custom string, t *txn) string {
 	if custom != "" {

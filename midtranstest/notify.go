@@ -10,10 +10,10 @@ import (
 	"time"
 )
 
-// maxRetries: Midtrans retries a notification at most 5 times (§7.3).
+// maxRetries: Midtrans retries a notification at most 5 times.
 const maxRetries = 5
 
-// maxRedirects: 307/308 answers are followed at most 5 times (§7.3).
+// maxRedirects: 307/308 answers are followed at most 5 times.
 const maxRedirects = 5
 
 // Delivery is one HTTP notification attempt (a followed 307/308 redirect is its own
@@ -155,7 +155,7 @@ func (s *Server) finishDelivery() {
 	}
 }
 
-// retriesFor is Midtrans' retry table by the receiver's answer (§7.3).
+// retriesFor is Midtrans' retry table by the receiver's answer.
 func retriesFor(code int, err error) int {
 	switch {
 	case err != nil:

@@ -6,14 +6,14 @@ import (
 	"time"
 )
 
-// notFound: unknown ids are answered under HTTP 200, as the sandbox recordings show (§5.2).
+// notFound: unknown ids are answered under HTTP 200, as the sandbox recordings show.
 func notFound() apiResult {
 	return apiResult{status: http.StatusOK, body: mustJSON(obj{"status_code": "404", "status_message": msgNotFound})}
 }
 
 func ok200(o obj) apiResult { return apiResult{status: http.StatusOK, body: mustJSON(o)} }
 
-// status answers GET /v2/{id}/status and /status/b2b (§6.1, §6.2).
+// status answers GET /v2/{id}/status and /status/b2b.
 func (s *Server) status(id string, b2b bool) apiResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -30,7 +30,7 @@ func (s *Server) status(id string, b2b bool) apiResult {
 	return ok200(o)
 }
 
-// operate answers approve, deny, cancel and expire (§6.3–§6.5).
+// operate answers approve, deny, cancel and expire.
 func (s *Server) operate(id, op string) apiResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -83,7 +83,7 @@ func (s *Server) cancel(t *txn) error {
 	return nil
 }
 
-// capture answers POST /v2/capture for a pre-authorized card (§6.8).
+// capture answers POST /v2/capture for a pre-authorized card.
 func (s *Server) capture(body []byte) apiResult {
 	m, err := decodeObject(body)
 	if err != nil {
@@ -133,7 +133,7 @@ func (s *Server) capture(body []byte) apiResult {
 	return ok200(o)
 }
 
-// refundAPI answers POST /v2/{id}/refund and /refund/online/direct (§6.6, §6.7).
+// refundAPI answers POST /v2/{id}/refund and /refund/online/direct.
 func (s *Server) refundAPI(id string, body []byte, direct bool) apiResult {
 	m := map[string]any{}
 	if len(strings.TrimSpace(string(body))) > 0 {
@@ -178,7 +178,7 @@ func (s *Server) refundAPI(id string, body []byte, direct bool) apiResult {
 	}
 	switch t.paymentType {
 	case "bank_transfer", "echannel", "cstore":
-		return coreError(http.StatusOK, "412", msgCannotModify, false) // no API refund (§6.6)
+		return coreError(http.StatusOK, "412", msgCannotModify, false) // no API refund
 	}
 	amount := requested
 	remaining := t.gross - t.refunded
@@ -225,7 +225,7 @@ func refundKeyValid(k string) bool {
 }
 
 // applyRefund records a refund and sends Midtrans' two refund notifications: the first
-// without, the second with refunds[].bank_confirmed_at (§6.6).
+// without, the second with refunds[].bank_confirmed_at.
 func (s *Server) applyRefund(t *txn, amount int64, key, reason, method string) *refundEntry {
 	s.refundSeq++
 	e := &refundEntry{id: s.refundSeq, key: key, amount: amount, reason: reason, method: method, createdAt: s.now()}

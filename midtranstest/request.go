@@ -33,7 +33,7 @@ func decodeObject(body []byte) (map[string]any, error) {
 	return nil, errors.New("body is not a JSON object")
 }
 
-// syntaxError: malformed JSON gets status_code 413 "Syntax error" (§5.1) under HTTP 400.
+// syntaxError: malformed JSON gets status_code 413 "Syntax error" under HTTP 400.
 func syntaxError() apiResult {
 	return apiResult{status: http.StatusBadRequest, body: mustJSON(obj{
 		"status_code": "413", "status_message": "Syntax error", "id": newUUID()})}
@@ -49,7 +49,7 @@ func asString(v any) (string, bool) {
 	return s, ok
 }
 
-// asInt accepts only JSON integers: Midtrans amounts carry no decimals (§9).
+// asInt accepts only JSON integers: Midtrans amounts carry no decimals.
 func asInt(v any) (int64, bool) {
 	n, ok := v.(json.Number)
 	if !ok {
@@ -71,7 +71,7 @@ type item struct {
 	qty   int64
 }
 
-// common is what every charge and Snap request shares (§2).
+// common is what every charge and Snap request shares.
 type common struct {
 	orderID      string
 	gross        int64
@@ -94,7 +94,7 @@ func orderIDValid(id string) bool {
 }
 
 // parseCommon validates transaction_details, item_details, customer_details, custom
-// fields and metadata, returning every problem (Midtrans lists them all, §5.3).
+// fields and metadata, returning every problem (Midtrans lists them all).
 func parseCommon(m map[string]any) (common, []string) {
 	var c common
 	var msgs []string
@@ -217,7 +217,7 @@ func parseCommon(m map[string]any) (common, []string) {
 	return c, msgs
 }
 
-// parseCustomExpiry reads Core API custom_expiry (§2, §9). ok=false means absent.
+// parseCustomExpiry reads Core API custom_expiry. ok=false means absent.
 func parseCustomExpiry(v any, now time.Time) (start time.Time, d time.Duration, msgs []string, ok bool) {
 	if v == nil {
 		return time.Time{}, 0, nil, false
@@ -262,7 +262,7 @@ func parseCustomExpiry(v any, now time.Time) (start time.Time, d time.Duration, 
 	return start, time.Duration(n) * unit, msgs, true
 }
 
-// parseSnapExpiry reads Snap's expiry {start_time, duration, unit} (§8.1).
+// parseSnapExpiry reads Snap's expiry {start_time, duration, unit}.
 func parseSnapExpiry(v any) (start time.Time, d time.Duration, msgs []string, ok bool) {
 	if v == nil {
 		return time.Time{}, 0, nil, false

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// snapOrder is a Snap token; its Core transaction exists only once a method is chosen (§8.3).
+// snapOrder is a Snap token; its Core transaction exists only once a method is chosen.
 type snapOrder struct {
 	token        string
 	orderID      string
@@ -66,7 +66,7 @@ func expandPayments(names []string) []string {
 	return out
 }
 
-// snapCreate answers POST /snap/v1/transactions (§8.1): HTTP 201 with a token, or HTTP
+// snapCreate answers POST /snap/v1/transactions: HTTP 201 with a token, or HTTP
 // 400 {"error_messages": [...]}.
 func (s *Server) snapCreate(r *http.Request, body []byte) apiResult {
 	m, err := decodeObject(body)
@@ -198,7 +198,7 @@ func (s *Server) selectSnap(so *snapOrder, name string) (*txn, error) {
 	if so.hasExpiry && mr.paymentType != "credit_card" && mr.paymentType != "ovo" {
 		start := so.expStart
 		if start.IsZero() {
-			start = s.now() // Snap expiry starts when the customer picks a method (§8.1)
+			start = s.now() // Snap expiry starts when the customer picks a method
 		}
 		t.expiresAt = start.Add(so.expDur)
 	}

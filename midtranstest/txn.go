@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Transaction statuses (§4.1).
+// Transaction statuses.
 const (
 	stPending           = "pending"
 	stCapture           = "capture"
@@ -91,7 +91,7 @@ type txn struct {
 	createdAt   time.Time
 	expiresAt   time.Time
 	settledAt   time.Time
-	freed       bool // cancelled while pending: the order_id may be reused (§5.3)
+	freed       bool // cancelled while pending: the order_id may be reused
 
 	bank        string
 	va          string
@@ -125,7 +125,7 @@ type txn struct {
 	chargedBack int64
 }
 
-// statusCode is the body status_code for the current state (§4.3, §6.1); notifications
+// statusCode is the body status_code for the current state; notifications
 // report expire as 202 while GET status reports 407.
 func (t *txn) statusCode(notification bool) string {
 	switch t.status {
@@ -151,7 +151,7 @@ func amountString(n int64) string { return strconv.FormatInt(n, 10) + ".00" }
 
 func jakarta(t time.Time) string { return t.In(wib()).Format(timeLayout) }
 
-// Signature is Midtrans' signature_key: hex(SHA512(order_id + status_code + gross_amount + serverKey)) (§7.2).
+// Signature is Midtrans' signature_key: hex(SHA512(order_id + status_code + gross_amount + serverKey)).
 func Signature(orderID, statusCode, grossAmount, serverKey string) string {
 	sum := sha512.Sum512([]byte(orderID + statusCode + grossAmount + serverKey))
 	return hex.EncodeToString(sum[:])
@@ -171,7 +171,7 @@ func (t *txn) base(s *Server) obj {
 	}
 }
 
-// statusObject is the full transaction object of GET status and notifications (§6.1, §7.1).
+// statusObject is the full transaction object of GET status and notifications.
 func (s *Server) statusObject(t *txn, notification bool) obj {
 	o := t.base(s)
 	code := t.statusCode(notification)
@@ -290,7 +290,7 @@ func (t *txn) refundsJSON() []obj {
 	return out
 }
 
-// opObject is the short object operation answers carry (cancel/approve/deny samples, §6.3-6.5).
+// opObject is the short object operation answers carry (cancel/approve/deny samples).
 func (t *txn) opObject(code, msg string, withFraud bool) obj {
 	o := obj{
 		"status_code":        code,
@@ -359,7 +359,7 @@ func (s *Server) Transaction(id string) (Transaction, bool) {
 }
 
 // lookup finds a transaction by transaction_id, else by order_id. DANA transactions are
-// reachable only by transaction_id (§3.11) unless anyID is set (test controls).
+// reachable only by transaction_id unless anyID is set (test controls).
 func (s *Server) lookup(id string, anyID bool) *txn {
 	t := s.byTxID[id]
 	if t == nil {
@@ -409,7 +409,7 @@ func splitURLs(h string) []string {
 }
 
 // notificationURLs: Override replaces everything; otherwise the dashboard URL plus the
-// Append URLs (§1.4). Called with s.mu held.
+// Append URLs. Called with s.mu held.
 func (s *Server) notificationURLs(override, appendURLs []string) []string {
 	if len(override) > 0 {
 		return append([]string(nil), override...)

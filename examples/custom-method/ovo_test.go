@@ -14,7 +14,7 @@ import (
 	"github.com/nusapay/payments/midtranstest"
 )
 
-// The docs' OVO request and response samples (REFERENCE §3.10).
+// Midtrans' OVO request and response samples from its Core API docs.
 const (
 	ovoRequestSample = `{"payment_type":"ovo","transaction_details":{"order_id":"test-order-ovo-001","gross_amount":15000},
 	 "item_details":[{"id":"id1","price":15000,"quantity":1,"name":"Brown sugar boba milk tea"}],

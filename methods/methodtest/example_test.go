@@ -9,7 +9,7 @@ import (
 )
 
 // UOBEZPay is an integrator's plugin for UOB EZPay, a channel the module
-// does not build in (REFERENCE §3.12).
+// does not build in (payment_type "uob_ezpay").
 type UOBEZPay struct{ name string }
 
 // UOBEZPayOptions are its options: the host's alone, as no field is
@@ -62,7 +62,7 @@ const uobRequestSample = `{
 }`
 
 // The docs have no response sample for UOB EZPay; this one follows the
-// documented actions (REFERENCE §2).
+// documented actions[] shape.
 const uobResponseSample = `{
   "status_code": "201", "status_message": "UOB EZPay transaction is created",
   "transaction_id": "3f1b2c4d-0000-4000-8000-000000000001", "order_id": "H17550",
