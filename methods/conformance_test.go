@@ -103,7 +103,7 @@ func TestConformanceVirtualAccounts(t *testing.T) {
 		Inquiry: []midtrans.FreeTextItem{{ID: "Free Text ID Free Text ID Free Text ID", EN: "Free Text EN Free Text EN Free Text EN"}},
 		Payment: []midtrans.FreeTextItem{{ID: "Free Text ID Free Text ID Free Text ID", EN: "Free Text EN Free Text EN Free Text EN"}},
 	}
-	legacyPermata := map[string]string{"bank_transfer": "the sample uses the legacy payment_type \"permata\"; new code sends bank_transfer.bank (REFERENCE §3.2)"}
+	legacyPermata := map[string]string{"bank_transfer": "the sample uses the legacy payment_type \"permata\"; new code sends bank_transfer.bank"}
 
 	simple := func(bank, vaNumber string) methodtest.Spec {
 		return methodtest.Spec{
@@ -290,7 +290,7 @@ func TestConformanceEWallets(t *testing.T) {
 			RequestSample: docs(t, "snap-request-minimum.json"),
 			Object:        "dana",
 			ExtraKeys: map[string]string{
-				"enabled_payments": "Snap shows only DANA: the Core API cannot charge it (REFERENCE §3.11)",
+				"enabled_payments": "Snap shows only DANA: the Core API cannot charge it",
 				"dana":             "the callback URL option",
 			},
 			ObjectSample:   []byte(`{"enabled_payments":["dana"],"dana":{"callback_url":"https://shop.example/dana/finish"}}`),
@@ -347,8 +347,8 @@ func TestConformanceAkulaku(t *testing.T) {
 			Valid:         payments.ChargeRequest{OrderID: "order-101", Amount: 44000, Items: items, Customer: budi()},
 			RequestSample: docs(t, "charge-akulaku-request.json"),
 			ExtraKeys: map[string]string{
-				"item_details":     "required by Akulaku although the docs sample omits it (REFERENCE §3.8)",
-				"customer_details": "required by Akulaku although the docs sample omits it (REFERENCE §3.8)",
+				"item_details":     "required by Akulaku although the docs sample omits it",
+				"customer_details": "required by Akulaku although the docs sample omits it",
 			},
 			ResponseSample: docs(t, "charge-akulaku-response.json"),
 			Instructions: payments.Instructions{MerchantID: "G812785002",
