@@ -188,3 +188,26 @@ func ExampleWithAccount() {
 	// kopi-shop order-1 pending
 	// teh-shop order-1 pending
 }
+
+// The README's "call the Service directly": a charge, the customer pays,
+// a partial refund.
+func ExampleService_CreateCharge_direct() {
+	ctx := context.Background()
+	svc, sim, cleanup := exampleService()
+	defer cleanup()
+	if err := checkout(ctx, svc, os.Stdout, "INV-1042-1"); err != nil {
+		log.Fatal(err)
+	}
+	if err := sim.Pay("INV-1042-1"); err != nil { // the customer approves in GoPay
+		log.Fatal(err)
+	}
+	if _, err := svc.Sync(ctx, "INV-1042-1"); err != nil {
+		log.Fatal(err)
+	}
+	if err := refundPart(ctx, svc, os.Stdout, "INV-1042-1"); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// INV-1042-1: pending, open GoPay: true
+	// INV-1042-1: refund succeeded, 50000.00 of 150000.00 refunded
+}

@@ -15,6 +15,23 @@
 //	sim.Pay(orderID)                 // the customer pays
 //	sim.WaitIdle(ctx)                // every notification delivered (or given up)
 //
+// # Wiring it into an application
+//
+// An application's Midtrans client needs the simulator's URL, and the simulator needs the
+// application's webhook URL, which exists only once the application's server listens.
+// Start them in that order and give the simulator the webhook URL last, as you would
+// paste it into Midtrans' dashboard:
+//
+//	sim := midtranstest.NewServer(midtranstest.Config{})
+//	defer sim.Close()
+//	client, err := midtrans.New(midtrans.Config{ServerKey: sim.ServerKey(), BaseURL: sim.URL()})
+//	// … build the Service and its routes, start the server …
+//	sim.SetNotificationURL("http://" + ln.Addr().String() + "/payments/notifications")
+//
+// Changes made before SetNotificationURL notify no one (as with an empty dashboard
+// field); every change after it does. Or listen first (net.Listen) and pass the URL in
+// Config.NotificationURL. examples/quickstart does the former in one short program.
+//
 // Each Server is one merchant account; there is no package-level state, so tests can run
 // many in parallel. Transactions are created only through the API (as your code would);
 // the test controls (Pay, Settle, Expire, Deny, Cancel, Refund, Reverse, Challenge,

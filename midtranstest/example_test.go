@@ -86,3 +86,42 @@ func ExampleServer_DropNextResponses() {
 	// client error: true
 	// exists: true pending
 }
+
+// An application starts in this order: the simulator (its client needs the
+// simulator's URL), then its own server, then the webhook URL, as it would be
+// entered in Midtrans' dashboard.
+func ExampleServer_SetNotificationURL() {
+	sim := midtranstest.NewServer(midtranstest.Config{})
+	defer sim.Close()
+
+	got := make(chan string, 2)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var n struct {
+			TransactionStatus string `json:"transaction_status"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&n); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		got <- r.URL.Path + " " + n.TransactionStatus
+	}))
+	defer app.Close()
+	sim.SetNotificationURL(app.URL + "/payments/notifications")
+
+	body := `{"payment_type":"gopay","transaction_details":{"order_id":"order-3","gross_amount":10000}}`
+	req, _ := http.NewRequest("POST", sim.URL()+"/v2/charge", strings.NewReader(body))
+	req.SetBasicAuth(sim.ServerKey(), "")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	resp.Body.Close()
+	if err := sim.Pay("order-3"); err != nil {
+		panic(err)
+	}
+	fmt.Println(<-got)
+	fmt.Println(<-got)
+	// Output:
+	// /payments/notifications pending
+	// /payments/notifications settlement
+}

@@ -36,7 +36,8 @@ type Config struct {
 
 	// NotificationURL is the dashboard's Payment Notification URL. Empty means none:
 	// only the per-transaction X-Override-Notification / X-Append-Notification URLs
-	// receive notifications.
+	// receive notifications. When the receiving server starts after the simulator,
+	// leave it empty and call SetNotificationURL once that server listens.
 	NotificationURL string
 
 	// RetryDelays is the notification retry schedule (delay before retry 1, 2, …).
@@ -189,7 +190,9 @@ func (s *Server) SetBaseURL(url string) {
 }
 
 // SetNotificationURL changes the dashboard Payment Notification URL; it applies to
-// notifications sent from now on, as a dashboard change would.
+// notifications sent from now on, as a dashboard change would (retries of earlier ones
+// keep their URL). This is how an application whose server starts after the simulator
+// wires its webhook; "" removes the URL.
 func (s *Server) SetNotificationURL(url string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

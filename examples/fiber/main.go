@@ -14,6 +14,7 @@
 // 127.0.0.1:8080), DATABASE_PATH (default: a temporary file).
 package main
 
+// snippet:start imports
 import (
 	"context"
 	"crypto/subtle"
@@ -38,6 +39,8 @@ import (
 	"github.com/nusapay/payments/midtranstest"
 	"github.com/nusapay/payments/store"
 )
+
+// snippet:end imports
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -119,6 +122,7 @@ func run(ctx context.Context, addr string, getenv func(string) string, out io.Wr
 		return err
 	}
 
+	// snippet:start mount
 	// Bounds on how long a client may take and how much it may send: the
 	// routes cap each body, only the server caps time.
 	app := fiber.New(fiber.Config{ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
@@ -126,6 +130,7 @@ func run(ctx context.Context, addr string, getenv func(string) string, out io.Wr
 	// With Fiber's csrf middleware, exempt the webhook (Midtrans sends no token):
 	// app.Use(csrf.New(csrf.Config{Next: fiberadapter.SkipWebhook(app, api)}))
 	fiberadapter.Mount(app, api)
+	// snippet:end mount
 
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
