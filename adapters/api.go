@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -101,6 +102,9 @@ type Request struct {
 // Response is what to send back: always JSON.
 type Response struct {
 	Status int
+	// Header holds headers to send besides the JSON content type (Allow
+	// on a 405); usually nil.
+	Header http.Header
 	Body   []byte
 }
 
@@ -273,6 +277,52 @@ func (a *API) Routes() []Route {
 		routes = append(routes, Route{Name: RouteOperation, Method: http.MethodPost, Path: "/payments/{order_id}/{op}", MaxBody: MaxOperationBody, Handle: a.stateChanging(a.handleOperation)})
 	}
 	return routes
+}
+
+// Unmatched answers a request under the prefix that no route matched;
+// the adapters send it every such request, so that the whole prefix
+// answers in the JSON error shape. path is the request's path after the
+// prefix, as sent (escaped): "/charges", "/payments/INV-1/x/y", "" for the
+// prefix itself. When path is a route's, with another method, the answer
+// is 405 method_not_allowed with an Allow header listing the methods the
+// path has (HEAD with GET); otherwise 404 not_found. A route not mounted
+// (no OrderSource, no Authorizer) has no path here.
+func (a *API) Unmatched(method, path string) Response {
+	var allow []string
+	for _, r := range a.Routes() {
+		if !pathMatches(r.Path, path) {
+			continue
+		}
+		allow = append(allow, r.Method)
+		if r.Method == http.MethodGet {
+			allow = append(allow, http.MethodHead)
+		}
+	}
+	if len(allow) == 0 {
+		return errorResponse(http.StatusNotFound, "not_found", "no such route", nil)
+	}
+	slices.Sort(allow)
+	allow = slices.Compact(allow)
+	resp := errorResponse(http.StatusMethodNotAllowed, "method_not_allowed",
+		fmt.Sprintf("%s is not allowed here; allowed: %s", method, strings.Join(allow, ", ")), nil)
+	resp.Header = http.Header{"Allow": {strings.Join(allow, ", ")}}
+	return resp
+}
+
+// pathMatches reports whether path has the segments of a route path, a
+// {name} parameter matching any non-empty segment.
+func pathMatches(route, path string) bool {
+	rs, ps := strings.Split(route, "/"), strings.Split(path, "/")
+	if len(rs) != len(ps) {
+		return false
+	}
+	for i, seg := range rs {
+		if isParam := strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}"); isParam && ps[i] != "" || seg == ps[i] {
+			continue
+		}
+		return false
+	}
+	return true
 }
 
 // stateChanging guards a route a browser may be tricked into calling

@@ -2,6 +2,7 @@ package fiberadapter
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,9 +15,34 @@ import (
 // Mount registers api's routes on router under api.Prefix(), e.g.
 // "POST /payments/notifications". router is the App or a Group; on a Group
 // the group's prefix comes first.
+//
+// Mount also registers a middleware on the prefix (router.Use) that
+// answers what no route under it matched with api.Unmatched: 404
+// not_found or 405 method_not_allowed in the JSON error shape, instead of
+// Fiber's text. The host's own routes under the prefix, registered before
+// or after Mount, are still served as they are.
 func Mount(router fiber.Router, api *adapters.API) {
+	router.Use(api.Prefix(), unmatched(api))
 	for _, r := range api.Routes() {
 		router.Add([]string{r.Method}, api.Prefix()+fiberPath(r.Path), handler(r))
+	}
+}
+
+// unmatched runs the rest of the chain and, when the router found no
+// route for the request (Next fails with Fiber's 404 or 405 and no
+// route past this middleware ran), sends api.Unmatched's answer instead.
+func unmatched(api *adapters.API) fiber.Handler {
+	return func(c fiber.Ctx) error {
+		self := c.Route()
+		err := c.Next()
+		if c.Route() != self || !errors.Is(err, fiber.ErrNotFound) && !errors.Is(err, fiber.ErrMethodNotAllowed) {
+			return err
+		}
+		// The router's Allow header, if any, is replaced by the API's.
+		c.Response().Header.Del(fiber.HeaderAllow)
+		// The part after the Use path, which holds the group's prefix too.
+		rest := c.Path()[min(len(self.Path), len(c.Path())):]
+		return send(c, api.Unmatched(strings.Clone(c.Method()), strings.Clone(rest)))
 	}
 }
 
@@ -82,11 +108,19 @@ func handler(route adapters.Route) fiber.Handler {
 				req.Body = bytes.Clone(body)
 			}
 		}
-		resp := route.Handle(c.Context(), req)
-		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-		c.Set(fiber.HeaderCacheControl, "no-store")
-		return c.Status(resp.Status).Send(resp.Body)
+		return send(c, route.Handle(c.Context(), req))
 	}
+}
+
+func send(c fiber.Ctx, resp adapters.Response) error {
+	for k, vs := range resp.Header {
+		for _, v := range vs {
+			c.Append(k, v)
+		}
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(resp.Status).Send(resp.Body)
 }
 
 // header copies the request headers into an http.Header (string([]byte)

@@ -13,11 +13,21 @@ import (
 )
 
 // Mount registers api's routes on mux under api.Prefix(), e.g.
-// "POST /payments/notifications".
+// "POST /payments/notifications", and the prefix itself as a subtree
+// ("/payments" and "/payments/") for every other path under it, which
+// api.Unmatched answers: 404 not_found or 405 method_not_allowed in the
+// JSON error shape. The host's own, more specific patterns under the
+// prefix still win; the host must not register the prefix's subtree
+// itself.
 func Mount(mux *http.ServeMux, api *adapters.API) {
 	for _, r := range api.Routes() {
 		mux.Handle(r.Method+" "+api.Prefix()+r.Path, handler(r))
 	}
+	unmatched := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		write(w, api.Unmatched(r.Method, strings.TrimPrefix(r.URL.EscapedPath(), api.Prefix())))
+	})
+	mux.Handle(api.Prefix(), unmatched)
+	mux.Handle(api.Prefix()+"/", unmatched)
 }
 
 // Handler returns api's routes as one http.Handler that expects the full
@@ -50,12 +60,18 @@ func handler(route adapters.Route) http.Handler {
 			}
 			req.Body = body
 		}
-		resp := route.Handle(r.Context(), req)
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(resp.Status)
-		_, _ = w.Write(resp.Body)
+		write(w, route.Handle(r.Context(), req))
 	})
+}
+
+func write(w http.ResponseWriter, resp adapters.Response) {
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(resp.Status)
+	_, _ = w.Write(resp.Body)
 }
 
 // pathParams lists the {name} parameters of a route path.

@@ -401,12 +401,19 @@ func WantField(t testing.TB, b *adapters.ErrorBody, field string) {
 	t.Errorf("fields %+v do not name %q", b.Error.Fields, field)
 }
 
-// WantAbsent checks that a route is not mounted: the router's own 404 or
-// 405, never an answer from the routes.
+// WantAbsent checks that a route is not mounted: under the prefix, that
+// is the routes' own 404 not_found.
 func WantAbsent(t testing.TB, r *Reply) {
 	t.Helper()
+	WantError(t, r, http.StatusNotFound, "not_found")
+}
+
+// WantNotOurs checks an answer from the host's router for a path outside
+// the prefix: its own 404 or 405, never an answer from the routes.
+func WantNotOurs(t testing.TB, r *Reply) {
+	t.Helper()
 	if r.Status != http.StatusNotFound && r.Status != http.StatusMethodNotAllowed {
-		t.Fatalf("status %d, want 404 or 405 (route not mounted): %s", r.Status, r.Body)
+		t.Fatalf("status %d, want 404 or 405 (not the routes' path): %s", r.Status, r.Body)
 	}
 	if bytes.Contains(r.Body, []byte(`"error"`)) {
 		t.Fatalf("answered by the routes, not the router: %s", r.Body)

@@ -88,6 +88,9 @@ func table() []testCase {
 		{"prefix option", prefixOption},
 		{"body limits per route", bodyLimits},
 		{"requests kept after the handler keep their own bytes", retainedRequests},
+
+		{"errors/unmatched paths under the prefix are 404 JSON", unmatchedPaths},
+		{"errors/a known path with another method is 405 JSON with Allow", wrongMethod},
 	}
 }
 
@@ -861,8 +864,59 @@ func prefixOption(t *testing.T, h *Harness) {
 	wantAnswer(t, h.Do(t, http.MethodPost, base+"/notifications", h.SettlementBody(t, o.OrderID, h.Env.Sim.ServerKey())), "processed")
 	// Nothing under the default prefix.
 	root := strings.TrimSuffix(base, "/pay/v1")
-	WantAbsent(t, h.Do(t, http.MethodPost, root+"/payments/charges", body))
-	WantAbsent(t, h.Do(t, http.MethodGet, root+"/payments/payments/"+o.OrderID, nil))
+	WantNotOurs(t, h.Do(t, http.MethodPost, root+"/payments/charges", body))
+	WantNotOurs(t, h.Do(t, http.MethodGet, root+"/payments/payments/"+o.OrderID, nil))
+	// Under the prefix, an unmatched path is ours.
+	WantError(t, h.Do(t, http.MethodGet, base+"/nope", nil), http.StatusNotFound, "not_found")
+	WantError(t, h.Do(t, http.MethodGet, base+"/charges", nil), http.StatusMethodNotAllowed, "method_not_allowed")
+}
+
+// unmatchedPaths: a path under the prefix that no route serves is the
+// routes' 404, in the JSON error shape; outside the prefix it is the
+// host's router's.
+func unmatchedPaths(t *testing.T, h *Harness) {
+	root := strings.TrimSuffix(h.URL, "/payments")
+	for _, c := range []struct{ method, path string }{
+		{http.MethodGet, "/nope"},
+		{http.MethodPost, "/nope"},
+		{http.MethodGet, "/payments"},
+		{http.MethodGet, "/payments/"},
+		{http.MethodPost, "/payments/x/y/z"},
+		{http.MethodGet, "/payments/x/sync/more"},
+		{http.MethodPost, "/charges/x"},
+		{http.MethodGet, "/notifications/"},
+		{http.MethodDelete, "/nope/nope"},
+		{http.MethodGet, ""},
+		{http.MethodGet, "/"},
+	} {
+		t.Run(c.method+" "+c.path, func(t *testing.T) {
+			WantError(t, h.Do(t, c.method, h.URL+c.path, nil), http.StatusNotFound, "not_found")
+		})
+	}
+	WantNotOurs(t, h.Do(t, http.MethodGet, root+"/not-the-prefix", nil))
+	WantNotOurs(t, h.Do(t, http.MethodGet, root+"/paymentsx/charges", nil))
+}
+
+// wrongMethod: a path a route serves, asked with another method, is 405
+// method_not_allowed naming the allowed methods in Allow.
+func wrongMethod(t *testing.T, h *Harness) {
+	for _, c := range []struct{ method, path, allow string }{
+		{http.MethodGet, "/charges", "POST"},
+		{http.MethodPut, "/charges", "POST"},
+		{http.MethodGet, "/notifications", "POST"},
+		{http.MethodDelete, "/payments/INV-1", "GET, HEAD"},
+		{http.MethodPost, "/payments/INV-1", "GET, HEAD"},
+		{http.MethodGet, "/payments/INV-1/sync", "POST"},
+		{http.MethodDelete, "/payments/INV-1/refund", "POST"},
+	} {
+		t.Run(c.method+" "+c.path, func(t *testing.T) {
+			r := h.Do(t, c.method, h.URL+c.path, nil)
+			WantError(t, r, http.StatusMethodNotAllowed, "method_not_allowed")
+			if got := strings.Join(r.Header.Values("Allow"), ", "); got != c.allow {
+				t.Errorf("Allow %q, want %q", got, c.allow)
+			}
+		})
+	}
 }
 
 func bodyLimits(t *testing.T, h *Harness) {
