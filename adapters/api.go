@@ -28,11 +28,48 @@ type OrderSource interface {
 	// PaymentOrder returns the order to charge for ref, paid with method
 	// (a registered method name: use it for a method-specific expiry or
 	// surcharge). Return an error wrapping payments.ErrNotFound for an
-	// unknown order, or one wrapping payments.ErrNotAllowed when it cannot
-	// be paid now (already paid, cancelled); either is reported to the
-	// browser without detail.
+	// unknown order (404 order_not_found), or one wrapping
+	// payments.ErrNotAllowed when it cannot be paid now (already paid,
+	// cancelled, a payment running): 409 order_not_payable, without detail
+	// unless the error is a NotPayable, which says why and names the live
+	// payment.
 	PaymentOrder(ctx context.Context, ref, method string) (*Order, error)
 }
+
+// NotPayable returns the error an OrderSource returns for an order that
+// cannot be paid now, saying why: the route answers 409 order_not_payable
+// with reason as the message (shown to the customer as it is: no internal
+// detail) and, when liveOrderID names a payment the module has, that
+// payment's public view (View) in "payment", so the checkout page can show
+// the payment that is already running instead of starting another. It
+// wraps payments.ErrNotAllowed; an empty reason keeps the default message,
+// an empty liveOrderID names no payment.
+func NotPayable(reason, liveOrderID string) error {
+	return &NotPayableError{Reason: reason, LiveOrderID: liveOrderID}
+}
+
+// NotPayableError is NotPayable's error, for errors.As.
+type NotPayableError struct {
+	// Reason is shown to the customer.
+	Reason string
+	// LiveOrderID is the Midtrans order id of the order's live payment,
+	// if any.
+	LiveOrderID string
+}
+
+func (e *NotPayableError) Error() string {
+	msg := "adapters: order not payable"
+	if e.Reason != "" {
+		msg += ": " + e.Reason
+	}
+	if e.LiveOrderID != "" {
+		msg += " (live payment " + e.LiveOrderID + ")"
+	}
+	return msg
+}
+
+// Unwrap returns payments.ErrNotAllowed.
+func (e *NotPayableError) Unwrap() error { return payments.ErrNotAllowed }
 
 // OrderSourceFunc adapts a function to OrderSource.
 type OrderSourceFunc func(ctx context.Context, ref, method string) (*Order, error)
@@ -504,7 +541,7 @@ func (a *API) handleCharge(ctx context.Context, r *Request) Response {
 		case errors.Is(err, payments.ErrNotFound):
 			return errorResponse(http.StatusNotFound, "order_not_found", "no such order", nil)
 		case errors.Is(err, payments.ErrNotAllowed):
-			return errorResponse(http.StatusConflict, "order_not_payable", "the order cannot be paid now", nil)
+			return a.notPayable(ctx, err)
 		}
 		a.log.ErrorContext(ctx, "adapters: order source", "order_ref", body.OrderRef, "error", err)
 		return errorResponse(http.StatusInternalServerError, "internal", "internal error", nil)
@@ -524,6 +561,29 @@ func (a *API) handleCharge(ctx context.Context, r *Request) Response {
 		return a.fail(ctx, err, p)
 	}
 	return jsonResponse(http.StatusCreated, map[string]any{"payment": View(p)})
+}
+
+// notPayable answers an OrderSource's refusal: 409 order_not_payable, with
+// a NotPayableError's reason and live payment when it has them.
+func (a *API) notPayable(ctx context.Context, err error) Response {
+	msg, live := "the order cannot be paid now", (*payments.Payment)(nil)
+	var npe *NotPayableError
+	if errors.As(err, &npe) {
+		if npe.Reason != "" {
+			msg = npe.Reason
+		}
+		if npe.LiveOrderID != "" && payments.ValidOrderID(npe.LiveOrderID) {
+			p, err := a.svc.Payment(ctx, npe.LiveOrderID)
+			switch {
+			case err == nil:
+				live = p
+			case !errors.Is(err, payments.ErrNotFound):
+				// The refusal stands; only its detail is missing.
+				a.log.ErrorContext(ctx, "adapters: live payment", "order_id", npe.LiveOrderID, "error", err)
+			}
+		}
+	}
+	return errorResponse(http.StatusConflict, "order_not_payable", msg, live)
 }
 
 // OperationRequest is the body of POST {prefix}/payments/{order_id}/{op};

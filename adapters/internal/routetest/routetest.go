@@ -3,6 +3,7 @@ package routetest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -55,6 +56,7 @@ func table() []testCase {
 		{"charges/host options from the OrderSource reach Midtrans", chargeHostOptions},
 		{"charges/installment term only from the host's list", chargeInstallmentTerms},
 		{"charges/unknown or closed order", chargeUnknownOrder},
+		{"charges/not payable says why and names the live payment", chargeNotPayable},
 		{"charges/duplicate is 409 with the existing payment", chargeDuplicate},
 		{"charges/refused by Midtrans is 422", chargeRefused},
 		{"charges/not mounted without an OrderSource", chargesAbsent},
@@ -513,6 +515,45 @@ func chargeUnknownOrder(t *testing.T, h *Harness) {
 	o := h.NewOrder(50000)
 	h.Orders.Close(o.Ref)
 	WantError(t, h.Charge(t, o.Ref, "bca_va", ""), http.StatusConflict, "order_not_payable")
+}
+
+// chargeNotPayable: an OrderSource that refuses with adapters.NotPayable
+// has its reason shown and the live payment's public view attached; a
+// plain payments.ErrNotAllowed still answers 409 without detail.
+func chargeNotPayable(t *testing.T, h *Harness) {
+	o := h.NewOrder(90000)
+	live := h.Charged(t, o.Ref, "bca_va", "")
+	const reason = "a payment for this order is already in progress"
+	h.Orders.Refuse(o.Ref, fmt.Errorf("order %s: %w", o.Ref, adapters.NotPayable(reason, o.OrderID)))
+	r := h.Charge(t, o.Ref, "qris", "")
+	b := WantError(t, r, http.StatusConflict, "order_not_payable")
+	if b.Error.Message != reason {
+		t.Errorf("message %q, want the OrderSource's reason %q", b.Error.Message, reason)
+	}
+	if b.Payment == nil || b.Payment.OrderID != o.OrderID || b.Payment.Instructions.VANumber != live.Instructions.VANumber {
+		t.Fatalf("refusal carries %+v, want the live payment %s", b.Payment, o.OrderID)
+	}
+	wantNoSecrets(t, r.Body, o)
+
+	// A live payment the module does not know, or none: the reason alone.
+	for _, id := range []string{"INV-never-charged", "", "not a valid id"} {
+		o2 := h.NewOrder(90000)
+		h.Orders.Refuse(o2.Ref, adapters.NotPayable("the order is cancelled", id))
+		b := WantError(t, h.Charge(t, o2.Ref, "qris", ""), http.StatusConflict, "order_not_payable")
+		if b.Error.Message != "the order is cancelled" || b.Payment != nil {
+			t.Errorf("live %q: %q with payment %+v, want the reason and no payment", id, b.Error.Message, b.Payment)
+		}
+	}
+	// No reason: the default message.
+	o3 := h.NewOrder(90000)
+	h.Orders.Refuse(o3.Ref, adapters.NotPayable("", ""))
+	if b := WantError(t, h.Charge(t, o3.Ref, "qris", ""), http.StatusConflict, "order_not_payable"); b.Error.Message == "" {
+		t.Error("empty message")
+	}
+	var npe *adapters.NotPayableError
+	if err := adapters.NotPayable("r", "x"); !errors.Is(err, payments.ErrNotAllowed) || !errors.As(err, &npe) || npe.Reason != "r" || npe.LiveOrderID != "x" {
+		t.Errorf("NotPayable: %#v does not wrap payments.ErrNotAllowed with its reason and live order", err)
+	}
 }
 
 func chargeDuplicate(t *testing.T, h *Harness) {
