@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -500,9 +502,10 @@ type ChargeRequest struct {
 	Method string `json:"method"`
 	// Options are the method's options the customer chooses: only the
 	// fields its options type tags payments:"customer" (for a card
-	// token_id, bank and installment_term). Any other field is refused
-	// with 400 option_not_allowed naming it: the host sets those in
-	// Order.Options.
+	// token_id, bank and installment_term). A field of the type that is
+	// the host's is refused with 400 option_not_allowed naming it (the
+	// host sets those in Order.Options); a field the type does not have,
+	// with 400 unknown_field.
 	Options json.RawMessage `json:"options,omitempty"`
 }
 
@@ -511,8 +514,8 @@ func (a *API) handleCharge(ctx context.Context, r *Request) Response {
 		return errorResponse(http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("body larger than %d bytes", MaxChargeBody), nil)
 	}
 	var body ChargeRequest
-	if err := decodeStrict(r.Body, &body); err != nil {
-		return errorResponse(http.StatusBadRequest, "bad_request", err.Error(), nil)
+	if err := decodeBody(r.Body, &body); err != nil {
+		return a.fail(ctx, err, nil)
 	}
 	var ve payments.ValidationError
 	if strings.TrimSpace(body.OrderRef) == "" {
@@ -523,6 +526,9 @@ func (a *API) handleCharge(ctx context.Context, r *Request) Response {
 		ve.Add("method", fmt.Sprintf("unknown payment method %q (available: %s)", body.Method, strings.Join(a.svc.Methods(), ", ")))
 	}
 	if ok {
+		if err := unknownOptions(m, body.Options); err != nil {
+			return a.fail(ctx, err, nil)
+		}
 		// Refuse what the browser may not choose before asking the host.
 		if _, err := payments.CustomerOptions(m, nil, body.Options); err != nil {
 			var oe *payments.ValidationError
@@ -615,8 +621,8 @@ func (a *API) handleOperation(ctx context.Context, r *Request) Response {
 	}
 	var body OperationRequest
 	if len(r.Body) > 0 {
-		if err := decodeStrict(r.Body, &body); err != nil {
-			return errorResponse(http.StatusBadRequest, "bad_request", err.Error(), nil)
+		if err := decodeBody(r.Body, &body); err != nil {
+			return a.fail(ctx, err, nil)
 		}
 	}
 	p, refund, err := a.svc.Operate(ctx, orderID, info.Name, body)
@@ -700,6 +706,12 @@ func (a *API) fail(ctx context.Context, err error, p *payments.Payment) Response
 	var ve *payments.ValidationError
 	var apiErr *midtrans.APIError
 	switch {
+	case errors.Is(err, errMalformed):
+		return errorResponse(http.StatusBadRequest, "bad_request", err.Error(), nil)
+	case errors.Is(err, errUnknownField) && errors.As(err, &ve):
+		var b ErrorBody
+		b.Error.Code, b.Error.Message, b.Error.Fields = "unknown_field", "the body has fields this route does not take", ve.Fields
+		return jsonResponse(http.StatusBadRequest, b)
 	case errors.Is(err, payments.ErrHostOption) && errors.As(err, &ve):
 		var b ErrorBody
 		b.Error.Code, b.Error.Message, b.Error.Fields = "option_not_allowed", "options set by the host, not the customer", ve.Fields
@@ -739,15 +751,85 @@ func jsonResponse(status int, v any) Response {
 	return Response{Status: status, Body: b}
 }
 
-// decodeStrict decodes one JSON value, refusing unknown fields and trailing data.
-func decodeStrict(b []byte, v any) error {
+// The two ways a body is refused before its values are looked at; fail
+// maps them (400 bad_request, 400 unknown_field).
+var (
+	errMalformed    = errors.New("invalid JSON")
+	errUnknownField = errors.New("adapters: unknown field")
+)
+
+// decodeBody decodes the JSON object b into v, a pointer to a struct. A
+// member must be spelled exactly as one of v's JSON names (encoding/json
+// alone would take "Amount" for "amount", and the later of two spellings):
+// every other member is named in a *payments.ValidationError wrapped with
+// errUnknownField. Anything that is not one JSON object of the right
+// types (syntax, trailing data, a string for a number) wraps errMalformed.
+func decodeBody(b []byte, v any) error {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(b, &members); err != nil {
+		return fmt.Errorf("%w: %w", errMalformed, err)
+	}
+	known := jsonNames(reflect.TypeOf(v).Elem())
+	var ve payments.ValidationError
+	for _, k := range slices.Sorted(maps.Keys(members)) {
+		if !slices.Contains(known, k) {
+			ve.Add(k, "unknown field")
+		}
+	}
+	if len(ve.Fields) > 0 {
+		return fmt.Errorf("%w: %w", errUnknownField, &ve)
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("invalid JSON: %w", err)
+		return fmt.Errorf("%w: %w", errMalformed, err)
 	}
-	if dec.More() {
-		return errors.New("invalid JSON: trailing data")
+	return nil
+}
+
+// jsonNames lists the JSON names encoding/json sets in struct type t.
+func jsonNames(t reflect.Type) []string {
+	var out []string
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-" || !f.IsExported() && !f.Anonymous:
+			continue
+		case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
+			out = append(out, jsonNames(f.Type)...)
+			continue
+		case name == "":
+			name = f.Name
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+// unknownOptions names, as "options.<name>" in a *payments.ValidationError
+// wrapped with errUnknownField, each member of the options object data that
+// m's options type does not have: a customer field spelled exactly, or a
+// host field in any spelling (which payments.CustomerOptions then refuses
+// as the host's). Options that are not an object, and a plugin whose
+// options type is ill-declared, are left to CustomerOptions to report.
+func unknownOptions(m payments.Method, data json.RawMessage) error {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(data, &members) != nil {
+		return nil
+	}
+	f, err := payments.MethodOptionFields(m)
+	if err != nil {
+		return nil
+	}
+	var ve payments.ValidationError
+	for _, k := range slices.Sorted(maps.Keys(members)) {
+		host := slices.ContainsFunc(f.Host, func(h string) bool { return strings.EqualFold(h, k) })
+		if !host && !slices.Contains(f.Customer, k) {
+			ve.Add("options."+k, fmt.Sprintf("%s has no such option", m.Name()))
+		}
+	}
+	if len(ve.Fields) > 0 {
+		return fmt.Errorf("%w: %w", errUnknownField, &ve)
 	}
 	return nil
 }
