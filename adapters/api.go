@@ -393,6 +393,13 @@ func isJSON(contentType string) bool {
 	return err == nil && mt == "application/json"
 }
 
+// BodyTooLarge is the answer for a body the server refused before any
+// route read it (Fiber's Config.BodyLimit, see fiberadapter.ErrorHandler):
+// 413 body_too_large, as a route answers a body over its own limit.
+func BodyTooLarge() Response {
+	return errorResponse(http.StatusRequestEntityTooLarge, "body_too_large", "body larger than the server accepts", nil)
+}
+
 func (a *API) handleNotification(ctx context.Context, r *Request) Response {
 	if r.TooLarge {
 		return errorResponse(http.StatusRequestEntityTooLarge, "body_too_large", "notification body too large", nil)

@@ -74,7 +74,10 @@
 // Paths outside the prefix are the host router's. Both adapters answer
 // the prefix's unmatched paths through API.Unmatched.
 //
-// Request bodies are size-limited per route; time limits are the server's
+// Request bodies are size-limited per route (413 body_too_large), and so is
+// a body the host's own limit cuts off first: http.MaxBytesHandler on
+// net/http, Fiber's Config.BodyLimit with fiberadapter.ErrorHandler (Fiber
+// refuses it before any route runs). Time limits are the server's
 // (ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout: see the
 // README). The state-changing routes a browser can be tricked into calling
 // (charges and operations) are guarded on both adapters alike: a cross-origin

@@ -34,6 +34,7 @@ func Mount(router fiber.Router, api *adapters.API) {
 func unmatched(api *adapters.API) fiber.Handler {
 	return func(c fiber.Ctx) error {
 		self := c.Route()
+		c.Locals(underPrefix{}, true)
 		err := c.Next()
 		if c.Route() != self || !errors.Is(err, fiber.ErrNotFound) && !errors.Is(err, fiber.ErrMethodNotAllowed) {
 			return err
@@ -122,6 +123,32 @@ func send(c fiber.Ctx, resp adapters.Response) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(resp.Status).Send(resp.Body)
 }
+
+// ErrorHandler returns a fiber.Config.ErrorHandler that answers a body
+// over the app's Config.BodyLimit, which Fiber refuses before any route
+// runs, with the routes' 413 body_too_large in the JSON error shape when
+// the request is under a prefix Mount registered; every other error, and
+// every other path, goes to next (fiber.DefaultErrorHandler when nil).
+// Without it such a body gets next's answer (text/plain by default).
+func ErrorHandler(next fiber.ErrorHandler) fiber.ErrorHandler {
+	if next == nil {
+		next = fiber.DefaultErrorHandler
+	}
+	return func(c fiber.Ctx, err error) error {
+		var fe *fiber.Error
+		if ours, _ := c.Locals(underPrefix{}).(bool); !ours || !errors.As(err, &fe) || fe.Code != fiber.StatusRequestEntityTooLarge {
+			return next(c, err)
+		}
+		// Fiber ran the prefix's middleware, which answered 404 or 405
+		// for want of a route, before it called this.
+		c.Response().Header.Del(fiber.HeaderAllow)
+		return send(c, adapters.BodyTooLarge())
+	}
+}
+
+// underPrefix is the c.Locals key with which the middleware Mount
+// registers marks a request under the prefix, for ErrorHandler.
+type underPrefix struct{}
 
 // header copies the request headers into an http.Header (string([]byte)
 // copies the bytes).

@@ -5,6 +5,7 @@
 package nethttp
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -48,14 +49,15 @@ func handler(route adapters.Route) http.Handler {
 		if route.MaxBody > 0 {
 			// Read one byte past the limit to tell "exactly the limit" from "more".
 			body, err := io.ReadAll(io.LimitReader(r.Body, route.MaxBody+1))
-			if err != nil {
-				w.Header().Set("Content-Type", "application/json")
-				w.Header().Set("Cache-Control", "no-store")
-				w.WriteHeader(http.StatusBadRequest)
-				_, _ = io.WriteString(w, `{"error":{"code":"bad_request","message":"unreadable body"}}`)
+			var tooLarge *http.MaxBytesError
+			switch {
+			case errors.As(err, &tooLarge):
+				// The host's limit (http.MaxBytesHandler) is below the route's.
+				req.TooLarge, body = true, nil
+			case err != nil:
+				write(w, adapters.Response{Status: http.StatusBadRequest, Body: []byte(`{"error":{"code":"bad_request","message":"unreadable body"}}`)})
 				return
-			}
-			if int64(len(body)) > route.MaxBody {
+			case int64(len(body)) > route.MaxBody:
 				req.TooLarge, body = true, nil
 			}
 			req.Body = body

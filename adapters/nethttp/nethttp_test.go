@@ -90,3 +90,24 @@ func FuzzRoutesSQLite(f *testing.F) {
 func FuzzRoutesPostgres(f *testing.F) {
 	routetest.Fuzz(f, dbtest.Postgres, func(t testing.TB, api *adapters.API) string { return serve(t, nethttp.Handler(api)) })
 }
+
+// TestServerBodyLimit: a body the host's own limit (http.MaxBytesHandler,
+// below the route's) cuts off is the routes' 413 body_too_large, in the
+// JSON error shape, on every route that reads a body.
+func TestServerBodyLimit(t *testing.T) {
+	testenv.Each(t, testenv.Config{}, func(t *testing.T, env *testenv.Env) {
+		h := routetest.NewHarness(t, env, func(t testing.TB, api *adapters.API) string {
+			return serve(t, http.MaxBytesHandler(nethttp.Handler(api), 512))
+		})
+		o := h.NewOrder(50000)
+		h.Charged(t, o.Ref, "bca_va", "")
+		big := []byte(`{"reason":"` + strings.Repeat("x", 1024) + `"}`)
+		for _, r := range []*routetest.Reply{
+			h.Do(t, http.MethodPost, h.URL+"/charges", big),
+			h.Do(t, http.MethodPost, h.URL+"/notifications", big),
+			h.Do(t, http.MethodPost, h.URL+"/payments/"+o.OrderID+"/sync", big, "Authorization", "Bearer "+routetest.AdminToken),
+		} {
+			routetest.WantError(t, r, http.StatusRequestEntityTooLarge, "body_too_large")
+		}
+	})
+}
