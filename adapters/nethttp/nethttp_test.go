@@ -26,13 +26,15 @@ func TestRoutes(t *testing.T) {
 	})
 }
 
-// TestMount: routes mounted on the host's own mux sit beside its routes.
+// TestMount: routes mounted on the host's own mux sit beside its routes,
+// even under the prefix, where only what neither serves is the routes' 404.
 func TestMount(t *testing.T) {
 	testenv.Each(t, testenv.Config{}, func(t *testing.T, env *testenv.Env) {
 		h := routetest.NewHarness(t, env, func(t testing.TB, api *adapters.API) string {
 			mux := http.NewServeMux()
 			mux.HandleFunc("GET /shop", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("shop")) })
 			nethttp.Mount(mux, api)
+			mux.HandleFunc("GET /payments/report", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("report")) })
 			return serve(t, mux)
 		})
 		o := h.NewOrder(50000)
@@ -43,6 +45,10 @@ func TestMount(t *testing.T) {
 		if r := h.Do(t, http.MethodGet, strings.TrimSuffix(h.URL, "/payments")+"/shop", nil); string(r.Body) != "shop" {
 			t.Fatalf("host route: %d %s", r.Status, r.Body)
 		}
+		if r := h.Do(t, http.MethodGet, h.URL+"/report", nil); string(r.Body) != "report" {
+			t.Fatalf("host route under the prefix: %d %s", r.Status, r.Body)
+		}
+		routetest.WantError(t, h.Do(t, http.MethodGet, h.URL+"/report/x", nil), http.StatusNotFound, "not_found")
 	})
 }
 
