@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,11 +30,48 @@ type OrderSource interface {
 	// PaymentOrder returns the order to charge for ref, paid with method
 	// (a registered method name: use it for a method-specific expiry or
 	// surcharge). Return an error wrapping payments.ErrNotFound for an
-	// unknown order, or one wrapping payments.ErrNotAllowed when it cannot
-	// be paid now (already paid, cancelled); either is reported to the
-	// browser without detail.
+	// unknown order (404 order_not_found), or one wrapping
+	// payments.ErrNotAllowed when it cannot be paid now (already paid,
+	// cancelled, a payment running): 409 order_not_payable, without detail
+	// unless the error is a NotPayable, which says why and names the live
+	// payment.
 	PaymentOrder(ctx context.Context, ref, method string) (*Order, error)
 }
+
+// NotPayable returns the error an OrderSource returns for an order that
+// cannot be paid now, saying why: the route answers 409 order_not_payable
+// with reason as the message (shown to the customer as it is: no internal
+// detail) and, when liveOrderID names a payment the module has, that
+// payment's public view (View) in "payment", so the checkout page can show
+// the payment that is already running instead of starting another. It
+// wraps payments.ErrNotAllowed; an empty reason keeps the default message,
+// an empty liveOrderID names no payment.
+func NotPayable(reason, liveOrderID string) error {
+	return &NotPayableError{Reason: reason, LiveOrderID: liveOrderID}
+}
+
+// NotPayableError is NotPayable's error, for errors.As.
+type NotPayableError struct {
+	// Reason is shown to the customer.
+	Reason string
+	// LiveOrderID is the Midtrans order id of the order's live payment,
+	// if any.
+	LiveOrderID string
+}
+
+func (e *NotPayableError) Error() string {
+	msg := "adapters: order not payable"
+	if e.Reason != "" {
+		msg += ": " + e.Reason
+	}
+	if e.LiveOrderID != "" {
+		msg += " (live payment " + e.LiveOrderID + ")"
+	}
+	return msg
+}
+
+// Unwrap returns payments.ErrNotAllowed.
+func (e *NotPayableError) Unwrap() error { return payments.ErrNotAllowed }
 
 // OrderSourceFunc adapts a function to OrderSource.
 type OrderSourceFunc func(ctx context.Context, ref, method string) (*Order, error)
@@ -101,6 +141,9 @@ type Request struct {
 // Response is what to send back: always JSON.
 type Response struct {
 	Status int
+	// Header holds headers to send besides the JSON content type (Allow
+	// on a 405); usually nil.
+	Header http.Header
 	Body   []byte
 }
 
@@ -275,6 +318,52 @@ func (a *API) Routes() []Route {
 	return routes
 }
 
+// Unmatched answers a request under the prefix that no route matched;
+// the adapters send it every such request, so that the whole prefix
+// answers in the JSON error shape. path is the request's path after the
+// prefix, as sent (escaped): "/charges", "/payments/INV-1/x/y", "" for the
+// prefix itself. When path is a route's, with another method, the answer
+// is 405 method_not_allowed with an Allow header listing the methods the
+// path has (HEAD with GET); otherwise 404 not_found. A route not mounted
+// (no OrderSource, no Authorizer) has no path here.
+func (a *API) Unmatched(method, path string) Response {
+	var allow []string
+	for _, r := range a.Routes() {
+		if !pathMatches(r.Path, path) {
+			continue
+		}
+		allow = append(allow, r.Method)
+		if r.Method == http.MethodGet {
+			allow = append(allow, http.MethodHead)
+		}
+	}
+	if len(allow) == 0 {
+		return errorResponse(http.StatusNotFound, "not_found", "no such route", nil)
+	}
+	slices.Sort(allow)
+	allow = slices.Compact(allow)
+	resp := errorResponse(http.StatusMethodNotAllowed, "method_not_allowed",
+		fmt.Sprintf("%s is not allowed here; allowed: %s", method, strings.Join(allow, ", ")), nil)
+	resp.Header = http.Header{"Allow": {strings.Join(allow, ", ")}}
+	return resp
+}
+
+// pathMatches reports whether path has the segments of a route path, a
+// {name} parameter matching any non-empty segment.
+func pathMatches(route, path string) bool {
+	rs, ps := strings.Split(route, "/"), strings.Split(path, "/")
+	if len(rs) != len(ps) {
+		return false
+	}
+	for i, seg := range rs {
+		if isParam := strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}"); isParam && ps[i] != "" || seg == ps[i] {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
 // stateChanging guards a route a browser may be tricked into calling
 // (charges, operations; not the webhook, which its signature
 // authenticates): first cross-origin protection, as
@@ -302,6 +391,13 @@ func (a *API) stateChanging(handle func(context.Context, *Request) Response) fun
 func isJSON(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && mt == "application/json"
+}
+
+// BodyTooLarge is the answer for a body the server refused before any
+// route read it (Fiber's Config.BodyLimit, see fiberadapter.ErrorHandler):
+// 413 body_too_large, as a route answers a body over its own limit.
+func BodyTooLarge() Response {
+	return errorResponse(http.StatusRequestEntityTooLarge, "body_too_large", "body larger than the server accepts", nil)
 }
 
 func (a *API) handleNotification(ctx context.Context, r *Request) Response {
@@ -413,9 +509,10 @@ type ChargeRequest struct {
 	Method string `json:"method"`
 	// Options are the method's options the customer chooses: only the
 	// fields its options type tags payments:"customer" (for a card
-	// token_id, bank and installment_term). Any other field is refused
-	// with 400 option_not_allowed naming it: the host sets those in
-	// Order.Options.
+	// token_id, bank and installment_term). A field of the type that is
+	// the host's is refused with 400 option_not_allowed naming it (the
+	// host sets those in Order.Options); a field the type does not have,
+	// with 400 unknown_field.
 	Options json.RawMessage `json:"options,omitempty"`
 }
 
@@ -424,8 +521,8 @@ func (a *API) handleCharge(ctx context.Context, r *Request) Response {
 		return errorResponse(http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("body larger than %d bytes", MaxChargeBody), nil)
 	}
 	var body ChargeRequest
-	if err := decodeStrict(r.Body, &body); err != nil {
-		return errorResponse(http.StatusBadRequest, "bad_request", err.Error(), nil)
+	if err := decodeBody(r.Body, &body); err != nil {
+		return a.fail(ctx, err, nil)
 	}
 	var ve payments.ValidationError
 	if strings.TrimSpace(body.OrderRef) == "" {
@@ -436,6 +533,9 @@ func (a *API) handleCharge(ctx context.Context, r *Request) Response {
 		ve.Add("method", fmt.Sprintf("unknown payment method %q (available: %s)", body.Method, strings.Join(a.svc.Methods(), ", ")))
 	}
 	if ok {
+		if err := unknownOptions(m, body.Options); err != nil {
+			return a.fail(ctx, err, nil)
+		}
 		// Refuse what the browser may not choose before asking the host.
 		if _, err := payments.CustomerOptions(m, nil, body.Options); err != nil {
 			var oe *payments.ValidationError
@@ -454,7 +554,7 @@ func (a *API) handleCharge(ctx context.Context, r *Request) Response {
 		case errors.Is(err, payments.ErrNotFound):
 			return errorResponse(http.StatusNotFound, "order_not_found", "no such order", nil)
 		case errors.Is(err, payments.ErrNotAllowed):
-			return errorResponse(http.StatusConflict, "order_not_payable", "the order cannot be paid now", nil)
+			return a.notPayable(ctx, err)
 		}
 		a.log.ErrorContext(ctx, "adapters: order source", "order_ref", body.OrderRef, "error", err)
 		return errorResponse(http.StatusInternalServerError, "internal", "internal error", nil)
@@ -474,6 +574,29 @@ func (a *API) handleCharge(ctx context.Context, r *Request) Response {
 		return a.fail(ctx, err, p)
 	}
 	return jsonResponse(http.StatusCreated, map[string]any{"payment": View(p)})
+}
+
+// notPayable answers an OrderSource's refusal: 409 order_not_payable, with
+// a NotPayableError's reason and live payment when it has them.
+func (a *API) notPayable(ctx context.Context, err error) Response {
+	msg, live := "the order cannot be paid now", (*payments.Payment)(nil)
+	var npe *NotPayableError
+	if errors.As(err, &npe) {
+		if npe.Reason != "" {
+			msg = npe.Reason
+		}
+		if npe.LiveOrderID != "" && payments.ValidOrderID(npe.LiveOrderID) {
+			p, err := a.svc.Payment(ctx, npe.LiveOrderID)
+			switch {
+			case err == nil:
+				live = p
+			case !errors.Is(err, payments.ErrNotFound):
+				// The refusal stands; only its detail is missing.
+				a.log.ErrorContext(ctx, "adapters: live payment", "order_id", npe.LiveOrderID, "error", err)
+			}
+		}
+	}
+	return errorResponse(http.StatusConflict, "order_not_payable", msg, live)
 }
 
 // OperationRequest is the body of POST {prefix}/payments/{order_id}/{op};
@@ -505,8 +628,8 @@ func (a *API) handleOperation(ctx context.Context, r *Request) Response {
 	}
 	var body OperationRequest
 	if len(r.Body) > 0 {
-		if err := decodeStrict(r.Body, &body); err != nil {
-			return errorResponse(http.StatusBadRequest, "bad_request", err.Error(), nil)
+		if err := decodeBody(r.Body, &body); err != nil {
+			return a.fail(ctx, err, nil)
 		}
 	}
 	p, refund, err := a.svc.Operate(ctx, orderID, info.Name, body)
@@ -590,6 +713,12 @@ func (a *API) fail(ctx context.Context, err error, p *payments.Payment) Response
 	var ve *payments.ValidationError
 	var apiErr *midtrans.APIError
 	switch {
+	case errors.Is(err, errMalformed):
+		return errorResponse(http.StatusBadRequest, "bad_request", err.Error(), nil)
+	case errors.Is(err, errUnknownField) && errors.As(err, &ve):
+		var b ErrorBody
+		b.Error.Code, b.Error.Message, b.Error.Fields = "unknown_field", "the body has fields this route does not take", ve.Fields
+		return jsonResponse(http.StatusBadRequest, b)
 	case errors.Is(err, payments.ErrHostOption) && errors.As(err, &ve):
 		var b ErrorBody
 		b.Error.Code, b.Error.Message, b.Error.Fields = "option_not_allowed", "options set by the host, not the customer", ve.Fields
@@ -629,15 +758,85 @@ func jsonResponse(status int, v any) Response {
 	return Response{Status: status, Body: b}
 }
 
-// decodeStrict decodes one JSON value, refusing unknown fields and trailing data.
-func decodeStrict(b []byte, v any) error {
+// The two ways a body is refused before its values are looked at; fail
+// maps them (400 bad_request, 400 unknown_field).
+var (
+	errMalformed    = errors.New("invalid JSON")
+	errUnknownField = errors.New("adapters: unknown field")
+)
+
+// decodeBody decodes the JSON object b into v, a pointer to a struct. A
+// member must be spelled exactly as one of v's JSON names (encoding/json
+// alone would take "Amount" for "amount", and the later of two spellings):
+// every other member is named in a *payments.ValidationError wrapped with
+// errUnknownField. Anything that is not one JSON object of the right
+// types (syntax, trailing data, a string for a number) wraps errMalformed.
+func decodeBody(b []byte, v any) error {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(b, &members); err != nil {
+		return fmt.Errorf("%w: %w", errMalformed, err)
+	}
+	known := jsonNames(reflect.TypeOf(v).Elem())
+	var ve payments.ValidationError
+	for _, k := range slices.Sorted(maps.Keys(members)) {
+		if !slices.Contains(known, k) {
+			ve.Add(k, "unknown field")
+		}
+	}
+	if len(ve.Fields) > 0 {
+		return fmt.Errorf("%w: %w", errUnknownField, &ve)
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("invalid JSON: %w", err)
+		return fmt.Errorf("%w: %w", errMalformed, err)
 	}
-	if dec.More() {
-		return errors.New("invalid JSON: trailing data")
+	return nil
+}
+
+// jsonNames lists the JSON names encoding/json sets in struct type t.
+func jsonNames(t reflect.Type) []string {
+	var out []string
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-" || !f.IsExported() && !f.Anonymous:
+			continue
+		case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
+			out = append(out, jsonNames(f.Type)...)
+			continue
+		case name == "":
+			name = f.Name
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+// unknownOptions names, as "options.<name>" in a *payments.ValidationError
+// wrapped with errUnknownField, each member of the options object data that
+// m's options type does not have: a customer field spelled exactly, or a
+// host field in any spelling (which payments.CustomerOptions then refuses
+// as the host's). Options that are not an object, and a plugin whose
+// options type is ill-declared, are left to CustomerOptions to report.
+func unknownOptions(m payments.Method, data json.RawMessage) error {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(data, &members) != nil {
+		return nil
+	}
+	f, err := payments.MethodOptionFields(m)
+	if err != nil {
+		return nil
+	}
+	var ve payments.ValidationError
+	for _, k := range slices.Sorted(maps.Keys(members)) {
+		host := slices.ContainsFunc(f.Host, func(h string) bool { return strings.EqualFold(h, k) })
+		if !host && !slices.Contains(f.Customer, k) {
+			ve.Add("options."+k, fmt.Sprintf("%s has no such option", m.Name()))
+		}
+	}
+	if len(ve.Fields) > 0 {
+		return fmt.Errorf("%w: %w", errUnknownField, &ve)
 	}
 	return nil
 }

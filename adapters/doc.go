@@ -22,15 +22,62 @@
 // Without an OrderSource the charges route is not mounted; without an
 // Authorizer the operation routes are not.
 //
-// Errors are JSON with a stable code and the offending fields:
+// # Errors
 //
-//	{"error":{"code":"validation_failed","message":"...","fields":[{"field":"method","message":"..."}]}}
-//	{"error":{"code":"option_not_allowed","message":"...","fields":[{"field":"options.authentication","message":"..."}]}}
+// Every error any path under the prefix answers, on both adapters, is one
+// JSON shape (ErrorBody): a stable code to match on, a message for people,
+// the offending fields, and the payment concerned when there is one (its
+// public view, as the status route shows it):
 //
-// An {order_id} outside Midtrans' alphabet (payments.ValidOrderID) is 400
-// invalid_order_id, before the Authorizer or a database sees it.
+//	{"error":{"code":"unknown_field","message":"...","fields":[{"field":"options.foo","message":"..."}]}}
+//	{"error":{"code":"order_not_payable","message":"a payment for this order is already in progress"},"payment":{...}}
 //
-// Request bodies are size-limited per route; time limits are the server's
+// The codes:
+//
+//	status  code                    when
+//	400     bad_request             the body is not one JSON object of the right types
+//	                                (syntax, trailing data, a string for a number)
+//	400     unknown_field           a member the route does not take, at any level: "foo" in
+//	                                the body, "options.foo" in a charge's options; members are
+//	                                known only when spelled exactly ("Amount" is unknown)
+//	400     option_not_allowed      an option of the method that the host sets, not the
+//	                                customer ("options.authentication")
+//	400     invalid_order_id        an {order_id} outside Midtrans' alphabet (payments.ValidOrderID),
+//	                                refused before the Authorizer or a database sees it
+//	400     malformed_notification  a webhook body that is not a Midtrans notification
+//	400     status_contradicts_code a notification whose status contradicts its status code
+//	401     unauthenticated         the Authorizer wrapped ErrUnauthenticated
+//	401     invalid_signature       a notification whose signature does not verify
+//	403     forbidden               the Authorizer refused
+//	403     cross_origin            a cross-origin browser request to a state-changing route
+//	404     not_found               no such payment, or no route at this path under the prefix
+//	404     order_not_found         the OrderSource does not know the order
+//	404     unknown_operation       an {op} not in payments.Operations
+//	405     method_not_allowed      a route's path with another method; Allow lists its methods
+//	409     order_not_payable       the OrderSource refused with payments.ErrNotAllowed; with
+//	                                NotPayable, its reason is the message and the live payment
+//	                                is in "payment"
+//	409     duplicate_order         the order id already has a payment (in "payment")
+//	409     not_allowed             the operation is not allowed in the payment's status
+//	409     conflict                conflicts with an earlier request
+//	413     body_too_large          the body is over the route's limit (or the server's, see below)
+//	415     unsupported_media_type  a body that is not application/json
+//	422     validation_failed       invalid values, each named in fields
+//	422     unsupported             the method cannot do this (capture a VA payment)
+//	422     payment_refused         Midtrans refused the charge (the failed payment in "payment")
+//	202     outcome_unknown         Midtrans did not answer in time; the payment (in "payment")
+//	                                resolves shortly
+//	502     midtrans_unavailable    Midtrans is down or rate-limits; try again
+//	503     unavailable             a notification could not be processed now; Midtrans retries
+//	500     internal                logged, never detailed
+//
+// Paths outside the prefix are the host router's. Both adapters answer
+// the prefix's unmatched paths through API.Unmatched.
+//
+// Request bodies are size-limited per route (413 body_too_large), and so is
+// a body the host's own limit cuts off first: http.MaxBytesHandler on
+// net/http, Fiber's Config.BodyLimit with fiberadapter.ErrorHandler (Fiber
+// refuses it before any route runs). Time limits are the server's
 // (ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout: see the
 // README). The state-changing routes a browser can be tricked into calling
 // (charges and operations) are guarded on both adapters alike: a cross-origin

@@ -7,6 +7,10 @@
 //	app := fiber.New()
 //	fiberadapter.Mount(app, api)
 //
+// Mount also answers every other path under the prefix, 404 not_found or
+// 405 method_not_allowed in the routes' JSON error shape, with a middleware
+// on the prefix that lets the host's own routes there through.
+//
 // # Buffers
 //
 // Fiber (fasthttp) reuses a request's buffers for the next request once a
@@ -22,7 +26,10 @@
 // Each route caps its body itself (adapters.MaxChargeBody and so on); Fiber's
 // own Config.BodyLimit (4 MiB by default) is an outer bound and must not be
 // set below the largest route limit: the webhook's is the notify handler's
-// (notify.WithMaxBodySize; adapters.MaxNotificationBody by default). Bodies
+// (notify.WithMaxBodySize; adapters.MaxNotificationBody by default). Fiber
+// refuses a body over BodyLimit before any route runs, through the app's
+// ErrorHandler; set fiber.Config.ErrorHandler to ErrorHandler(yours) for the
+// routes' JSON 413 under the prefix. Bodies
 // are read raw: a
 // Content-Encoding is not decoded, as with net/http, so a compressed body
 // cannot expand past the route's limit.

@@ -2,6 +2,7 @@ package fiberadapter
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,9 +15,35 @@ import (
 // Mount registers api's routes on router under api.Prefix(), e.g.
 // "POST /payments/notifications". router is the App or a Group; on a Group
 // the group's prefix comes first.
+//
+// Mount also registers a middleware on the prefix (router.Use) that
+// answers what no route under it matched with api.Unmatched: 404
+// not_found or 405 method_not_allowed in the JSON error shape, instead of
+// Fiber's text. The host's own routes under the prefix, registered before
+// or after Mount, are still served as they are.
 func Mount(router fiber.Router, api *adapters.API) {
+	router.Use(api.Prefix(), unmatched(api))
 	for _, r := range api.Routes() {
 		router.Add([]string{r.Method}, api.Prefix()+fiberPath(r.Path), handler(r))
+	}
+}
+
+// unmatched runs the rest of the chain and, when the router found no
+// route for the request (Next fails with Fiber's 404 or 405 and no
+// route past this middleware ran), sends api.Unmatched's answer instead.
+func unmatched(api *adapters.API) fiber.Handler {
+	return func(c fiber.Ctx) error {
+		self := c.Route()
+		c.Locals(underPrefix{}, true)
+		err := c.Next()
+		if c.Route() != self || !errors.Is(err, fiber.ErrNotFound) && !errors.Is(err, fiber.ErrMethodNotAllowed) {
+			return err
+		}
+		// The router's Allow header, if any, is replaced by the API's.
+		c.Response().Header.Del(fiber.HeaderAllow)
+		// The part after the Use path, which holds the group's prefix too.
+		rest := c.Path()[min(len(self.Path), len(c.Path())):]
+		return send(c, api.Unmatched(strings.Clone(c.Method()), strings.Clone(rest)))
 	}
 }
 
@@ -82,12 +109,46 @@ func handler(route adapters.Route) fiber.Handler {
 				req.Body = bytes.Clone(body)
 			}
 		}
-		resp := route.Handle(c.Context(), req)
-		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-		c.Set(fiber.HeaderCacheControl, "no-store")
-		return c.Status(resp.Status).Send(resp.Body)
+		return send(c, route.Handle(c.Context(), req))
 	}
 }
+
+func send(c fiber.Ctx, resp adapters.Response) error {
+	for k, vs := range resp.Header {
+		for _, v := range vs {
+			c.Append(k, v)
+		}
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(resp.Status).Send(resp.Body)
+}
+
+// ErrorHandler returns a fiber.Config.ErrorHandler that answers a body
+// over the app's Config.BodyLimit, which Fiber refuses before any route
+// runs, with the routes' 413 body_too_large in the JSON error shape when
+// the request is under a prefix Mount registered; every other error, and
+// every other path, goes to next (fiber.DefaultErrorHandler when nil).
+// Without it such a body gets next's answer (text/plain by default).
+func ErrorHandler(next fiber.ErrorHandler) fiber.ErrorHandler {
+	if next == nil {
+		next = fiber.DefaultErrorHandler
+	}
+	return func(c fiber.Ctx, err error) error {
+		var fe *fiber.Error
+		if ours, _ := c.Locals(underPrefix{}).(bool); !ours || !errors.As(err, &fe) || fe.Code != fiber.StatusRequestEntityTooLarge {
+			return next(c, err)
+		}
+		// Fiber ran the prefix's middleware, which answered 404 or 405
+		// for want of a route, before it called this.
+		c.Response().Header.Del(fiber.HeaderAllow)
+		return send(c, adapters.BodyTooLarge())
+	}
+}
+
+// underPrefix is the c.Locals key with which the middleware Mount
+// registers marks a request under the prefix, for ErrorHandler.
+type underPrefix struct{}
 
 // header copies the request headers into an http.Header (string([]byte)
 // copies the bytes).

@@ -47,12 +47,17 @@ func TestRoutes(t *testing.T) {
 	})
 }
 
-// TestGroup: Mount on a Group puts the group's prefix first.
+// TestGroup: Mount on a Group puts the group's prefix first; the host's
+// routes under the prefix, registered before or after Mount, stay the
+// host's, and only what none serves is the routes' 404 or 405.
 func TestGroup(t *testing.T) {
 	testenv.Each(t, testenv.Config{}, func(t *testing.T, env *testenv.Env) {
 		h := routetest.NewHarness(t, env, func(t testing.TB, api *adapters.API) string {
 			app := fiber.New()
-			fiberadapter.Mount(app.Group("/api"), api)
+			g := app.Group("/api")
+			g.Get("/payments/before", func(c fiber.Ctx) error { return c.SendString("before") })
+			fiberadapter.Mount(g, api)
+			g.Get("/payments/after", func(c fiber.Ctx) error { return c.SendString("after") })
 			return listen(t, app) + "/api"
 		})
 		o := h.NewOrder(50000)
@@ -60,6 +65,13 @@ func TestGroup(t *testing.T) {
 		if got := h.View(t, v.OrderID); got.OrderID != o.OrderID {
 			t.Fatalf("view of %s", got.OrderID)
 		}
+		for _, path := range []string{"before", "after"} {
+			if r := h.Do(t, http.MethodGet, h.URL+"/"+path, nil); r.Status != http.StatusOK || string(r.Body) != path {
+				t.Errorf("host route %s under the prefix: %d %s", path, r.Status, r.Body)
+			}
+		}
+		routetest.WantError(t, h.Do(t, http.MethodGet, h.URL+"/nope", nil), http.StatusNotFound, "not_found")
+		routetest.WantError(t, h.Do(t, http.MethodGet, h.URL+"/charges", nil), http.StatusMethodNotAllowed, "method_not_allowed")
 	})
 }
 
@@ -151,3 +163,31 @@ func serveFiber(t testing.TB, api *adapters.API) string {
 func FuzzRoutesSQLite(f *testing.F) { routetest.Fuzz(f, dbtest.SQLite, serveFiber) }
 
 func FuzzRoutesPostgres(f *testing.F) { routetest.Fuzz(f, dbtest.Postgres, serveFiber) }
+
+// TestServerBodyLimit: a body over Fiber's own Config.BodyLimit is refused
+// before any route runs, by the app's ErrorHandler; with
+// fiberadapter.ErrorHandler it is the routes' 413 body_too_large under the
+// prefix, and the host's answer elsewhere.
+func TestServerBodyLimit(t *testing.T) {
+	testenv.Each(t, testenv.Config{}, func(t *testing.T, env *testenv.Env) {
+		h := routetest.NewHarness(t, env, func(t testing.TB, api *adapters.API) string {
+			app := fiber.New(fiber.Config{BodyLimit: 64 << 10, ErrorHandler: fiberadapter.ErrorHandler(nil)})
+			app.Post("/shop", func(c fiber.Ctx) error { return c.SendString("shop") })
+			fiberadapter.Mount(app.Group("/api"), api)
+			return listen(t, app) + "/api"
+		})
+		big := []byte(`{"reason":"` + strings.Repeat("x", 128<<10) + `"}`)
+		for _, path := range []string{"/charges", "/notifications", "/payments/INV-1/sync", "/nope"} {
+			r := h.Do(t, http.MethodPost, h.URL+path, big, "Authorization", "Bearer "+routetest.AdminToken)
+			routetest.WantError(t, r, http.StatusRequestEntityTooLarge, "body_too_large")
+			if allow := r.Header.Get("Allow"); allow != "" {
+				t.Errorf("%s: Allow %q on a 413", path, allow)
+			}
+		}
+		root := strings.TrimSuffix(h.URL, "/api/payments")
+		r := h.Do(t, http.MethodPost, root+"/shop", big)
+		if r.Status != http.StatusRequestEntityTooLarge || strings.Contains(string(r.Body), `"error"`) {
+			t.Errorf("host route: %d %s, want Fiber's own 413", r.Status, r.Body)
+		}
+	})
+}

@@ -5,6 +5,7 @@
 package nethttp
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -13,11 +14,21 @@ import (
 )
 
 // Mount registers api's routes on mux under api.Prefix(), e.g.
-// "POST /payments/notifications".
+// "POST /payments/notifications", and the prefix itself as a subtree
+// ("/payments" and "/payments/") for every other path under it, which
+// api.Unmatched answers: 404 not_found or 405 method_not_allowed in the
+// JSON error shape. The host's own, more specific patterns under the
+// prefix still win; the host must not register the prefix's subtree
+// itself.
 func Mount(mux *http.ServeMux, api *adapters.API) {
 	for _, r := range api.Routes() {
 		mux.Handle(r.Method+" "+api.Prefix()+r.Path, handler(r))
 	}
+	unmatched := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		write(w, api.Unmatched(r.Method, strings.TrimPrefix(r.URL.EscapedPath(), api.Prefix())))
+	})
+	mux.Handle(api.Prefix(), unmatched)
+	mux.Handle(api.Prefix()+"/", unmatched)
 }
 
 // Handler returns api's routes as one http.Handler that expects the full
@@ -38,24 +49,31 @@ func handler(route adapters.Route) http.Handler {
 		if route.MaxBody > 0 {
 			// Read one byte past the limit to tell "exactly the limit" from "more".
 			body, err := io.ReadAll(io.LimitReader(r.Body, route.MaxBody+1))
-			if err != nil {
-				w.Header().Set("Content-Type", "application/json")
-				w.Header().Set("Cache-Control", "no-store")
-				w.WriteHeader(http.StatusBadRequest)
-				_, _ = io.WriteString(w, `{"error":{"code":"bad_request","message":"unreadable body"}}`)
+			var tooLarge *http.MaxBytesError
+			switch {
+			case errors.As(err, &tooLarge):
+				// The host's limit (http.MaxBytesHandler) is below the route's.
+				req.TooLarge, body = true, nil
+			case err != nil:
+				write(w, adapters.Response{Status: http.StatusBadRequest, Body: []byte(`{"error":{"code":"bad_request","message":"unreadable body"}}`)})
 				return
-			}
-			if int64(len(body)) > route.MaxBody {
+			case int64(len(body)) > route.MaxBody:
 				req.TooLarge, body = true, nil
 			}
 			req.Body = body
 		}
-		resp := route.Handle(r.Context(), req)
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(resp.Status)
-		_, _ = w.Write(resp.Body)
+		write(w, route.Handle(r.Context(), req))
 	})
+}
+
+func write(w http.ResponseWriter, resp adapters.Response) {
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(resp.Status)
+	_, _ = w.Write(resp.Body)
 }
 
 // pathParams lists the {name} parameters of a route path.

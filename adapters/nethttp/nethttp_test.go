@@ -26,13 +26,15 @@ func TestRoutes(t *testing.T) {
 	})
 }
 
-// TestMount: routes mounted on the host's own mux sit beside its routes.
+// TestMount: routes mounted on the host's own mux sit beside its routes,
+// even under the prefix, where only what neither serves is the routes' 404.
 func TestMount(t *testing.T) {
 	testenv.Each(t, testenv.Config{}, func(t *testing.T, env *testenv.Env) {
 		h := routetest.NewHarness(t, env, func(t testing.TB, api *adapters.API) string {
 			mux := http.NewServeMux()
 			mux.HandleFunc("GET /shop", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("shop")) })
 			nethttp.Mount(mux, api)
+			mux.HandleFunc("GET /payments/report", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("report")) })
 			return serve(t, mux)
 		})
 		o := h.NewOrder(50000)
@@ -43,6 +45,10 @@ func TestMount(t *testing.T) {
 		if r := h.Do(t, http.MethodGet, strings.TrimSuffix(h.URL, "/payments")+"/shop", nil); string(r.Body) != "shop" {
 			t.Fatalf("host route: %d %s", r.Status, r.Body)
 		}
+		if r := h.Do(t, http.MethodGet, h.URL+"/report", nil); string(r.Body) != "report" {
+			t.Fatalf("host route under the prefix: %d %s", r.Status, r.Body)
+		}
+		routetest.WantError(t, h.Do(t, http.MethodGet, h.URL+"/report/x", nil), http.StatusNotFound, "not_found")
 	})
 }
 
@@ -89,4 +95,25 @@ func FuzzRoutesSQLite(f *testing.F) {
 
 func FuzzRoutesPostgres(f *testing.F) {
 	routetest.Fuzz(f, dbtest.Postgres, func(t testing.TB, api *adapters.API) string { return serve(t, nethttp.Handler(api)) })
+}
+
+// TestServerBodyLimit: a body the host's own limit (http.MaxBytesHandler,
+// below the route's) cuts off is the routes' 413 body_too_large, in the
+// JSON error shape, on every route that reads a body.
+func TestServerBodyLimit(t *testing.T) {
+	testenv.Each(t, testenv.Config{}, func(t *testing.T, env *testenv.Env) {
+		h := routetest.NewHarness(t, env, func(t testing.TB, api *adapters.API) string {
+			return serve(t, http.MaxBytesHandler(nethttp.Handler(api), 512))
+		})
+		o := h.NewOrder(50000)
+		h.Charged(t, o.Ref, "bca_va", "")
+		big := []byte(`{"reason":"` + strings.Repeat("x", 1024) + `"}`)
+		for _, r := range []*routetest.Reply{
+			h.Do(t, http.MethodPost, h.URL+"/charges", big),
+			h.Do(t, http.MethodPost, h.URL+"/notifications", big),
+			h.Do(t, http.MethodPost, h.URL+"/payments/"+o.OrderID+"/sync", big, "Authorization", "Bearer "+routetest.AdminToken),
+		} {
+			routetest.WantError(t, r, http.StatusRequestEntityTooLarge, "body_too_large")
+		}
+	})
 }

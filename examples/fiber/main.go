@@ -126,7 +126,9 @@ func run(ctx context.Context, addr string, getenv func(string) string, out io.Wr
 	// Bounds on how long a client may take and how much it may send: the
 	// routes cap each body, only the server caps time.
 	app := fiber.New(fiber.Config{ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
-		IdleTimeout: 2 * time.Minute, BodyLimit: 1 << 20})
+		IdleTimeout: 2 * time.Minute, BodyLimit: 1 << 20,
+		// A body over BodyLimit under the routes' prefix: their JSON 413.
+		ErrorHandler: fiberadapter.ErrorHandler(nil)})
 	// With Fiber's csrf middleware, exempt the webhook (Midtrans sends no token):
 	// app.Use(csrf.New(csrf.Config{Next: fiberadapter.SkipWebhook(app, api)}))
 	fiberadapter.Mount(app, api)

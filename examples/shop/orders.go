@@ -236,7 +236,7 @@ func (o *orders) PaymentOrder(ctx context.Context, ref, method string) (*adapter
 		return nil, err
 	}
 	if ord.Status != orderOpen {
-		return nil, fmt.Errorf("order %s is %s: %w", ref, ord.Status, payments.ErrNotAllowed)
+		return nil, fmt.Errorf("order %s: %w", ref, adapters.NotPayable(fmt.Sprintf("the order is %s", ord.Status), ord.CurrentPayment))
 	}
 	p, err := o.currentPayment(ctx, ord)
 	if err != nil {
@@ -245,7 +245,7 @@ func (o *orders) PaymentOrder(ctx context.Context, ref, method string) (*adapter
 	id := ord.CurrentPayment
 	switch {
 	case p != nil && p.Outcome() != payments.OutcomeFailed:
-		return nil, fmt.Errorf("order %s: payment %s is %s: %w", ref, p.OrderID, p.Status, payments.ErrNotAllowed)
+		return nil, fmt.Errorf("order %s: %w", ref, adapters.NotPayable("a payment for this order is already in progress", p.OrderID))
 	case p != nil || id == "":
 		if id, err = o.nextAttempt(ctx, ord); err != nil {
 			return nil, err

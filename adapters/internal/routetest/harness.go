@@ -157,12 +157,13 @@ func (h *Harness) NewOrderID(orderID string, amount payments.Amount) Order {
 type Orders struct {
 	mu     sync.Mutex
 	orders map[string]*adapters.Order
-	closed map[string]bool
+	// refused holds the error PaymentOrder returns for a ref.
+	refused map[string]error
 }
 
 // NewOrders returns an empty OrderSource.
 func NewOrders() *Orders {
-	return &Orders{orders: map[string]*adapters.Order{}, closed: map[string]bool{}}
+	return &Orders{orders: map[string]*adapters.Order{}, refused: map[string]error{}}
 }
 
 // Put adds or replaces the order for ref.
@@ -172,11 +173,16 @@ func (o *Orders) Put(ref string, order *adapters.Order) {
 	o.orders[ref] = order
 }
 
-// Close makes ref not payable.
+// Close makes ref not payable, with a plain payments.ErrNotAllowed.
 func (o *Orders) Close(ref string) {
+	o.Refuse(ref, fmt.Errorf("order %q is closed: %w", ref, payments.ErrNotAllowed))
+}
+
+// Refuse makes PaymentOrder fail for ref with err.
+func (o *Orders) Refuse(ref string, err error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.closed[ref] = true
+	o.refused[ref] = err
 }
 
 // PaymentOrder implements adapters.OrderSource.
@@ -187,8 +193,8 @@ func (o *Orders) PaymentOrder(_ context.Context, ref, _ string) (*adapters.Order
 	switch {
 	case !ok:
 		return nil, fmt.Errorf("order %q: %w", ref, payments.ErrNotFound)
-	case o.closed[ref]:
-		return nil, fmt.Errorf("order %q is closed: %w", ref, payments.ErrNotAllowed)
+	case o.refused[ref] != nil:
+		return nil, o.refused[ref]
 	}
 	cp := *order
 	return &cp, nil
@@ -401,12 +407,19 @@ func WantField(t testing.TB, b *adapters.ErrorBody, field string) {
 	t.Errorf("fields %+v do not name %q", b.Error.Fields, field)
 }
 
-// WantAbsent checks that a route is not mounted: the router's own 404 or
-// 405, never an answer from the routes.
+// WantAbsent checks that a route is not mounted: under the prefix, that
+// is the routes' own 404 not_found.
 func WantAbsent(t testing.TB, r *Reply) {
 	t.Helper()
+	WantError(t, r, http.StatusNotFound, "not_found")
+}
+
+// WantNotOurs checks an answer from the host's router for a path outside
+// the prefix: its own 404 or 405, never an answer from the routes.
+func WantNotOurs(t testing.TB, r *Reply) {
+	t.Helper()
 	if r.Status != http.StatusNotFound && r.Status != http.StatusMethodNotAllowed {
-		t.Fatalf("status %d, want 404 or 405 (route not mounted): %s", r.Status, r.Body)
+		t.Fatalf("status %d, want 404 or 405 (not the routes' path): %s", r.Status, r.Body)
 	}
 	if bytes.Contains(r.Body, []byte(`"error"`)) {
 		t.Fatalf("answered by the routes, not the router: %s", r.Body)

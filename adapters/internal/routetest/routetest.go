@@ -3,6 +3,7 @@ package routetest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -55,6 +56,7 @@ func table() []testCase {
 		{"charges/host options from the OrderSource reach Midtrans", chargeHostOptions},
 		{"charges/installment term only from the host's list", chargeInstallmentTerms},
 		{"charges/unknown or closed order", chargeUnknownOrder},
+		{"charges/not payable says why and names the live payment", chargeNotPayable},
 		{"charges/duplicate is 409 with the existing payment", chargeDuplicate},
 		{"charges/refused by Midtrans is 422", chargeRefused},
 		{"charges/not mounted without an OrderSource", chargesAbsent},
@@ -88,6 +90,10 @@ func table() []testCase {
 		{"prefix option", prefixOption},
 		{"body limits per route", bodyLimits},
 		{"requests kept after the handler keep their own bytes", retainedRequests},
+
+		{"errors/unmatched paths under the prefix are 404 JSON", unmatchedPaths},
+		{"errors/a known path with another method is 405 JSON with Allow", wrongMethod},
+		{"errors/unknown fields are 400 unknown_field at every level", unknownFields},
 	}
 }
 
@@ -348,10 +354,8 @@ func chargeBodyCannotSetAmount(t *testing.T, h *Harness) {
 		"order_id":         `"INV-CHOSEN-BY-BROWSER"`,
 	} {
 		body := fmt.Sprintf(`{"order_ref":%q,"method":"bca_va",%q:%s}`, o.Ref, field, value)
-		b := WantError(t, h.Do(t, http.MethodPost, h.URL+"/charges", []byte(body)), http.StatusBadRequest, "bad_request")
-		if !strings.Contains(b.Error.Message, field) {
-			t.Errorf("message %q does not name the unknown field %s", b.Error.Message, field)
-		}
+		b := WantError(t, h.Do(t, http.MethodPost, h.URL+"/charges", []byte(body)), http.StatusBadRequest, "unknown_field")
+		WantField(t, b, field)
 	}
 	if _, err := h.Env.Service.Payment(testenv.Ctx(t), o.OrderID); err == nil {
 		t.Fatal("a refused body still created a payment")
@@ -368,7 +372,7 @@ func chargeUnknownMethod(t *testing.T, h *Harness) {
 	b = WantError(t, h.Do(t, http.MethodPost, h.URL+"/charges", []byte(`{}`)), http.StatusUnprocessableEntity, "validation_failed")
 	WantField(t, b, "order_ref")
 	WantField(t, b, "method")
-	b = WantError(t, h.Charge(t, o.Ref, "bca_va", `{"bank":"bni"}`), http.StatusUnprocessableEntity, "validation_failed")
+	b = WantError(t, h.Charge(t, o.Ref, "bca_va", `5`), http.StatusUnprocessableEntity, "validation_failed")
 	WantField(t, b, "options")
 }
 
@@ -387,7 +391,6 @@ func chargeCardOptions(t *testing.T, h *Harness) {
 	o2 := h.NewOrder(320000)
 	for options, field := range map[string]string{
 		`{"token_id":5}`:              "options",
-		`{"tokenid":"x"}`:             "options",
 		`{}`:                          "options.token_id",
 		`{"token_id":"t","bank":"x"}`: "options.bank",
 	} {
@@ -510,6 +513,45 @@ func chargeUnknownOrder(t *testing.T, h *Harness) {
 	o := h.NewOrder(50000)
 	h.Orders.Close(o.Ref)
 	WantError(t, h.Charge(t, o.Ref, "bca_va", ""), http.StatusConflict, "order_not_payable")
+}
+
+// chargeNotPayable: an OrderSource that refuses with adapters.NotPayable
+// has its reason shown and the live payment's public view attached; a
+// plain payments.ErrNotAllowed still answers 409 without detail.
+func chargeNotPayable(t *testing.T, h *Harness) {
+	o := h.NewOrder(90000)
+	live := h.Charged(t, o.Ref, "bca_va", "")
+	const reason = "a payment for this order is already in progress"
+	h.Orders.Refuse(o.Ref, fmt.Errorf("order %s: %w", o.Ref, adapters.NotPayable(reason, o.OrderID)))
+	r := h.Charge(t, o.Ref, "qris", "")
+	b := WantError(t, r, http.StatusConflict, "order_not_payable")
+	if b.Error.Message != reason {
+		t.Errorf("message %q, want the OrderSource's reason %q", b.Error.Message, reason)
+	}
+	if b.Payment == nil || b.Payment.OrderID != o.OrderID || b.Payment.Instructions.VANumber != live.Instructions.VANumber {
+		t.Fatalf("refusal carries %+v, want the live payment %s", b.Payment, o.OrderID)
+	}
+	wantNoSecrets(t, r.Body, o)
+
+	// A live payment the module does not know, or none: the reason alone.
+	for _, id := range []string{"INV-never-charged", "", "not a valid id"} {
+		o2 := h.NewOrder(90000)
+		h.Orders.Refuse(o2.Ref, adapters.NotPayable("the order is cancelled", id))
+		b := WantError(t, h.Charge(t, o2.Ref, "qris", ""), http.StatusConflict, "order_not_payable")
+		if b.Error.Message != "the order is cancelled" || b.Payment != nil {
+			t.Errorf("live %q: %q with payment %+v, want the reason and no payment", id, b.Error.Message, b.Payment)
+		}
+	}
+	// No reason: the default message.
+	o3 := h.NewOrder(90000)
+	h.Orders.Refuse(o3.Ref, adapters.NotPayable("", ""))
+	if b := WantError(t, h.Charge(t, o3.Ref, "qris", ""), http.StatusConflict, "order_not_payable"); b.Error.Message == "" {
+		t.Error("empty message")
+	}
+	var npe *adapters.NotPayableError
+	if err := adapters.NotPayable("r", "x"); !errors.Is(err, payments.ErrNotAllowed) || !errors.As(err, &npe) || npe.Reason != "r" || npe.LiveOrderID != "x" {
+		t.Errorf("NotPayable: %#v does not wrap payments.ErrNotAllowed with its reason and live order", err)
+	}
 }
 
 func chargeDuplicate(t *testing.T, h *Harness) {
@@ -834,7 +876,7 @@ func opsBadBody(t *testing.T, h *Harness) {
 	o := h.NewOrder(70000)
 	h.Charged(t, o.Ref, "qris", "")
 	h.Settle(t, o.OrderID)
-	for _, body := range []string{`{"amount":"lots"}`, `{"amont":500}`, `{"amount":500} {}`, `not json`} {
+	for _, body := range []string{`{"amount":"lots"}`, `{"amount":500} {}`, `not json`, `[1]`} {
 		WantError(t, h.Operate(t, o.OrderID, "refund", body), http.StatusBadRequest, "bad_request")
 	}
 	b := WantError(t, h.Operate(t, o.OrderID, "refund", `{"amount":70001}`), http.StatusUnprocessableEntity, "validation_failed")
@@ -861,8 +903,108 @@ func prefixOption(t *testing.T, h *Harness) {
 	wantAnswer(t, h.Do(t, http.MethodPost, base+"/notifications", h.SettlementBody(t, o.OrderID, h.Env.Sim.ServerKey())), "processed")
 	// Nothing under the default prefix.
 	root := strings.TrimSuffix(base, "/pay/v1")
-	WantAbsent(t, h.Do(t, http.MethodPost, root+"/payments/charges", body))
-	WantAbsent(t, h.Do(t, http.MethodGet, root+"/payments/payments/"+o.OrderID, nil))
+	WantNotOurs(t, h.Do(t, http.MethodPost, root+"/payments/charges", body))
+	WantNotOurs(t, h.Do(t, http.MethodGet, root+"/payments/payments/"+o.OrderID, nil))
+	// Under the prefix, an unmatched path is ours.
+	WantError(t, h.Do(t, http.MethodGet, base+"/nope", nil), http.StatusNotFound, "not_found")
+	WantError(t, h.Do(t, http.MethodGet, base+"/charges", nil), http.StatusMethodNotAllowed, "method_not_allowed")
+}
+
+// unmatchedPaths: a path under the prefix that no route serves is the
+// routes' 404, in the JSON error shape; outside the prefix it is the
+// host's router's.
+func unmatchedPaths(t *testing.T, h *Harness) {
+	root := strings.TrimSuffix(h.URL, "/payments")
+	for _, c := range []struct{ method, path string }{
+		{http.MethodGet, "/nope"},
+		{http.MethodPost, "/nope"},
+		{http.MethodGet, "/payments"},
+		{http.MethodGet, "/payments/"},
+		{http.MethodPost, "/payments/x/y/z"},
+		{http.MethodGet, "/payments/x/sync/more"},
+		{http.MethodPost, "/charges/x"},
+		{http.MethodGet, "/notifications/"},
+		{http.MethodDelete, "/nope/nope"},
+		{http.MethodGet, ""},
+		{http.MethodGet, "/"},
+	} {
+		t.Run(c.method+" "+c.path, func(t *testing.T) {
+			WantError(t, h.Do(t, c.method, h.URL+c.path, nil), http.StatusNotFound, "not_found")
+		})
+	}
+	WantNotOurs(t, h.Do(t, http.MethodGet, root+"/not-the-prefix", nil))
+	WantNotOurs(t, h.Do(t, http.MethodGet, root+"/paymentsx/charges", nil))
+}
+
+// unknownFields: a member a route does not take is refused the same way
+// wherever it is, in the body or in its options: 400 unknown_field naming
+// it as sent. Members are known only when spelled exactly. Malformed JSON
+// stays 400 bad_request, host-only options 400 option_not_allowed,
+// invalid values 422 validation_failed.
+func unknownFields(t *testing.T, h *Harness) {
+	token := midtranstest.CardToken("4811111111111114")
+	for _, c := range []struct{ method, body, field string }{
+		{"bca_va", `"gross_amount":1`, "gross_amount"},
+		{"bca_va", `"Order_Ref":"x"`, "Order_Ref"},
+		{"bca_va", `"METHOD":"gopay"`, "METHOD"},
+		{"bca_va", `"options":{"bank":"bni"}`, "options.bank"},
+		{"gopay", `"options":{"foo":1}`, "options.foo"},
+		{"credit_card", `"options":{"tokenid":"x"}`, "options.tokenid"},
+		{"credit_card", fmt.Sprintf(`"options":{"token_id":%q,"Token_id":"x"}`, token), "options.Token_id"},
+		{"credit_card", fmt.Sprintf(`"options":{"token_id":%q,"installment":{"term":3}}`, token), "options.installment"},
+	} {
+		o := h.NewOrder(50000)
+		body := fmt.Sprintf(`{"order_ref":%q,"method":%q,%s}`, o.Ref, c.method, c.body)
+		b := WantError(t, h.Do(t, http.MethodPost, h.URL+"/charges", []byte(body)), http.StatusBadRequest, "unknown_field")
+		WantField(t, b, c.field)
+		if _, ok := h.Env.Sim.Transaction(o.OrderID); ok {
+			t.Errorf("%s: a refused body reached Midtrans", body)
+		}
+	}
+	// Every unknown member is named, at both levels.
+	b := WantError(t, h.Do(t, http.MethodPost, h.URL+"/charges", []byte(`{"order_ref":"x","method":"gopay","a":1,"b":2}`)), http.StatusBadRequest, "unknown_field")
+	WantField(t, b, "a")
+	WantField(t, b, "b")
+	b = WantError(t, h.Charge(t, "x", "gopay", `{"a":1,"b":2}`), http.StatusBadRequest, "unknown_field")
+	WantField(t, b, "options.a")
+	WantField(t, b, "options.b")
+
+	o := h.NewOrder(70000)
+	h.Charged(t, o.Ref, "qris", "")
+	h.Settle(t, o.OrderID)
+	for body, field := range map[string]string{`{"amont":500}`: "amont", `{"Amount":500}`: "Amount", `{"amount":500,"extra":{"x":1}}`: "extra"} {
+		b := WantError(t, h.Operate(t, o.OrderID, "refund", body), http.StatusBadRequest, "unknown_field")
+		WantField(t, b, field)
+	}
+	if p := h.Payment(t, o.OrderID); p.RefundedAmount != 0 {
+		t.Fatalf("a refused refund refunded %s", p.RefundedAmount)
+	}
+	// The other codes keep their meaning.
+	WantError(t, h.Do(t, http.MethodPost, h.URL+"/charges", []byte(`{"order_ref":"x",`)), http.StatusBadRequest, "bad_request")
+	WantError(t, h.Charge(t, "x", "credit_card", `{"authentication":false}`), http.StatusBadRequest, "option_not_allowed")
+	WantError(t, h.Operate(t, o.OrderID, "refund", `{"amount":70001}`), http.StatusUnprocessableEntity, "validation_failed")
+}
+
+// wrongMethod: a path a route serves, asked with another method, is 405
+// method_not_allowed naming the allowed methods in Allow.
+func wrongMethod(t *testing.T, h *Harness) {
+	for _, c := range []struct{ method, path, allow string }{
+		{http.MethodGet, "/charges", "POST"},
+		{http.MethodPut, "/charges", "POST"},
+		{http.MethodGet, "/notifications", "POST"},
+		{http.MethodDelete, "/payments/INV-1", "GET, HEAD"},
+		{http.MethodPost, "/payments/INV-1", "GET, HEAD"},
+		{http.MethodGet, "/payments/INV-1/sync", "POST"},
+		{http.MethodDelete, "/payments/INV-1/refund", "POST"},
+	} {
+		t.Run(c.method+" "+c.path, func(t *testing.T) {
+			r := h.Do(t, c.method, h.URL+c.path, nil)
+			WantError(t, r, http.StatusMethodNotAllowed, "method_not_allowed")
+			if got := strings.Join(r.Header.Values("Allow"), ", "); got != c.allow {
+				t.Errorf("Allow %q, want %q", got, c.allow)
+			}
+		})
+	}
 }
 
 func bodyLimits(t *testing.T, h *Harness) {
