@@ -243,7 +243,7 @@ func TestOrderSource(t *testing.T) {
 	if r := charge(t, c, base, `{"order_ref":"`+ref+`","method":"bca_va","amount":1}`); r.status != http.StatusBadRequest {
 		t.Errorf("a body with an amount: %d %s", r.status, r.body)
 	}
-	if r := charge(t, c, base, `{"order_ref":"`+ref+`","method":"bca_va","options":{"gross_amount":1}}`); r.status != http.StatusUnprocessableEntity {
+	if r := charge(t, c, base, `{"order_ref":"`+ref+`","method":"bca_va","options":{"gross_amount":1}}`); r.status != http.StatusBadRequest || !bytes.Contains(r.body, []byte("unknown_field")) {
 		t.Errorf("an amount in the options: %d %s", r.status, r.body)
 	}
 	if r := charge(t, c, base, `{"order_ref":"`+ref+`","method":"credit_card","options":{"token_id":"t","authentication":false}}`); r.status != http.StatusBadRequest || !bytes.Contains(r.body, []byte("options.authentication")) {
