@@ -180,6 +180,33 @@ func phoneAndDesktop(t *testing.T, ctx context.Context, name string) {
 	step(t, ctx, "reset size", chromedp.EmulateReset())
 }
 
+// fitsPhone checks the page on a 390 px wide phone: nothing wider than
+// the screen, and no number (VA number, bill key, code, amount, countdown)
+// broken over two lines or sticking out of its box.
+func fitsPhone(t *testing.T, ctx context.Context) {
+	t.Helper()
+	step(t, ctx, "phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Sleep(100*time.Millisecond))
+	defer step(t, ctx, "reset size", chromedp.EmulateReset())
+	bad := value(t, ctx, "fits a phone", chromedp.Evaluate[[]string](`(() => {
+		const bad = [];
+		const width = document.documentElement.scrollWidth;
+		if (width > 390) bad.push("the page is " + width + " px wide");
+		for (const el of document.querySelectorAll(".field .value, .amount, #expiry, .receipt dd")) {
+			const range = document.createRange();
+			range.selectNodeContents(el);
+			const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+			const name = "#" + (el.id || el.className) + " " + JSON.stringify(el.textContent);
+			if (tops.size > 1 && el.id !== "receipt-ref") bad.push(name + " wraps");
+			const box = el.closest(".field, .card");
+			if (box && range.getBoundingClientRect().right > box.getBoundingClientRect().right) bad.push(name + " sticks out");
+		}
+		return bad;
+	})()`))
+	for _, b := range bad {
+		t.Errorf("on a phone: %s", b)
+	}
+}
+
 // waitReady waits until the checkout page's script has attached its
 // handlers: before that its controls are disabled.
 func waitReady(t *testing.T, ctx context.Context) {
@@ -279,6 +306,7 @@ func TestBrowser(t *testing.T) {
 		}
 		screenshot(t, ctx, "bca_va-2-pending")
 		phoneAndDesktop(t, ctx, "bca_va-pending")
+		fitsPhone(t, ctx)
 
 		// The language switch is a link: English, then back to Indonesian.
 		waitReady(t, ctx)
@@ -320,6 +348,7 @@ func TestBrowser(t *testing.T) {
 		step(t, ctx, "back to Indonesian", chromedp.Click(chromedp.ID("lang-switch")),
 			chromedp.WaitVisible(chromedp.CSS(`html[lang="id"] #receipt`)))
 		phoneAndDesktop(t, ctx, "bca_va-paid")
+		fitsPhone(t, ctx)
 		noConsoleErrors(t, errs)
 	})
 
@@ -406,6 +435,7 @@ func TestBrowser(t *testing.T) {
 				}
 			}
 			screenshot(t, ctx, tc.method+"-2-pending")
+			fitsPhone(t, ctx)
 			if tc.method == "gopay" {
 				// The customer opens the deeplink (the simulator's GoPay page),
 				// pays, and GoPay sends them back to the checkout page.
