@@ -177,7 +177,7 @@ func phoneAndDesktop(t *testing.T, ctx context.Context, name string) {
 			t.Error(err)
 		}
 	}
-	step(t, ctx, "reset size", chromedp.EmulateReset())
+	step(t, ctx, "reset size", chromedp.EmulateViewport(1280, 1000))
 }
 
 // fitsPhone checks the page on a 390 px wide phone: nothing wider than
@@ -186,7 +186,7 @@ func phoneAndDesktop(t *testing.T, ctx context.Context, name string) {
 func fitsPhone(t *testing.T, ctx context.Context) {
 	t.Helper()
 	step(t, ctx, "phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Sleep(100*time.Millisecond))
-	defer step(t, ctx, "reset size", chromedp.EmulateReset())
+	defer step(t, ctx, "reset size", chromedp.EmulateViewport(1280, 1000))
 	bad := value(t, ctx, "fits a phone", chromedp.Evaluate[[]string](`(() => {
 		const bad = [];
 		const width = document.documentElement.scrollWidth;
@@ -313,7 +313,7 @@ func TestBrowser(t *testing.T) {
 		step(t, ctx, "to English", chromedp.Click(chromedp.ID("lang-switch")),
 			chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #va-number`)))
 		waitReady(t, ctx)
-		for id, want := range map[string]string{"outcome": "Waiting for payment", "lang-switch": "Bahasa Indonesia", "pay-amount": "Rp 85.000",
+		for id, want := range map[string]string{"outcome": "Waiting for payment", "lang-switch": "Indonesia", "pay-amount": "Rp 85.000",
 			"fulfilled": "Awaiting payment", "switch": "Choose another method"} {
 			if got := value(t, ctx, id, chromedp.Text(chromedp.ID(id))); got != want {
 				t.Errorf("in English #%s = %q, want %q", id, got, want)

@@ -50,7 +50,7 @@ func TestTranslations(t *testing.T) {
 		want                  []string
 	}{
 		{"default", "", `<html lang="id">`, []string{"Menunggu pembayaran", "Jumlah yang dibayar", "English"}},
-		{"en", "?lang=en", `<html lang="en">`, []string{"Waiting for payment", "Amount to pay", "Bahasa Indonesia"}},
+		{"en", "?lang=en", `<html lang="en">`, []string{"Waiting for payment", "Amount to pay", "Indonesia"}},
 		{"id", "?lang=id", `<html lang="id">`, []string{"Menunggu pembayaran", "Nomor virtual account"}},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {

@@ -126,7 +126,7 @@ func texts() map[string][2]string {
 		"months": {"Jan Feb Mar Apr Mei Jun Jul Agu Sep Okt Nov Des", "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec"},
 
 		// Frame.
-		"lang.switch":  {"English", "Bahasa Indonesia"},
+		"lang.switch":  {"English", "Indonesia"},
 		"mode.sim":     {"Simulator", "Simulator"},
 		"mode.env":     {"Midtrans %s", "Midtrans %s"},
 		"banner.sim":   {"Mode simulator.", "Simulator mode."},
