@@ -21,7 +21,10 @@
   const prefix = root.dataset.prefix;
   const texts = JSON.parse(root.dataset.texts || "{}");
   const t = (key) => texts[key] || key;
-  const livePath = "/orders/" + encodeURIComponent(ref) + "/live";
+  // The page's language, also for what the script fetches: the cookie
+  // that keeps it may be blocked.
+  const lang = "?lang=" + encodeURIComponent(document.documentElement.lang);
+  const livePath = "/orders/" + encodeURIComponent(ref) + "/live" + lang;
   // Poll briskly for a few seconds after the customer acted (the answer
   // usually comes within a second), then calmly.
   const pollFast = 250;
@@ -298,7 +301,7 @@
     showNote("");
     showError("");
     try {
-      const res = await call("POST", form.action);
+      const res = await call("POST", form.action + lang);
       if (res.status !== 200) {
         showNote((res.data && res.data.error && res.data.error.message) || t("js.failed"));
       }
