@@ -154,6 +154,66 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	}
 }
 
+// phoneAndDesktop saves the page at a phone's and a desktop's size to
+// $SHOP_TEST_SCREENSHOTS/<name>-<w>x<h>.png (the viewport) and
+// <name>-<w>x<h>-full.png (the whole page), when that is set.
+func phoneAndDesktop(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("SHOP_TEST_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	for _, size := range [][2]int64{{390, 844}, {1280, 800}} {
+		var opts []chromedp.EmulateViewportOption
+		if size[0] < 500 {
+			opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateScale(2))
+		}
+		step(t, ctx, "resize", chromedp.EmulateViewport(size[0], size[1], opts...), chromedp.Sleep(200*time.Millisecond))
+		base := filepath.Join(dir, fmt.Sprintf("%s-%dx%d", name, size[0], size[1]))
+		if err := os.WriteFile(base+".png", value(t, ctx, "screenshot", chromedp.CaptureScreenshot()), 0o644); err != nil {
+			t.Error(err)
+		}
+		if err := os.WriteFile(base+"-full.png", value(t, ctx, "screenshot", chromedp.FullScreenshot(100)), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+	step(t, ctx, "reset size", chromedp.EmulateViewport(1280, 1000))
+}
+
+// fitsPhone checks the page on a 390 px wide phone: nothing wider than
+// the screen, and no number (VA number, bill key, code, amount, countdown)
+// broken over two lines or sticking out of its box.
+func fitsPhone(t *testing.T, ctx context.Context) {
+	t.Helper()
+	step(t, ctx, "phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Sleep(100*time.Millisecond))
+	defer step(t, ctx, "reset size", chromedp.EmulateViewport(1280, 1000))
+	bad := value(t, ctx, "fits a phone", chromedp.Evaluate[[]string](`(() => {
+		const bad = [];
+		const width = document.documentElement.scrollWidth;
+		if (width > 390) bad.push("the page is " + width + " px wide");
+		for (const el of document.querySelectorAll(".field .value, .amount, #expiry, .receipt dd")) {
+			const range = document.createRange();
+			range.selectNodeContents(el);
+			const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+			const name = "#" + (el.id || el.className) + " " + JSON.stringify(el.textContent);
+			if (tops.size > 1 && el.id !== "receipt-ref") bad.push(name + " wraps");
+			const box = el.closest(".field, .card");
+			if (box && range.getBoundingClientRect().right > box.getBoundingClientRect().right) bad.push(name + " sticks out");
+		}
+		return bad;
+	})()`))
+	for _, b := range bad {
+		t.Errorf("on a phone: %s", b)
+	}
+}
+
+// waitReady waits until the checkout page's script has attached its
+// handlers: before that its controls are disabled.
+func waitReady(t *testing.T, ctx context.Context) {
+	t.Helper()
+	step(t, ctx, "page ready", chromedp.WaitVisible(chromedp.CSS(`#checkout[data-ready="true"]`)))
+}
+
 // checkout goes from the product page to a started payment.
 func checkout(t *testing.T, ctx context.Context, base, product, method string) {
 	t.Helper()
@@ -164,6 +224,8 @@ func checkout(t *testing.T, ctx context.Context, base, product, method string) {
 		chromedp.Click(chromedp.ID("checkout")),
 		chromedp.WaitVisible(chromedp.ID("pay")),
 	)
+	waitReady(t, ctx)
+	step(t, ctx, "Pay enabled", chromedp.WaitEnabled(chromedp.ID("pay")))
 	if checked := value(t, ctx, "preselected method", chromedp.Evaluate[bool](
 		`document.getElementById("method-`+method+`").checked`)); !checked {
 		t.Fatalf("checkout page did not preselect %s", method)
@@ -177,14 +239,23 @@ func checkout(t *testing.T, ctx context.Context, base, product, method string) {
 func waitFulfilled(t *testing.T, ctx context.Context, name string, simulate bool) {
 	t.Helper()
 	if simulate {
+		waitReady(t, ctx)
 		step(t, ctx, "simulate payment", chromedp.WaitVisible(chromedp.ID("simulate-pay")), chromedp.Click(chromedp.ID("simulate-pay")))
 	}
-	step(t, ctx, "wait for Fulfilled", chromedp.Poll[chromedp.Void](
-		`document.getElementById("fulfilled").textContent === "Fulfilled"`,
+	step(t, ctx, "wait for fulfilled", chromedp.Poll[chromedp.Void](
+		`document.getElementById("fulfilled").dataset.state === "fulfilled" && document.getElementById("receipt") !== null`,
 		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(15*time.Second)))
 	outcome := value(t, ctx, "outcome", chromedp.Evaluate[string](`document.getElementById("outcome").dataset.outcome`))
 	if outcome != "paid" {
 		t.Errorf("outcome %q after fulfilment, want paid", outcome)
+	}
+	if label := value(t, ctx, "order label", chromedp.Text(chromedp.ID("fulfilled"))); label != "Lunas, sedang dikemas" {
+		t.Errorf("order shown as %q after fulfilment", label)
+	}
+	for _, id := range []string{"receipt-order", "receipt-item", "receipt-amount", "receipt-method", "receipt-paid-at", "receipt-ref"} {
+		if v := value(t, ctx, id, chromedp.Text(chromedp.ID(id))); strings.TrimSpace(v) == "" {
+			t.Errorf("receipt: #%s is empty", id)
+		}
 	}
 	screenshot(t, ctx, name+"-3-fulfilled")
 }
@@ -197,9 +268,9 @@ func noConsoleErrors(t *testing.T, errs *consoleErrors) {
 }
 
 // TestBrowser drives the shop in headless Chromium from the product page to
-// "Fulfilled": a BCA virtual account, a QRIS code and a 3-D Secure card
-// payment, all against the simulator. Any console error, uncaught exception
-// or failed load fails it.
+// the receipt of a fulfilled order, with every method, all against the
+// simulator, and switches the language back and forth. Any console error,
+// uncaught exception or failed load fails it.
 func TestBrowser(t *testing.T) {
 	requireBrowser(t)
 	_, base := newTestShop(t, Config{})
@@ -216,17 +287,68 @@ func TestBrowser(t *testing.T) {
 		if bank := value(t, ctx, "bank", chromedp.Text(chromedp.ID("va-bank"))); bank != "BCA" {
 			t.Errorf("bank %q", bank)
 		}
-		if status := value(t, ctx, "status", chromedp.Text(chromedp.ID("status"))); status != "pending" {
+		if status := value(t, ctx, "status", chromedp.Evaluate[string](`document.getElementById("outcome").dataset.status`)); status != "pending" {
 			t.Errorf("status %q before paying", status)
+		}
+		if words := value(t, ctx, "outcome", chromedp.Text(chromedp.ID("outcome"))); words != "Menunggu pembayaran" {
+			t.Errorf("pending payment shown as %q", words)
+		}
+		if amount := value(t, ctx, "amount", chromedp.Text(chromedp.ID("pay-amount"))); amount != "Rp 85.000" {
+			t.Errorf("amount next to the VA number %q, want Rp 85.000", amount)
+		}
+		// The amount is in the box right under the VA number's.
+		if next := value(t, ctx, "amount box", chromedp.Evaluate[string](
+			`document.getElementById("va-number").closest(".field").nextElementSibling.querySelector(".value").id`)); next != "pay-amount" {
+			t.Errorf("the box after the VA number's holds #%s, want the amount", next)
 		}
 		if exp := value(t, ctx, "expiry", chromedp.Text(chromedp.ID("expiry"))); !regexp.MustCompile(`^\d+:\d\d:\d\d$`).MatchString(exp) {
 			t.Errorf("expiry countdown %q", exp)
 		}
 		screenshot(t, ctx, "bca_va-2-pending")
+		phoneAndDesktop(t, ctx, "bca_va-pending")
+		fitsPhone(t, ctx)
+
+		// The language switch is a link: English, then back to Indonesian.
+		waitReady(t, ctx)
+		step(t, ctx, "to English", chromedp.Click(chromedp.ID("lang-switch")),
+			chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #va-number`)))
+		waitReady(t, ctx)
+		for id, want := range map[string]string{"outcome": "Waiting for payment", "lang-switch": "Indonesia", "pay-amount": "Rp 85.000",
+			"fulfilled": "Awaiting payment", "switch": "Choose another method"} {
+			if got := value(t, ctx, id, chromedp.Text(chromedp.ID(id))); got != want {
+				t.Errorf("in English #%s = %q, want %q", id, got, want)
+			}
+		}
+		step(t, ctx, "back to Indonesian", chromedp.Click(chromedp.ID("lang-switch")),
+			chromedp.WaitVisible(chromedp.CSS(`html[lang="id"] #va-number`)))
+
 		waitFulfilled(t, ctx, "bca_va", true)
-		if status := value(t, ctx, "status", chromedp.Text(chromedp.ID("status"))); status != "settlement" {
+		if status := value(t, ctx, "status", chromedp.Evaluate[string](`document.getElementById("outcome").dataset.status`)); status != "settlement" {
 			t.Errorf("status %q after paying", status)
 		}
+		if words := value(t, ctx, "outcome", chromedp.Text(chromedp.ID("outcome"))); words != "Lunas" {
+			t.Errorf("paid payment shown as %q", words)
+		}
+		if amount := value(t, ctx, "receipt amount", chromedp.Text(chromedp.ID("receipt-amount"))); amount != "Rp 85.000" {
+			t.Errorf("receipt amount %q", amount)
+		}
+		if item := value(t, ctx, "receipt item", chromedp.Text(chromedp.ID("receipt-item"))); item != "Kopi Gayo, 250 g" {
+			t.Errorf("receipt item %q", item)
+		}
+		ref := value(t, ctx, "order ref", chromedp.Evaluate[string](`document.getElementById("checkout").dataset.orderRef`))
+		if got := value(t, ctx, "receipt order", chromedp.Text(chromedp.ID("receipt-order"))); got != ref {
+			t.Errorf("receipt order %q, want %q", got, ref)
+		}
+		step(t, ctx, "receipt in English", chromedp.Click(chromedp.ID("lang-switch")),
+			chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #receipt`)))
+		if words := value(t, ctx, "outcome", chromedp.Text(chromedp.ID("outcome"))); words != "Paid" {
+			t.Errorf("paid payment shown in English as %q", words)
+		}
+		phoneAndDesktop(t, ctx, "bca_va-paid-en")
+		step(t, ctx, "back to Indonesian", chromedp.Click(chromedp.ID("lang-switch")),
+			chromedp.WaitVisible(chromedp.CSS(`html[lang="id"] #receipt`)))
+		phoneAndDesktop(t, ctx, "bca_va-paid")
+		fitsPhone(t, ctx)
 		noConsoleErrors(t, errs)
 	})
 
@@ -268,7 +390,7 @@ func TestBrowser(t *testing.T) {
 		clickInFrame(t, ctx, "threeds-frame", "pay")
 		step(t, ctx, "3DS frame closed", chromedp.WaitNotVisible(chromedp.ID("threeds")))
 		waitFulfilled(t, ctx, "credit_card", false)
-		if masked := value(t, ctx, "card", chromedp.Text(chromedp.ID("instructions"))); !strings.Contains(masked, "48111111-1114") {
+		if masked := value(t, ctx, "card", chromedp.Text(chromedp.ID("receipt-method"))); !strings.Contains(masked, "48111111-1114") {
 			t.Errorf("paid card not shown: %q", masked)
 		}
 		noConsoleErrors(t, errs)
@@ -295,6 +417,9 @@ func TestBrowser(t *testing.T) {
 		t.Run(tc.method, func(t *testing.T) {
 			checkout(t, ctx, base, "sambal-matah", tc.method)
 			step(t, ctx, "payment shown", chromedp.WaitVisible(chromedp.ID("simulate-pay")))
+			if amount := value(t, ctx, "amount", chromedp.Text(chromedp.ID("pay-amount"))); amount != "Rp 45.000" {
+				t.Errorf("amount to pay %q, want Rp 45.000", amount)
+			}
 			ref := value(t, ctx, "order ref", chromedp.Evaluate[string](`document.getElementById("checkout").dataset.orderRef`))
 			for _, id := range tc.show {
 				wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -310,6 +435,7 @@ func TestBrowser(t *testing.T) {
 				}
 			}
 			screenshot(t, ctx, tc.method+"-2-pending")
+			fitsPhone(t, ctx)
 			if tc.method == "gopay" {
 				// The customer opens the deeplink (the simulator's GoPay page),
 				// pays, and GoPay sends them back to the checkout page.

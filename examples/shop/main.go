@@ -25,8 +25,8 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", envOr("ADDR", "127.0.0.1:8080"), "listen address")
-	db := flag.String("db", "shop.db", "SQLite database file")
+	addr := flag.String("addr", envOr("ADDR", "127.0.0.1:8080"), "listen address (environment: ADDR)")
+	db := flag.String("db", "shop.db", "SQLite database file (the shop prints its absolute path on start)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

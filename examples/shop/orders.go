@@ -23,21 +23,19 @@ import (
 // Product is something the shop sells. Prices live here, on the server:
 // the browser only ever names a product.
 type Product struct {
-	ID          string
-	Name        string
-	Description string
-	Price       payments.Amount
-	Colour      string // the swatch on the product card
+	ID    string
+	Name  string // the item name sent to Midtrans; pages show the translated one
+	Price payments.Amount
 }
 
 // catalogue is the shop's stock, a fresh slice per call so nothing
 // package-level can be changed.
 func catalogue() []Product {
 	return []Product{
-		{ID: "kopi-gayo", Name: "Kopi Gayo, 250 g", Description: "Single-origin arabica from Aceh, roasted this week.", Price: 85000, Colour: "#7b4a2d"},
-		{ID: "batik-scarf", Name: "Batik tulis scarf", Description: "Hand-drawn parang motif on cotton, 180 × 50 cm.", Price: 245000, Colour: "#1f4e79"},
-		{ID: "rattan-tote", Name: "Rattan tote bag", Description: "Woven in Lombok; fits a laptop.", Price: 150000, Colour: "#c8963e"},
-		{ID: "sambal-matah", Name: "Sambal matah, 3 jars", Description: "Balinese shallot-and-lemongrass relish.", Price: 45000, Colour: "#b3261e"},
+		{ID: "kopi-gayo", Name: "Kopi Gayo, 250 g", Price: 85000},
+		{ID: "batik-scarf", Name: "Batik tulis scarf", Price: 245000},
+		{ID: "rattan-tote", Name: "Rattan tote bag", Price: 150000},
+		{ID: "sambal-matah", Name: "Sambal matah, 3 jars", Price: 45000},
 	}
 }
 
@@ -55,6 +53,7 @@ const (
 	orderOpen      = "open"      // waiting for a payment
 	orderFulfilled = "fulfilled" // paid and shipped
 	orderReversed  = "reversed"  // paid, then the payment was reversed: fulfilment undone
+	orderCancelled = "cancelled" // cancelled by the customer before paying
 )
 
 // Order is a row of shop_orders.
@@ -144,17 +143,18 @@ func newOrderRef() string { return "NP-" + rand.Text()[:16] }
 // customer is what the product page asks for.
 type customer struct{ Name, Email, Phone string }
 
-// validate returns a message per bad field, keyed by the form field name.
+// validate returns the text key of a message per bad field, keyed by the
+// form field name.
 func (c customer) validate() map[string]string {
 	bad := map[string]string{}
 	switch n := strings.TrimSpace(c.Name); {
 	case n == "":
-		bad["name"] = "Please enter your name."
+		bad["name"] = "err.name"
 	case utf8.RuneCountInString(n) > 100:
-		bad["name"] = "At most 100 characters."
+		bad["name"] = "err.name.long"
 	}
 	if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != strings.TrimSpace(c.Email) || len(c.Email) > 100 {
-		bad["email"] = "Please enter an email address such as budi@example.com."
+		bad["email"] = "err.email"
 	}
 	digits := 0
 	for i, r := range c.Phone {
@@ -167,7 +167,7 @@ func (c customer) validate() map[string]string {
 		}
 	}
 	if digits < 8 || digits > 15 {
-		bad["phone"] = "Please enter a phone number such as 081223323423."
+		bad["phone"] = "err.phone"
 	}
 	return bad
 }
@@ -308,6 +308,31 @@ func (o *orders) nextAttempt(ctx context.Context, ord *Order) (string, error) {
 	return id, nil
 }
 
+// abandon drops the order's current attempt when Midtrans has no such
+// transaction (the simulator restarted and forgot it): nobody can pay it,
+// so the next charge starts attempt n+1. Only that attempt is dropped, so a
+// concurrent new attempt is left alone.
+func (o *orders) abandon(ctx context.Context, ref, paymentOrderID string) error {
+	_, err := o.db.ExecContext(ctx, `UPDATE shop_orders SET current_payment = '', updated_at = ?
+		WHERE ref = ? AND current_payment = ? AND status = ?`, o.now().UTC(), ref, paymentOrderID, orderOpen)
+	if err != nil {
+		return fmt.Errorf("order %s: abandon %s: %w", ref, paymentOrderID, err)
+	}
+	return nil
+}
+
+// cancel marks an open order cancelled; its payment must have ended
+// first. It reports whether the order was open.
+func (o *orders) cancel(ctx context.Context, ref string) (bool, error) {
+	res, err := o.db.ExecContext(ctx, `UPDATE shop_orders SET status = ?, updated_at = ? WHERE ref = ? AND status = ?`,
+		orderCancelled, o.now().UTC(), ref, orderOpen)
+	if err != nil {
+		return false, fmt.Errorf("cancel order %s: %w", ref, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // claimSync reports whether the caller may ask Midtrans about the order's
 // payment now: at most once per every, across requests and replicas.
 func (o *orders) claimSync(ctx context.Context, ref string, every time.Duration) (bool, error) {
@@ -390,9 +415,9 @@ func (o *orders) record(ctx context.Context, e *payments.Event, kind string) err
 	case applied:
 		o.log.WarnContext(ctx, "shop: payment reversed, fulfilment undone", "order", ref, "payment", paymentID)
 	case kind == kindPaid:
-		// A second attempt was paid for an order already paid: a real shop
+		// A payment for an order already paid or cancelled: a real shop
 		// would refund it (svc.Refund) or ask the customer.
-		o.log.WarnContext(ctx, "shop: order paid twice; refund this payment", "order", ref, "payment", paymentID)
+		o.log.WarnContext(ctx, "shop: payment for an order that is no longer open; refund it", "order", ref, "payment", paymentID)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"syscall"
 	"time"
 )
 
@@ -16,6 +17,9 @@ import (
 // simulator's notification URL) even for an addr with port 0.
 func run(ctx context.Context, addr string, cfg Config, stdout, stderr io.Writer) error {
 	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%w: another program (another shop?) has %s; choose another address with -addr or ADDR, e.g. -addr 127.0.0.1:8081", err, addr)
+	}
 	if err != nil {
 		return err
 	}
@@ -40,6 +44,7 @@ func run(ctx context.Context, addr string, cfg Config, stdout, stderr io.Writer)
 				cfg.BaseURL, shop.cfg.SyncEvery)
 		}
 	}
+	fmt.Fprintf(stdout, "orders and payments: %s\n", shop.DBPath())
 	fmt.Fprintf(stdout, "shop: %s/\n", cfg.BaseURL)
 
 	// Bounds on how long a client may take: the routes cap body sizes, only

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -106,6 +107,7 @@ type Shop struct {
 	orders  *orders
 	pages   *template.Template
 	methods []methodInfo
+	locales map[string]*locale
 	threeDS threeDS
 	csp     string
 	handler http.Handler
@@ -174,6 +176,7 @@ func New(ctx context.Context, cfg Config) (_ *Shop, err error) {
 		return nil, err
 	}
 	s.methods = methodChoices(s.svc.Methods())
+	s.locales = locales()
 	s.csp = s.contentSecurityPolicy()
 
 	mux := http.NewServeMux()
@@ -243,6 +246,14 @@ func (s *Shop) Handler() http.Handler { return s.handler }
 // Service is the shop's payments Service.
 func (s *Shop) Service() *payments.Service { return s.svc }
 
+// DBPath is the absolute path of the shop's SQLite database.
+func (s *Shop) DBPath() string {
+	if abs, err := filepath.Abs(s.cfg.DBPath); err == nil {
+		return abs
+	}
+	return s.cfg.DBPath
+}
+
 // Simulator is the Midtrans simulator, or nil with real keys.
 func (s *Shop) Simulator() *midtranstest.Server { return s.sim }
 
@@ -275,12 +286,16 @@ func templateFuncs() template.FuncMap {
 		"rupiah": rupiah,
 		// methodsArgs passes the method list and the preselected method to
 		// the shared "methods" template.
-		"methodsArgs": func(groups []methodGroup, selected string) any {
+		"methodsArgs": func(l *locale, groups []methodGroup, selected string) any {
 			return struct {
+				L        *locale
 				Groups   []methodGroup
 				Selected string
-			}{groups, selected}
+			}{l, groups, selected}
 		},
+		"digits": digitGroups,
+		"upper":  strings.ToUpper,
+		"plain":  func(a payments.Amount) int64 { return int64(a) },
 	}
 }
 
@@ -311,6 +326,18 @@ func rupiah(a any) string {
 		return "-Rp " + b.String()
 	}
 	return "Rp " + b.String()
+}
+
+// digitGroups splits a VA number, bill key or payment code into groups of
+// four, which the page sets apart with space that is not a character: the
+// number stays easy to read, never wraps mid-group, and copies whole.
+func digitGroups(s string) []string {
+	var out []string
+	for len(s) > 4 {
+		out = append(out, s[:4])
+		s = s[4:]
+	}
+	return append(out, s)
 }
 
 // static is the embedded static directory.

@@ -49,7 +49,9 @@ func newTestShop(t testing.TB, cfg Config) (*Shop, string) {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	cfg.BaseURL = "http://" + srv.Listener.Addr().String()
-	cfg.DBPath = filepath.Join(t.TempDir(), "shop.db")
+	if cfg.DBPath == "" {
+		cfg.DBPath = filepath.Join(t.TempDir(), "shop.db")
+	}
 	logs := &syncBuffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	shop, err := New(t.Context(), cfg)
@@ -115,6 +117,12 @@ func do(t testing.TB, c *http.Client, method, u, contentType string, body string
 	return response{status: resp.StatusCode, header: resp.Header, body: b}
 }
 
+// postJSON posts to one of the order page's routes as its script does.
+func postJSON(t testing.TB, c *http.Client, u string) response {
+	t.Helper()
+	return do(t, c, "POST", u, "", "", "Accept", "application/json")
+}
+
 func newOrderForm(product, method string) url.Values {
 	return url.Values{"product": {product}, "method": {method}, "name": {"Budi Utomo"},
 		"email": {"budi@example.com"}, "phone": {"081223323423"}}
@@ -173,7 +181,7 @@ func TestCreateOrder(t *testing.T) {
 			t.Errorf("order %+v", ord)
 		}
 		page := do(t, c, "GET", base+"/orders/"+ref, "", "")
-		for _, want := range []string{ref, "Rp 245.000", "Batik tulis scarf", `id="method-qris" checked`, `data-order-ref="` + ref + `"`} {
+		for _, want := range []string{ref, "Rp 245.000", "Syal batik tulis", `id="method-qris" checked`, `data-order-ref="` + ref + `"`, `<html lang="id">`} {
 			if !strings.Contains(string(page.body), want) {
 				t.Errorf("checkout page lacks %q", want)
 			}
@@ -187,11 +195,11 @@ func TestCreateOrder(t *testing.T) {
 		for name, tc := range map[string]struct {
 			field, value, want string
 		}{
-			"unknown product": {"product", "gold-bar", "Please choose a product."},
-			"unknown method":  {"method", "bitcoin", "Please choose a payment method."},
-			"bad email":       {"email", "budi@", "Please enter an email address"},
-			"bad phone":       {"phone", "call me", "Please enter a phone number"},
-			"no name":         {"name", " ", "Please enter your name."},
+			"unknown product": {"product", "gold-bar", "Silakan pilih barang."},
+			"unknown method":  {"method", "bitcoin", "Silakan pilih metode pembayaran."},
+			"bad email":       {"email", "budi@", "Silakan isi alamat email"},
+			"bad phone":       {"phone", "call me", "Silakan isi nomor telepon"},
+			"no name":         {"name", " ", "Silakan isi nama Anda."},
 		} {
 			t.Run(name, func(t *testing.T) {
 				form := newOrderForm("kopi-gayo", "bca_va")
@@ -299,7 +307,7 @@ func TestOrderSource(t *testing.T) {
 		t.Errorf("second charge while pending: %d %s", r.status, r.body)
 	}
 	// Switching ends the attempt; the next one gets a fresh Midtrans order id.
-	sw := do(t, c, "POST", base+"/orders/"+ref+"/switch", "", "")
+	sw := postJSON(t, c, base+"/orders/"+ref+"/switch")
 	if st := sw.json(t)["order"].(map[string]any); sw.status != 200 || st["can_pay"] != true {
 		t.Fatalf("switch: %d %s", sw.status, sw.body)
 	}
@@ -316,7 +324,7 @@ func TestOrderSource(t *testing.T) {
 	}
 
 	// Paid and fulfilled: no further charge.
-	if r := do(t, c, "POST", base+"/orders/"+ref+"/simulate-pay", "", ""); r.status != 200 {
+	if r := postJSON(t, c, base+"/orders/"+ref+"/simulate-pay"); r.status != 200 {
 		t.Fatalf("simulate pay: %d %s", r.status, r.body)
 	}
 	waitState(t, c, base, ref, fulfilled)
@@ -442,7 +450,7 @@ func TestReversal(t *testing.T) {
 	if r := charge(t, c, base, `{"order_ref":"`+ref+`","method":"gopay"}`); r.status != http.StatusCreated {
 		t.Fatalf("charge: %d %s", r.status, r.body)
 	}
-	if r := do(t, c, "POST", base+"/orders/"+ref+"/simulate-pay", "", ""); r.status != 200 {
+	if r := postJSON(t, c, base+"/orders/"+ref+"/simulate-pay"); r.status != 200 {
 		t.Fatalf("simulate pay: %d %s", r.status, r.body)
 	}
 	waitState(t, c, base, ref, fulfilled)
@@ -522,7 +530,7 @@ func TestSyncWithRealKeys(t *testing.T) {
 	if n := statusCalls(); n != 1 {
 		t.Errorf("%d status calls for 3 polls within %s, want 1", n, every)
 	}
-	if r := do(t, c, "POST", base+"/orders/"+ref+"/simulate-pay", "", ""); r.status != http.StatusNotFound && r.status != http.StatusMethodNotAllowed {
+	if r := postJSON(t, c, base+"/orders/"+ref+"/simulate-pay"); r.status != http.StatusNotFound && r.status != http.StatusMethodNotAllowed {
 		t.Errorf("simulate-pay with real keys: %d", r.status)
 	}
 	if err := sim.Pay(ref + "-1"); err != nil {
@@ -563,9 +571,10 @@ func TestRupiah(t *testing.T) {
 func TestRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	out := &syncBuffer{}
+	dbPath := filepath.Join(t.TempDir(), "shop.db")
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, "127.0.0.1:0", Config{DBPath: filepath.Join(t.TempDir(), "shop.db")}, out, io.Discard)
+		done <- run(ctx, "127.0.0.1:0", Config{DBPath: dbPath}, out, io.Discard)
 	}()
 	var base string
 	for deadline := time.Now().Add(10 * time.Second); base == ""; {
@@ -576,6 +585,9 @@ func TestRun(t *testing.T) {
 		} else {
 			time.Sleep(10 * time.Millisecond)
 		}
+	}
+	if !strings.Contains(out.String(), "orders and payments: "+dbPath+"\n") {
+		t.Errorf("the database's absolute path is not printed:\n%s", out.String())
 	}
 	if !strings.Contains(out.String(), "SIMULATOR MODE: no MIDTRANS_SERVER_KEY set; Midtrans is simulated at http://127.0.0.1:") {
 		t.Errorf("no simulator banner:\n%s", out.String())
