@@ -1,10 +1,14 @@
 package fiberadapter_test
 
 import (
+	"bytes"
+	"errors"
+	"io"
 	"net"
 	"net/http"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -176,18 +180,32 @@ func TestServerBodyLimit(t *testing.T) {
 			fiberadapter.Mount(app.Group("/api"), api)
 			return listen(t, app) + "/api"
 		})
-		big := []byte(`{"reason":"` + strings.Repeat("x", 128<<10) + `"}`)
+		// Just over the limit: Fiber answers from the Content-Length, before
+		// reading the body, and closes; a body that fits the loopback
+		// socket's buffers is written whole before that close.
+		big := []byte(`{"reason":"` + strings.Repeat("x", 64<<10+1024) + `"}`)
 		for _, path := range []string{"/charges", "/notifications", "/payments/INV-1/sync", "/nope"} {
-			r := h.Do(t, http.MethodPost, h.URL+path, big, "Authorization", "Bearer "+routetest.AdminToken)
+			r := h.DoOversized(t, http.MethodPost, h.URL+path, big, "Authorization", "Bearer "+routetest.AdminToken)
 			routetest.WantError(t, r, http.StatusRequestEntityTooLarge, "body_too_large")
 			if allow := r.Header.Get("Allow"); allow != "" {
 				t.Errorf("%s: Allow %q on a 413", path, allow)
 			}
 		}
+		// The host's own route gets Fiber's answer, never ours. Fiber may
+		// answer and close before the client has written the whole body,
+		// so a reset connection is Fiber's answer too.
 		root := strings.TrimSuffix(h.URL, "/api/payments")
-		r := h.Do(t, http.MethodPost, root+"/shop", big)
-		if r.Status != http.StatusRequestEntityTooLarge || strings.Contains(string(r.Body), `"error"`) {
-			t.Errorf("host route: %d %s, want Fiber's own 413", r.Status, r.Body)
+		resp, err := http.Post(root+"/shop", "application/json", bytes.NewReader(big))
+		switch {
+		case err != nil && (errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)):
+		case err != nil:
+			t.Fatalf("host route: %v", err)
+		default:
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusRequestEntityTooLarge || strings.Contains(string(body), `"error"`) {
+				t.Errorf("host route: %d %s, want Fiber's own 413", resp.StatusCode, body)
+			}
 		}
 	})
 }
