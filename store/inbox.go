@@ -44,7 +44,7 @@ func (s *Store) InsertNotification(ctx context.Context, n *payments.Notification
 	}
 	var count int64
 	err := s.write(ctx, func(ctx context.Context) error {
-		res, err := s.db.NewInsert().Model(row).On("CONFLICT (account, dedup_key) DO NOTHING").Exec(ctx)
+		res, err := s.insertNew(s.db.NewInsert().Model(row), "account, dedup_key").Exec(ctx)
 		if err != nil {
 			return err
 		}
@@ -73,8 +73,8 @@ func (s *Store) FinishNotification(ctx context.Context, id string, state payment
 	if err != nil {
 		return fmt.Errorf("finish notification %s: %w", id, err)
 	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return fmt.Errorf("finish notification %s: %w", id, payments.ErrNotFound)
+	if err := s.matched(ctx, res, TableInbox, id); err != nil {
+		return fmt.Errorf("finish notification %s: %w", id, err)
 	}
 	return nil
 }
