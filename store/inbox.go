@@ -42,19 +42,19 @@ func (s *Store) InsertNotification(ctx context.Context, n *payments.Notification
 		Body:           string(n.Body),
 		ReceivedAt:     dbTime(n.ReceivedAt),
 	}
-	var count int64
+	var inserted bool
 	err := s.write(ctx, func(ctx context.Context) error {
 		res, err := s.insertNew(s.db.NewInsert().Model(row), "account, dedup_key").Exec(ctx)
 		if err != nil {
 			return err
 		}
-		count, err = res.RowsAffected()
+		inserted, err = s.insertedNew(ctx, s.db, res, TableInbox, "account = ? AND dedup_key = ?", row.Account, row.DedupKey)
 		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("insert notification %s: %w", n.DedupKey, err)
 	}
-	return count == 1, nil
+	return inserted, nil
 }
 
 // FinishNotification implements payments.Inbox.

@@ -37,9 +37,9 @@ func (s *Store) CreatePayment(ctx context.Context, p *payments.Payment) error {
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
+		if ok, err := s.insertedNew(ctx, tx, res, TablePayments, "account = ? AND order_id = ?", row.Account, row.OrderID); err != nil {
 			return err
-		} else if n == 0 {
+		} else if !ok {
 			return payments.ErrDuplicateOrder
 		}
 		if err := insertAudit(ctx, tx, &plan.Audit); err != nil {

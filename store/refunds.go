@@ -45,9 +45,9 @@ func (s *Store) CreateRefund(ctx context.Context, r *payments.Refund) (*payments
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
+		if ok, err := s.insertedNew(ctx, tx, res, TableRefunds, "payment_id = ? AND refund_key = ?", next.PaymentID, next.Key); err != nil {
 			return err
-		} else if n == 0 {
+		} else if !ok {
 			// The key is unique per payment and the payment is locked:
 			// only a concurrent writer outside this store gets here.
 			return fmt.Errorf("key stored concurrently: %w", payments.ErrConflict)

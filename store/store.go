@@ -208,3 +208,30 @@ func (s *Store) insertNew(q *bun.InsertQuery, key string) *bun.InsertQuery {
 	}
 	return q.On("CONFLICT (" + key + ") DO NOTHING")
 }
+
+// insertedNew reports whether res, the result of an insertNew, inserted
+// its row; where and args select the row by the key insertNew was given.
+// ON CONFLICT (key) DO NOTHING skips only a duplicate of that key, while
+// MySQL's ON DUPLICATE KEY skips a duplicate of any unique key (a reused
+// id, say): when the key's row is not there, the row collided on another
+// key, which is an ErrConflict, not a duplicate.
+func (s *Store) insertedNew(ctx context.Context, db bun.IDB, res sql.Result, table, where string, args ...any) (bool, error) {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, err
+	}
+	if n > 0 {
+		return true, nil
+	}
+	if !s.sql.onDuplicateKey {
+		return false, nil
+	}
+	ok, err := db.NewSelect().Table(table).Where(where, args...).Exists(ctx)
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		return false, fmt.Errorf("%s: the row collides on another unique key: %w", table, payments.ErrConflict)
+	}
+	return false, nil
+}
