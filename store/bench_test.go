@@ -16,6 +16,7 @@ import (
 func benchDBs(b *testing.B, fn func(b *testing.B, db *bun.DB)) {
 	b.Run("sqlite", func(b *testing.B) { fn(b, dbtest.SQLite(b)) })
 	b.Run("postgres", func(b *testing.B) { fn(b, dbtest.Postgres(b)) })
+	b.Run("mysql", func(b *testing.B) { fn(b, dbtest.MySQL(b)) })
 }
 
 func seed(b *testing.B, s *store.Store, prefix string, n int, status payments.Status) []string {

@@ -1,5 +1,6 @@
-// Package store is the Bun implementation of payments.Store for PostgreSQL
-// and SQLite: one implementation, both dialects.
+// Package store is the Bun implementation of payments.Store for PostgreSQL,
+// SQLite and MySQL (8.0 and MariaDB 10.6+): one implementation, three
+// dialects.
 //
 // # Schema and migrations
 //
@@ -11,8 +12,9 @@
 // the module's own table names (nusapay_migrations and
 // nusapay_migration_locks), never Bun's defaults, which the host may already
 // use. Several replicas may call Migrate at once: on PostgreSQL a session
-// advisory lock serialises them (released even if a replica dies), and on
-// both databases Bun's lock row is retried until ctx ends rather than failing.
+// advisory lock serialises them, on MySQL a named lock (GET_LOCK), both
+// released even if a replica dies, and on every database Bun's lock row is
+// retried until ctx ends rather than failing.
 // A host that runs its own migrator registers MigrationFiles or Migrations
 // there instead of calling Migrate.
 //
@@ -39,7 +41,7 @@
 // holds no domain rule of its own: storetest's ApplyFollowsPlan proves it),
 // and writes the planned row (compare-and-set on status and version), the
 // audit row and the outbox events in one transaction. On PostgreSQL the row is read FOR NO
-// KEY UPDATE, so concurrent changes of one payment queue up and each is
+// KEY UPDATE (FOR UPDATE on MySQL), so concurrent changes of one payment queue up and each is
 // decided against the state the previous one left; the compare-and-set is the
 // safety net and, should it ever fail, the change is decided again from a
 // fresh read. On SQLite every write transaction is BEGIN IMMEDIATE (see
@@ -53,9 +55,29 @@
 // _txlock=immediate. The last matters: without it a read transaction that
 // later writes fails with SQLITE_BUSY instead of waiting.
 //
+// # MySQL and MariaDB
+//
+// Open the database with OpenMySQL, or check a DSN with MySQLDSN: it needs
+// parseTime=true, loc=UTC, a utf8mb4 connection and the session time_zone
+// +00:00, and must not set clientFoundRows. The schema (one migration, see
+// migrations/mysql) is InnoDB, utf8mb4 with the binary collation, so keys
+// compare byte for byte as on PostgreSQL, except that trailing spaces are
+// ignored; DATETIME(6) in UTC; BIGINT amounts; JSON for the columns that
+// are always JSON and LONGTEXT for raw bodies. Triggers keep the audit
+// trail append-only. The store's transactions run at READ COMMITTED, so a
+// read after a row lock sees what the previous holder committed, as on
+// PostgreSQL; a host that binds the store to its own transaction should
+// use that level too.
+//
 // # Dialects
 //
-// The dialect is read once in New. Where the SQL differs (row locks and
-// SKIP LOCKED on PostgreSQL), the store asks for a capability derived from
-// it; everything else is shared.
+// The dialect is read once in New, which chooses the few SQL fragments that
+// differ: from Bun's feature flags where Bun has one (ON CONFLICT or ON
+// DUPLICATE KEY, INSERT ... RETURNING, UPDATE ... RETURNING), from the
+// dialect's name for row locks and SKIP LOCKED, for which it has none.
+// Everything else is shared. On MySQL, which has no UPDATE ... RETURNING,
+// a claim selects FOR UPDATE SKIP LOCKED, leases and reads back in one
+// transaction; without INSERT ... RETURNING (MySQL 8, unlike MariaDB) the
+// outbox seqs are read back by event id, as LAST_INSERT_ID() is not
+// consecutive under innodb_autoinc_lock_mode=2.
 package store

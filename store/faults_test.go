@@ -42,8 +42,15 @@ func count(t *testing.T, db bun.IDB, table, where string, args ...any) int {
 	return int(n)
 }
 
+// eachDB is dbtest.Each and MySQL, until Each itself includes MySQL.
+func eachDB(t *testing.T, fn func(t *testing.T, db *bun.DB)) {
+	t.Helper()
+	dbtest.Each(t, fn)
+	t.Run("mysql", func(t *testing.T) { fn(t, dbtest.MySQL(t)) })
+}
+
 func TestApplyFailsMidwayLeavesNothing(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+	eachDB(t, func(t *testing.T, db *bun.DB) {
 		s, _ := store.New(db)
 		p := create(t, s, "order-midway")
 		heal := dbtest.FailWrites(t, db, store.TableOutbox, "INSERT", "NEW.order_id = 'order-midway'")
@@ -76,7 +83,7 @@ func TestApplyFailsMidwayLeavesNothing(t *testing.T) {
 }
 
 func TestCreateFailsMidwayLeavesNothing(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+	eachDB(t, func(t *testing.T, db *bun.DB) {
 		s, _ := store.New(db)
 		dbtest.FailWrites(t, db, store.TableOutbox, "INSERT", "NEW.order_id = 'order-create-midway'")
 		err := s.CreatePayment(ctx(t), &payments.Payment{OrderID: "order-create-midway", Method: "gopay", Amount: 1000})
@@ -93,7 +100,7 @@ func TestCreateFailsMidwayLeavesNothing(t *testing.T) {
 }
 
 func TestClosedDatabase(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+	eachDB(t, func(t *testing.T, db *bun.DB) {
 		s, _ := store.New(db)
 		create(t, s, "order-closed")
 		if err := db.Close(); err != nil {
@@ -119,8 +126,12 @@ func TestClosedDatabase(t *testing.T) {
 // TestHostTransaction: bound to the host's transaction, the store's writes
 // commit and roll back with it.
 func TestHostTransaction(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+	eachDB(t, func(t *testing.T, db *bun.DB) {
 		s, _ := store.New(db)
+		// Created first: MySQL commits a transaction that runs DDL.
+		if _, err := db.ExecContext(ctx(t), "CREATE TABLE IF NOT EXISTS host_orders (id VARCHAR(64) PRIMARY KEY)"); err != nil {
+			t.Fatal(err)
+		}
 		for _, commit := range []bool{false, true} {
 			orderID := fmt.Sprintf("order-host-%v", commit)
 			err := db.RunInTx(ctx(t), nil, func(c context.Context, tx bun.Tx) error {
@@ -132,9 +143,6 @@ func TestHostTransaction(t *testing.T) {
 					return err
 				}
 				// The host writes its own row in the same transaction.
-				if _, err := tx.ExecContext(c, "CREATE TABLE IF NOT EXISTS host_orders (id TEXT PRIMARY KEY)"); err != nil {
-					return err
-				}
 				if _, err := tx.ExecContext(c, "INSERT INTO host_orders (id) VALUES (?)", orderID); err != nil {
 					return err
 				}
@@ -161,7 +169,7 @@ func TestHostTransaction(t *testing.T) {
 }
 
 func TestAuditTrailIsAppendOnly(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+	eachDB(t, func(t *testing.T, db *bun.DB) {
 		s, _ := store.New(db)
 		create(t, s, "order-audit")
 		if _, err := db.ExecContext(ctx(t), "UPDATE nusapay_payment_events SET reason = 'forged'"); err == nil || !strings.Contains(err.Error(), "append-only") {
@@ -176,7 +184,7 @@ func TestAuditTrailIsAppendOnly(t *testing.T) {
 // TestMigrateConcurrently: replicas starting together all succeed and the
 // schema is created once, under the module's own table names.
 func TestMigrateConcurrently(t *testing.T) {
-	for _, kind := range []string{"sqlite", "postgres"} {
+	for _, kind := range []string{"sqlite", "postgres", "mysql"} {
 		t.Run(kind, func(t *testing.T) {
 			var open func() *bun.DB
 			switch kind {
@@ -193,6 +201,15 @@ func TestMigrateConcurrently(t *testing.T) {
 				schema := dbtest.PostgresSchema(t)
 				open = func() *bun.DB {
 					db, err := dbtest.OpenPostgresSchema(dbtest.PostgresDSN(), schema)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return db
+				}
+			case "mysql":
+				dsn := dbtest.MySQLDatabase(t)
+				open = func() *bun.DB {
+					db, err := dbtest.OpenMySQL(dsn)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -237,6 +254,8 @@ func TestMigrateConcurrently(t *testing.T) {
 				bunDefault = count(t, db, "sqlite_master", "name IN ('bun_migrations', 'bun_migration_locks')")
 			case "postgres":
 				bunDefault = count(t, db, "information_schema.tables", "table_name IN ('bun_migrations', 'bun_migration_locks') AND table_schema = current_schema()")
+			case "mysql":
+				bunDefault = count(t, db, "information_schema.tables", "table_name IN ('bun_migrations', 'bun_migration_locks') AND table_schema = DATABASE()")
 			}
 			if bunDefault != 0 {
 				t.Fatal("Bun's default migration tables were created; they would collide with the host's")
@@ -252,7 +271,12 @@ func TestMigrateConcurrently(t *testing.T) {
 }
 
 func TestMigrationFiles(t *testing.T) {
-	for _, d := range []dialect.Name{dialect.PG, dialect.SQLite} {
+	for d, first := range map[dialect.Name]string{
+		dialect.PG:     "20261121000001_create_payments.tx.up.sql",
+		dialect.SQLite: "20261121000001_create_payments.tx.up.sql",
+		// MySQL has only the final schema, in one migration (see the file).
+		dialect.MySQL: "20261202000004_create_mysql.up.sql",
+	} {
 		fsys, err := store.MigrationFiles(d)
 		if err != nil {
 			t.Fatal(err)
@@ -264,12 +288,12 @@ func TestMigrationFiles(t *testing.T) {
 		if len(ms.Sorted()) == 0 {
 			t.Fatalf("%s: no migrations", d)
 		}
-		if _, err := fsys.Open("20261121000001_create_payments.tx.up.sql"); err != nil {
+		if _, err := fsys.Open(first); err != nil {
 			t.Fatalf("%s: %v", d, err)
 		}
 	}
-	if _, err := store.MigrationFiles(dialect.MySQL); err == nil {
-		t.Fatal("MySQL migrations claimed")
+	if _, err := store.MigrationFiles(dialect.MSSQL); err == nil {
+		t.Fatal("MSSQL migrations claimed")
 	}
 }
 

@@ -42,19 +42,19 @@ func (s *Store) InsertNotification(ctx context.Context, n *payments.Notification
 		Body:           string(n.Body),
 		ReceivedAt:     dbTime(n.ReceivedAt),
 	}
-	var count int64
+	var inserted bool
 	err := s.write(ctx, func(ctx context.Context) error {
-		res, err := s.db.NewInsert().Model(row).On("CONFLICT (account, dedup_key) DO NOTHING").Exec(ctx)
+		res, err := s.insertNew(s.db.NewInsert().Model(row), "account, dedup_key").Exec(ctx)
 		if err != nil {
 			return err
 		}
-		count, err = res.RowsAffected()
+		inserted, err = s.insertedNew(ctx, s.db, res, TableInbox, "account = ? AND dedup_key = ?", row.Account, row.DedupKey)
 		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("insert notification %s: %w", n.DedupKey, err)
 	}
-	return count == 1, nil
+	return inserted, nil
 }
 
 // FinishNotification implements payments.Inbox.
@@ -73,8 +73,8 @@ func (s *Store) FinishNotification(ctx context.Context, id string, state payment
 	if err != nil {
 		return fmt.Errorf("finish notification %s: %w", id, err)
 	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return fmt.Errorf("finish notification %s: %w", id, payments.ErrNotFound)
+	if err := s.matched(ctx, res, TableInbox, id); err != nil {
+		return fmt.Errorf("finish notification %s: %w", id, err)
 	}
 	return nil
 }

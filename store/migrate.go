@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -27,6 +28,8 @@ func MigrationFiles(name dialect.Name) (fs.FS, error) {
 		dir = "migrations/postgres"
 	case dialect.SQLite:
 		dir = "migrations/sqlite"
+	case dialect.MySQL:
+		dir = "migrations/mysql"
 	default:
 		return nil, fmt.Errorf("store: no migrations for dialect %s", name)
 	}
@@ -67,8 +70,15 @@ func Migrate(ctx context.Context, db *bun.DB) error {
 		migrate.WithLocksTableName(LockTable),
 		migrate.WithMarkAppliedOnSuccess(true))
 
-	if db.Dialect().Name() == dialect.PG {
-		unlock, err := pgAdvisoryLock(ctx, db)
+	var sessionLock func(context.Context, *bun.DB) (func(), error)
+	switch db.Dialect().Name() {
+	case dialect.PG:
+		sessionLock = pgAdvisoryLock
+	case dialect.MySQL:
+		sessionLock = mysqlNamedLock
+	}
+	if sessionLock != nil {
+		unlock, err := sessionLock(ctx, db)
 		if err != nil {
 			return err
 		}
@@ -106,6 +116,41 @@ func pgAdvisoryLock(ctx context.Context, db *bun.DB) (func(), error) {
 	}
 	return func() {
 		_, _ = conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(?)", key)
+		_ = conn.Close()
+	}, nil
+}
+
+// mysqlNamedLock holds MySQL's named lock for migrations (GET_LOCK) on a
+// dedicated connection; like PostgreSQL's advisory lock it is released when
+// the session ends. Named locks are server-wide, so the name carries a hash
+// of the database's name: replicas of one database queue, hosts with
+// several databases on one server do not. GET_LOCK waits a few seconds at a
+// time, so that the wait ends soon after ctx does.
+func mysqlNamedLock(ctx context.Context, db *bun.DB) (func(), error) {
+	const name = "CONCAT('nusapay_migrate_', SHA1(DATABASE()))"
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: migrate: %w", err)
+	}
+	for {
+		var got sql.NullInt64
+		err := conn.QueryRowContext(ctx, "SELECT GET_LOCK("+name+", 5)").Scan(&got)
+		if err == nil && !got.Valid {
+			err = errors.New("GET_LOCK failed")
+		}
+		if err == nil && got.Int64 == 1 {
+			break
+		}
+		if err == nil {
+			err = ctx.Err() // 0: timed out; try again unless ctx ended
+		}
+		if err != nil {
+			_ = conn.Close()
+			return nil, fmt.Errorf("store: migrate named lock: %w", err)
+		}
+	}
+	return func() {
+		_, _ = conn.ExecContext(context.Background(), "DO RELEASE_LOCK("+name+")")
 		_ = conn.Close()
 	}, nil
 }

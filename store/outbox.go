@@ -13,11 +13,11 @@ import (
 	"github.com/nusapay/payments"
 )
 
-// claimQuery leases the due events that head their payment's queue. The
+// claimDue selects the due events that head their payment's queue. The
 // NOT EXISTS keeps per-payment order: an event waits while an older one of
-// the same payment is neither delivered nor dead. %s is the row-lock clause.
-const claimQuery = `
-WITH due AS (
+// the same payment is neither delivered nor dead. Its arguments: account,
+// now, now, limit.
+const claimDue = `
     SELECT c.seq FROM nusapay_outbox AS c
     WHERE c.account = ? AND c.delivered_at IS NULL AND NOT c.dead
       AND c.next_attempt_at <= ?
@@ -27,18 +27,30 @@ WITH due AS (
           WHERE b.account = c.account AND b.payment_id = c.payment_id AND b.seq < c.seq
             AND b.delivered_at IS NULL AND NOT b.dead)
     ORDER BY c.next_attempt_at, c.seq
-    LIMIT ?
-    %s
-)
-UPDATE nusapay_outbox
-SET lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1
-WHERE seq IN (SELECT seq FROM due)
-RETURNING *`
+    LIMIT ?`
 
-// ClaimEvents implements payments.Outbox. On PostgreSQL the candidates are
-// locked FOR UPDATE SKIP LOCKED, so concurrent claimers take disjoint sets
-// without waiting for each other; on SQLite the write transaction is
-// exclusive.
+// claimLease leases the claimed events. Its arguments: owner, lease expiry.
+const claimLease = `
+UPDATE nusapay_outbox
+SET lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1`
+
+// claimInOne is the claim as one statement, for databases with CTEs and
+// UPDATE ... RETURNING; skipLocked adds the row-lock clause.
+func claimInOne(skipLocked bool) string {
+	return "WITH due AS (" + claimDue + "\n    " + claimLock(skipLocked) + "\n)" + claimLease + "\nWHERE seq IN (SELECT seq FROM due)\nRETURNING *"
+}
+
+func claimLock(skipLocked bool) string {
+	if skipLocked {
+		return "FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
+// ClaimEvents implements payments.Outbox. On PostgreSQL and MySQL the
+// candidates are locked FOR UPDATE SKIP LOCKED, so concurrent claimers take
+// disjoint sets without waiting for each other; on SQLite the write
+// transaction is exclusive.
 func (s *Store) ClaimEvents(ctx context.Context, owner string, limit int, lease time.Duration) ([]*payments.OutboxEvent, error) {
 	if owner == "" {
 		return nil, errors.New("claim events: empty owner")
@@ -46,14 +58,25 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, limit int, lease 
 	if limit <= 0 || lease <= 0 {
 		return nil, errors.New("claim events: limit and lease must be positive")
 	}
-	lockClause := ""
-	if s.rowLocks {
-		lockClause = "FOR UPDATE SKIP LOCKED"
-	}
 	now := s.clock()
 	var rows []outboxRow
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewRaw(fmt.Sprintf(claimQuery, lockClause), s.account, now, now, limit, owner, now.Add(lease)).Scan(ctx, &rows)
+		if s.sql.claimQuery != "" {
+			return tx.NewRaw(s.sql.claimQuery, s.account, now, now, limit, owner, now.Add(lease)).Scan(ctx, &rows)
+		}
+		// Without UPDATE ... RETURNING (MySQL): lock the candidates, lease
+		// them, read them back, all in this transaction.
+		var seqs []int64
+		if err := tx.NewRaw(claimDue+"\n    "+claimLock(s.sql.skipLocked), s.account, now, now, limit).Scan(ctx, &seqs); err != nil {
+			return err
+		}
+		if len(seqs) == 0 {
+			return nil
+		}
+		if _, err := tx.NewRaw(claimLease+"\nWHERE seq IN (?)", owner, now.Add(lease), bun.List(seqs)).Exec(ctx); err != nil {
+			return err
+		}
+		return tx.NewSelect().Model(&rows).Where("seq IN (?)", bun.List(seqs)).Scan(ctx)
 	})
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("claim events for %s: %w", owner, err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/uptrace/bun"
 
 	"github.com/nusapay/payments"
@@ -32,19 +33,19 @@ func (s *Store) CreatePayment(ctx context.Context, p *payments.Payment) error {
 		return fmt.Errorf("create payment %s: %w", p.OrderID, err)
 	}
 	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewInsert().Model(row).On("CONFLICT (account, order_id) DO NOTHING").Exec(ctx)
+		res, err := s.insertNew(tx.NewInsert().Model(row), "account, order_id").Exec(ctx)
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
+		if ok, err := s.insertedNew(ctx, tx, res, TablePayments, "account = ? AND order_id = ?", row.Account, row.OrderID); err != nil {
 			return err
-		} else if n == 0 {
+		} else if !ok {
 			return payments.ErrDuplicateOrder
 		}
 		if err := insertAudit(ctx, tx, &plan.Audit); err != nil {
 			return err
 		}
-		_, err = insertEvents(ctx, tx, plan.Events, plan.Audit.CreatedAt)
+		_, err = s.insertEvents(ctx, tx, plan.Events, plan.Audit.CreatedAt)
 		return err
 	})
 	if err != nil {
@@ -70,10 +71,8 @@ func (s *Store) PaymentByTransactionID(ctx context.Context, transactionID string
 func (s *Store) paymentWhere(ctx context.Context, db bun.IDB, where, arg string, lock bool) (*payments.Payment, error) {
 	row := new(paymentRow)
 	q := db.NewSelect().Model(row).Where("p.account = ?", s.account).Where(where, arg)
-	if lock && s.rowLocks {
-		// NO KEY UPDATE: lock against concurrent changes of this payment
-		// without blocking inserts of audit and outbox rows that reference it.
-		q = q.For("NO KEY UPDATE")
+	if lock && s.sql.paymentLock != "" {
+		q = q.For(s.sql.paymentLock)
 	}
 	if err := q.Scan(ctx); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -136,10 +135,10 @@ func (s *Store) carryOut(ctx context.Context, tx bun.Tx, prev *payments.Payment,
 	if err := insertAudit(ctx, tx, &plan.Audit); err != nil {
 		return nil, err
 	}
-	if err := recordRefunds(ctx, tx, plan.Refunds); err != nil {
+	if err := s.recordRefunds(ctx, tx, plan.Refunds); err != nil {
 		return nil, err
 	}
-	events, err := insertEvents(ctx, tx, plan.Events, plan.Audit.CreatedAt)
+	events, err := s.insertEvents(ctx, tx, plan.Events, plan.Audit.CreatedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +199,7 @@ func insertAudit(ctx context.Context, tx bun.Tx, a *payments.AuditEntry) error {
 }
 
 // insertEvents adds a plan's events to the outbox, due at once.
-func insertEvents(ctx context.Context, tx bun.Tx, events []payments.Event, now time.Time) ([]*payments.OutboxEvent, error) {
+func (s *Store) insertEvents(ctx context.Context, tx bun.Tx, events []payments.Event, now time.Time) ([]*payments.OutboxEvent, error) {
 	if len(events) == 0 {
 		return nil, nil
 	}
@@ -224,7 +223,11 @@ func insertEvents(ctx context.Context, tx bun.Tx, events []payments.Event, now t
 	}
 	// One statement for all of a change's events: a round trip each would
 	// dominate the transaction on PostgreSQL.
-	if _, err := tx.NewInsert().Model(&rows).Returning("seq").Exec(ctx); err != nil {
+	if s.sql.insertReturning {
+		if _, err := tx.NewInsert().Model(&rows).Returning("seq").Exec(ctx); err != nil {
+			return nil, fmt.Errorf("outbox: %w", err)
+		}
+	} else if err := insertReadingSeqs(ctx, tx, rows); err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	out := make([]*payments.OutboxEvent, len(rows))
@@ -232,6 +235,40 @@ func insertEvents(ctx context.Context, tx bun.Tx, events []payments.Event, now t
 		out[i] = rows[i].event()
 	}
 	return out, nil
+}
+
+// insertReadingSeqs inserts rows and reads their seqs back by event id,
+// for MySQL, which has no INSERT ... RETURNING. LAST_INSERT_ID() and its
+// successors are the seqs only while auto-increment locking keeps one
+// statement's values consecutive (innodb_autoinc_lock_mode 0 or 1), and
+// MySQL 8 defaults to 2, where concurrent inserts interleave.
+func insertReadingSeqs(ctx context.Context, tx bun.Tx, rows []outboxRow) error {
+	if _, err := tx.NewInsert().Model(&rows).Returning("").Exec(ctx); err != nil {
+		return err
+	}
+	ids := make([]string, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].EventID
+	}
+	var got []struct {
+		EventID string `bun:"event_id"`
+		Seq     int64  `bun:"seq"`
+	}
+	if err := tx.NewSelect().Table(TableOutbox).Column("event_id", "seq").Where("event_id IN (?)", bun.List(ids)).Scan(ctx, &got); err != nil {
+		return err
+	}
+	seqs := make(map[string]int64, len(got))
+	for _, g := range got {
+		seqs[g.EventID] = g.Seq
+	}
+	for i := range rows {
+		seq, ok := seqs[rows[i].EventID]
+		if !ok {
+			return fmt.Errorf("event %s not found after its insert", rows[i].EventID)
+		}
+		rows[i].Seq = seq
+	}
+	return nil
 }
 
 // History implements payments.PaymentStore.
@@ -303,17 +340,41 @@ func (s *Store) MarkSynced(ctx context.Context, paymentID string, t time.Time) e
 	if err != nil {
 		return fmt.Errorf("mark %s synced: %w", paymentID, err)
 	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return fmt.Errorf("mark %s synced: %w", paymentID, payments.ErrNotFound)
+	if err := s.matched(ctx, res, TablePayments, paymentID); err != nil {
+		return fmt.Errorf("mark %s synced: %w", paymentID, err)
+	}
+	return nil
+}
+
+// matched returns payments.ErrNotFound when res, an update of the
+// account's row id in table, found no such row. No row changed means the
+// row is missing on PostgreSQL and SQLite; on MySQL, which counts changed
+// rows rather than matched ones, the row may also have held the new values
+// already, so a count of 0 is checked.
+func (s *Store) matched(ctx context.Context, res sql.Result, table, id string) error {
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return nil
+	}
+	ok, err := s.db.NewSelect().Table(table).Where("account = ?", s.account).Where("id = ?", id).Exists(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return payments.ErrNotFound
 	}
 	return nil
 }
 
 // isUniqueViolation reports whether err is a unique-constraint violation of
-// the named constraint (PostgreSQL) or column (SQLite).
+// the named constraint (PostgreSQL, MySQL) or column (SQLite).
 func isUniqueViolation(err error, constraint, column string) bool {
 	if err == nil {
 		return false
+	}
+	// MySQL 1062 ER_DUP_ENTRY: "Duplicate entry '…' for key '<key>'", the
+	// key qualified by its table ("'t.<key>'") since MySQL 8.0.19.
+	if my := (*mysql.MySQLError)(nil); errors.As(err, &my) {
+		return my.Number == 1062 && (strings.HasSuffix(my.Message, "'"+constraint+"'") || strings.HasSuffix(my.Message, "."+constraint+"'"))
 	}
 	msg := err.Error()
 	return (strings.Contains(msg, "duplicate key value violates unique constraint") && strings.Contains(msg, constraint)) ||

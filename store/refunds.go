@@ -41,13 +41,13 @@ func (s *Store) CreateRefund(ctx context.Context, r *payments.Refund) (*payments
 		if err != nil {
 			return err
 		}
-		res, err := tx.NewInsert().Model(rowFromRefund(next)).On("CONFLICT (payment_id, refund_key) DO NOTHING").Exec(ctx)
+		res, err := s.insertNew(tx.NewInsert().Model(rowFromRefund(next)), "payment_id, refund_key").Exec(ctx)
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
+		if ok, err := s.insertedNew(ctx, tx, res, TableRefunds, "payment_id = ? AND refund_key = ?", next.PaymentID, next.Key); err != nil {
 			return err
-		} else if n == 0 {
+		} else if !ok {
 			// The key is unique per payment and the payment is locked:
 			// only a concurrent writer outside this store gets here.
 			return fmt.Errorf("key stored concurrently: %w", payments.ErrConflict)
@@ -134,11 +134,11 @@ func (s *Store) answerRefundOnce(ctx context.Context, answer *payments.Refund, c
 
 // recordRefunds inserts the refunds a plan reports done, or moves the
 // stored ones with their keys forward to succeeded.
-func recordRefunds(ctx context.Context, tx bun.Tx, refunds []payments.Refund) error {
+func (s *Store) recordRefunds(ctx context.Context, tx bun.Tx, refunds []payments.Refund) error {
 	becoming := refundStatuses(payments.RefundStatusesBecoming(payments.RefundSucceeded))
 	for i := range refunds {
 		r := &refunds[i]
-		if _, err := tx.NewInsert().Model(rowFromRefund(r)).On("CONFLICT (payment_id, refund_key) DO NOTHING").Exec(ctx); err != nil {
+		if _, err := s.insertNew(tx.NewInsert().Model(rowFromRefund(r)), "payment_id, refund_key").Exec(ctx); err != nil {
 			return fmt.Errorf("refund %s: %w", r.Key, err)
 		}
 		if _, err := tx.NewUpdate().Table(TableRefunds).

@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/dialect/feature"
 
 	"github.com/nusapay/payments"
 )
@@ -29,10 +31,8 @@ type Store struct {
 	// account scopes every query and every row written (see ForAccount).
 	account string
 	now     func() time.Time
-	// rowLocks: the database has SELECT ... FOR NO KEY UPDATE and
-	// FOR UPDATE SKIP LOCKED (PostgreSQL). Without them (SQLite) the store
-	// relies on write transactions being serialised.
-	rowLocks bool
+	// sql holds what differs between the databases, chosen once in New.
+	sql dialectSQL
 	// maxCAS bounds how often Apply decides again after losing a
 	// compare-and-set.
 	maxCAS int
@@ -64,8 +64,36 @@ func WithClock(now func() time.Time) Option {
 	})
 }
 
+// dialectSQL is every difference in the store's SQL between the
+// databases, decided once in New: from Bun's feature flags where Bun has
+// one, from the dialect's name for row locks, for which it has none.
+type dialectSQL struct {
+	// paymentLock is the row lock a payment is read under before it
+	// changes: NO KEY UPDATE on PostgreSQL (it does not block inserts of
+	// audit and outbox rows referencing the payment), UPDATE on MySQL,
+	// which has nothing weaker, and none on SQLite, whose write
+	// transactions are serialised.
+	paymentLock string
+	// skipLocked: a claim locks its candidates FOR UPDATE SKIP LOCKED, so
+	// concurrent claimers take disjoint sets without waiting.
+	skipLocked bool
+	// onDuplicateKey: MySQL spells "insert unless the key exists" as
+	// ON DUPLICATE KEY UPDATE id = id, where the others have ON CONFLICT.
+	onDuplicateKey bool
+	// insertReturning: INSERT ... RETURNING gives the outbox its seqs
+	// (PostgreSQL, SQLite, MariaDB); MySQL reads them back by event id.
+	insertReturning bool
+	// claimQuery, when set, claims in one statement (WITH ... UPDATE ...
+	// RETURNING); MySQL, lacking UPDATE ... RETURNING, selects, updates and
+	// reads back in one transaction.
+	claimQuery string
+	// txOptions start the store's own transactions.
+	txOptions *sql.TxOptions
+}
+
 // New returns a Store on db, a *bun.DB, bun.Tx or bun.Conn using the
-// PostgreSQL or SQLite dialect. It does not run migrations (see Migrate).
+// PostgreSQL, SQLite or MySQL dialect (MySQL 8, MariaDB 10.6+). It does
+// not run migrations (see Migrate).
 func New(db bun.IDB, opts ...Option) (*Store, error) {
 	if db == nil {
 		return nil, errors.New("store: nil db")
@@ -73,13 +101,29 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 	s := &Store{db: db, account: payments.DefaultAccount, now: time.Now, maxCAS: 8}
 	switch name := db.Dialect().Name(); name {
 	case dialect.PG:
-		s.rowLocks = true
+		s.sql.paymentLock = "NO KEY UPDATE"
+		s.sql.skipLocked = true
+	case dialect.MySQL:
+		s.sql.paymentLock = "UPDATE"
+		s.sql.skipLocked = true
+		// InnoDB's default, REPEATABLE READ, would answer a plain read
+		// made after a row lock from a snapshot taken before it (an answer
+		// to a refund reads the refund, then locks its payment, then reads
+		// its refunds). READ COMMITTED reads what the lock holder before
+		// committed, as on PostgreSQL.
+		s.sql.txOptions = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 	case dialect.SQLite:
 		if _, ok := db.(*bun.DB); ok {
 			s.writers = make(chan struct{}, 1)
 		}
 	default:
-		return nil, fmt.Errorf("store: dialect %s is not supported (PostgreSQL and SQLite are)", name)
+		return nil, fmt.Errorf("store: dialect %s is not supported (PostgreSQL, SQLite and MySQL are)", name)
+	}
+	features := db.Dialect().Features()
+	s.sql.onDuplicateKey = !features.Has(feature.InsertOnConflict) && features.Has(feature.InsertOnDuplicateKey)
+	s.sql.insertReturning = features.Has(feature.InsertReturning)
+	if features.Has(feature.CTE) && features.Has(feature.Returning) {
+		s.sql.claimQuery = claimInOne(s.sql.skipLocked)
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -128,7 +172,7 @@ func dbTime(t time.Time) time.Time {
 
 // inTx runs fn in a transaction, or a savepoint when s is bound to one.
 func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	return s.write(ctx, func(ctx context.Context) error { return s.db.RunInTx(ctx, nil, fn) })
+	return s.write(ctx, func(ctx context.Context) error { return s.db.RunInTx(ctx, s.sql.txOptions, fn) })
 }
 
 // write runs fn, which writes, in its turn among this process's writers.
@@ -146,4 +190,48 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context) error) e
 	}
 	defer func() { <-s.writers }()
 	return fn(ctx)
+}
+
+// insertNew makes q, an insert into a table whose primary key is id, a
+// no-op when a row with the same key (the columns of a unique constraint)
+// exists: RowsAffected is then 0. On MySQL the no-op is an update of id to
+// itself, which counts 0 rows as long as the connection counts changed rows
+// (the driver's default; MySQLDSN refuses clientFoundRows). It is never
+// INSERT IGNORE, which also turns other errors into warnings. Nothing is
+// returned: Bun would otherwise add RETURNING for the defaulted columns,
+// MariaDB returns the existing row on a duplicate, and RowsAffected would
+// count it.
+func (s *Store) insertNew(q *bun.InsertQuery, key string) *bun.InsertQuery {
+	q = q.Returning("")
+	if s.sql.onDuplicateKey {
+		return q.On("DUPLICATE KEY UPDATE id = id")
+	}
+	return q.On("CONFLICT (" + key + ") DO NOTHING")
+}
+
+// insertedNew reports whether res, the result of an insertNew, inserted
+// its row; where and args select the row by the key insertNew was given.
+// ON CONFLICT (key) DO NOTHING skips only a duplicate of that key, while
+// MySQL's ON DUPLICATE KEY skips a duplicate of any unique key (a reused
+// id, say): when the key's row is not there, the row collided on another
+// key, which is an ErrConflict, not a duplicate.
+func (s *Store) insertedNew(ctx context.Context, db bun.IDB, res sql.Result, table, where string, args ...any) (bool, error) {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, err
+	}
+	if n > 0 {
+		return true, nil
+	}
+	if !s.sql.onDuplicateKey {
+		return false, nil
+	}
+	ok, err := db.NewSelect().Table(table).Where(where, args...).Exists(ctx)
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		return false, fmt.Errorf("%s: the row collides on another unique key: %w", table, payments.ErrConflict)
+	}
+	return false, nil
 }

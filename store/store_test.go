@@ -27,3 +27,14 @@ func TestConformanceSQLite(t *testing.T) {
 func TestConformancePostgres(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) payments.Store { return newStore(t, dbtest.Postgres(t)) })
 }
+
+func TestConformanceMySQL(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) payments.Store { return newStore(t, dbtest.MySQL(t)) })
+}
+
+// TestConformanceMySQLWithoutReturning runs the suite as on MySQL 8, which
+// has no INSERT ... RETURNING: on MariaDB, which has, it proves the other
+// path.
+func TestConformanceMySQLWithoutReturning(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) payments.Store { return newStore(t, dbtest.MySQLWithoutReturning(t)) })
+}

@@ -1,10 +1,13 @@
-// Package dbtest opens real databases for tests: a fresh SQLite file, and a
+// Package dbtest opens real databases for tests: a fresh SQLite file, a
 // fresh PostgreSQL schema on the server named by PAYMENTS_TEST_POSTGRES_DSN
-// (default postgres://postgres@127.0.0.1:5432/test?sslmode=disable).
+// (default postgres://postgres@127.0.0.1:5432/test?sslmode=disable), and a
+// fresh MySQL or MariaDB database on the server named by
+// PAYMENTS_TEST_MYSQL_DSN (default root@tcp(127.0.0.1:3306)/test).
 //
 // A PostgreSQL test skips only when no server is reachable and
 // PAYMENTS_TEST_REQUIRE_POSTGRES is unset; CI sets it, so there a missing
-// server fails the run instead of hiding it.
+// server fails the run instead of hiding it. MySQL tests do the same with
+// PAYMENTS_TEST_REQUIRE_MYSQL.
 package dbtest
 
 import (

@@ -12,7 +12,7 @@ import (
 // for rows matching when — an SQL condition on NEW, e.g.
 // "NEW.order_id = 'o-1'" — with a trigger raising "injected database
 // failure". It is how tests make a write fail midway through a transaction
-// or an operation, on both databases. Call the returned heal to drop the
+// or an operation, on every database. Call the returned heal to drop the
 // trigger; the test fails if it is left in place at the end.
 func FailWrites(t testing.TB, db *bun.DB, table, op, when string) (heal func()) {
 	t.Helper()
@@ -30,6 +30,10 @@ func FailWrites(t testing.TB, db *bun.DB, table, op, when string) (heal func()) 
 	case dialect.SQLite:
 		create = []string{`CREATE TRIGGER ` + name + ` BEFORE ` + op + ` ON ` + table + ` WHEN ` + when + `
 			BEGIN SELECT RAISE(ABORT, 'injected database failure'); END`}
+		drop = []string{`DROP TRIGGER ` + name}
+	case dialect.MySQL:
+		create = []string{`CREATE TRIGGER ` + name + ` BEFORE ` + op + ` ON ` + table + ` FOR EACH ROW
+			BEGIN IF ` + when + ` THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected database failure'; END IF; END`}
 		drop = []string{`DROP TRIGGER ` + name}
 	default:
 		t.Fatalf("FailWrites: dialect %s", db.Dialect().Name())

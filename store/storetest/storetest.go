@@ -1,6 +1,6 @@
 // Package storetest is the conformance suite for payments.Store. Every store
 // runs it before it is called ready: this module's Bun store runs it against
-// PostgreSQL and SQLite, and an integrator with a store of their own runs it
+// PostgreSQL, SQLite and MySQL (MariaDB), and an integrator with a store of their own runs it
 // the same way:
 //
 //	func TestMyStore(t *testing.T) {
