@@ -15,6 +15,7 @@ import (
 	"github.com/nusapay/payments"
 	"github.com/nusapay/payments/internal/dbtest"
 	"github.com/nusapay/payments/internal/testenv"
+	"github.com/nusapay/payments/methods"
 	"github.com/nusapay/payments/midtrans"
 	"github.com/nusapay/payments/midtranstest"
 )
@@ -406,4 +407,72 @@ func TestRunStops(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not stop")
 	}
+}
+
+// TestReplicasShareReconciliation: two replicas on one database reconcile
+// at the same time, as every replica runs the reconciler. Each payment whose
+// notification was lost ends paid, and fires paid once: a status one
+// replica applied is a duplicate for the other.
+func TestReplicasShareReconciliation(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		var mu sync.Mutex
+		now := time.Now()
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		env := testenv.New(t, db, testenv.Config{Sim: midtranstest.Config{Now: clock}})
+		ctx := testenv.Ctx(t)
+		const orders = 12
+		for i := range orders {
+			id := fmt.Sprintf("rep-rec-%d", i)
+			if _, err := env.Service.CreateCharge(ctx, chargeReq(id, "bni_va", nil)); err != nil {
+				t.Fatal(err)
+			}
+			if err := env.Sim.Pay(id); err != nil { // no notification URL: the notification is lost
+				t.Fatal(err)
+			}
+		}
+		mu.Lock()
+		now = now.Add(2 * time.Hour) // past the pending threshold
+		mu.Unlock()
+		paid := map[string]int{}
+		var replicas []*payments.Service
+		for r := range 2 {
+			svc, err := payments.New(env.Client, env.Store, payments.WithMethods(methods.Default()...), payments.WithClock(clock),
+				payments.WithInstanceName(fmt.Sprintf("replica-%d", r)),
+				payments.WithReconciler(payments.ReconcileConfig{PendingAfter: time.Hour}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			svc.Connect(payments.SignalPaid, func(_ context.Context, e *payments.Event) error {
+				mu.Lock()
+				defer mu.Unlock()
+				paid[e.Payment.OrderID]++
+				return nil
+			})
+			replicas = append(replicas, svc)
+		}
+		var wg sync.WaitGroup
+		for _, svc := range replicas {
+			wg.Go(func() {
+				if _, err := svc.ReconcileOnce(ctx); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		for _, svc := range replicas {
+			drainDelivery(t, svc)
+		}
+		for i := range orders {
+			id := fmt.Sprintf("rep-rec-%d", i)
+			if p, err := env.Service.Payment(ctx, id); err != nil || !p.Paid() {
+				t.Errorf("%s after both reconcilers: %s %v", id, show(p), err)
+			}
+			mu.Lock()
+			n := paid[id]
+			mu.Unlock()
+			if n != 1 {
+				t.Errorf("%s: paid fired %d times", id, n)
+			}
+		}
+	})
 }

@@ -25,12 +25,20 @@ func inboxRows(t *testing.T, env *testenv.Env) int {
 }
 
 // inboxBytes is the storage the inbox takes: the table with its indexes and
-// TOAST on PostgreSQL, the whole database file on SQLite.
+// TOAST on PostgreSQL, its data and indexes on MySQL, the whole database
+// file on SQLite.
 func inboxBytes(t *testing.T, env *testenv.Env) int64 {
 	t.Helper()
 	q := "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
-	if env.DB.Dialect().Name() == dialect.PG {
+	switch env.DB.Dialect().Name() {
+	case dialect.PG:
 		q = "SELECT pg_total_relation_size('nusapay_inbox')"
+	case dialect.MySQL:
+		// InnoDB's sizes are statistics: refresh them first.
+		if _, err := env.DB.ExecContext(testenv.Ctx(t), "ANALYZE TABLE nusapay_inbox"); err != nil {
+			t.Fatal(err)
+		}
+		q = "SELECT data_length + index_length FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'nusapay_inbox'"
 	}
 	var n int64
 	if err := env.DB.NewRaw(q).Scan(testenv.Ctx(t), &n); err != nil {

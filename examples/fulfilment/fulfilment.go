@@ -68,7 +68,7 @@ func CreateSchema(ctx context.Context, db bun.IDB) error {
 // before the delivery is recorded, or when a slow receiver outlives its
 // lease and another replica takes the event. So each receiver, in ONE
 // transaction of its own, inserts a row keyed by the event ID with ON
-// CONFLICT DO NOTHING and does its effect only if that insert added the
+// CONFLICT DO NOTHING (INSERT IGNORE on MySQL) and does its effect only if that insert added the
 // row. Both commit together or not at all: a redelivery finds the row and
 // does nothing, and a failed effect leaves no row, so the retry does it.
 // Checking first ("was it done?") and then writing would let two
@@ -112,7 +112,7 @@ func (f *Fulfilment) once(ctx context.Context, e *payments.Event, effect func(co
 	return f.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		res, err := tx.NewInsert().Model(&ProcessedEvent{
 			EventID: e.ID, Signal: string(e.Signal), OrderID: e.Payment.OrderID, ProcessedAt: time.Now().UTC(),
-		}).On("CONFLICT (event_id) DO NOTHING").Exec(ctx)
+		}).Ignore().Exec(ctx) // ON CONFLICT DO NOTHING (PostgreSQL, SQLite), INSERT IGNORE (MySQL)
 		if err != nil {
 			return fmt.Errorf("record event %s: %w", e.ID, err)
 		}

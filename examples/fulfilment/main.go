@@ -57,7 +57,7 @@ func run(ctx context.Context, databaseURL string, out io.Writer) error {
 
 	// An order for 2 of the 10 shirts in stock.
 	orderID := "INV-" + rand.Text()[:10] // new on every run, also on a kept PostgreSQL
-	if _, err := db.NewInsert().Model(&Stock{SKU: "batik-tee", Available: 10}).On("CONFLICT (sku) DO UPDATE").Set("available = EXCLUDED.available").Exec(ctx); err != nil {
+	if err := restock(ctx, db, &Stock{SKU: "batik-tee", Available: 10}); err != nil {
 		return err
 	}
 	if _, err := db.NewInsert().Model(&Order{ID: orderID, SKU: "batik-tee", Quantity: 2, Status: OrderOpen}).Exec(ctx); err != nil {
@@ -133,4 +133,24 @@ func open(databaseURL string) (*bun.DB, func(), error) {
 		return nil, nil, err
 	}
 	return db, func() { _ = db.Close(); _ = os.RemoveAll(dir) }, nil
+}
+
+// restock sets a SKU's stock, inserting it the first time, in a way every
+// database the module supports understands.
+func restock(ctx context.Context, db *bun.DB, s *Stock) error {
+	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model(s).Column("available").WherePK().Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n > 0 {
+			return err
+		}
+		var exists bool
+		if exists, err = tx.NewSelect().Model((*Stock)(nil)).Where("sku = ?", s.SKU).Exists(ctx); err != nil || exists {
+			return err // MySQL counts an update to the same value as no row
+		}
+		_, err = tx.NewInsert().Model(s).Exec(ctx)
+		return err
+	})
 }

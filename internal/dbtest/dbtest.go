@@ -143,9 +143,10 @@ func Migrate(t testing.TB, db *bun.DB) {
 }
 
 // Each runs fn as a subtest against a fresh migrated database of every
-// kind: "sqlite" and "postgres".
+// kind: "sqlite", "postgres" and "mysql" (MariaDB or MySQL).
 func Each(t *testing.T, fn func(t *testing.T, db *bun.DB)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
 	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+	t.Run("mysql", func(t *testing.T) { fn(t, MySQL(t)) })
 }
