@@ -134,12 +134,3 @@ func (s *Service) countDelivery(ctx context.Context, ob *OutboxEvent, signal Sig
 		s.inst.deliveryDelay.Record(ctx, max(s.now().Sub(ob.CreatedAt), 0).Seconds(), metric.WithAttributes(sig))
 	}
 }
-
-// methodOf names a payment's method for a metric, bounded to registered
-// plugins so a stored oddity cannot add attribute values.
-func (s *Service) methodOf(name string) string {
-	if _, ok := s.methods.byName[name]; ok {
-		return name
-	}
-	return "none"
-}
