@@ -97,11 +97,13 @@ func (s *Service) Capture(ctx context.Context, orderID string, amount Amount) (*
 func (s *Service) operate(ctx context.Context, orderID string, op operation) (p *Payment, err error) {
 	info, name := mustOperation(op.op), string(op.op)
 	ctx, span := s.span(ctx, name, orderID)
-	defer func() { end(span, err) }()
+	method := "none"
+	defer func() { s.countOperation(ctx, name, method, err); end(span, err) }()
 	p, m, err := s.paymentAndMethod(ctx, orderID)
 	if err != nil {
 		return nil, err
 	}
+	method = m.Name()
 	if !info.Capable(m.Capabilities()) {
 		return p, fmt.Errorf("%s %s: %w: method %s cannot %s", name, orderID, ErrUnsupported, m.Name(), name)
 	}

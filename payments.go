@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/nusapay/payments/internal/keylock"
@@ -33,6 +34,9 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	tracer   trace.Tracer
+	tp       trace.TracerProvider
+	mp       metric.MeterProvider
+	inst     *instruments
 	// unknownGrace is how long a charge whose outcome is unknown may stay
 	// unknown before a "not found" from Midtrans means it was never made.
 	unknownGrace time.Duration
@@ -98,7 +102,7 @@ func WithClock(now func() time.Time) Option {
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return optionFunc(func(s *Service) error {
 		if tp != nil {
-			s.tracer = tp.Tracer(tracerName)
+			s.tp = tp
 		}
 		return nil
 	})
@@ -161,7 +165,8 @@ func New(client *midtrans.Client, store Store, opts ...Option) (*Service, error)
 		validate:     v,
 		log:          slog.New(slog.DiscardHandler),
 		now:          time.Now,
-		tracer:       otel.GetTracerProvider().Tracer(tracerName),
+		tp:           otel.GetTracerProvider(),
+		mp:           otel.GetMeterProvider(),
 		unknownGrace: 10 * time.Minute,
 		hooks:        newHub(),
 		instance:     defaultInstance(),
@@ -177,6 +182,8 @@ func New(client *midtrans.Client, store Store, opts ...Option) (*Service, error)
 			return nil, err
 		}
 	}
+	s.tracer = s.tp.Tracer(tracerName)
+	s.inst = newInstruments(s.mp)
 	// From here on the Service sees only its own account's rows.
 	if s.store = store.ForAccount(s.account); s.store == nil {
 		return nil, fmt.Errorf("payments: store returned no view of account %s", s.account)
@@ -253,11 +260,13 @@ func end(span trace.Span, err error) {
 // it) waits briefly, bounded by ctx, for that answer before sending again.
 func (s *Service) CreateCharge(ctx context.Context, req *ChargeRequest) (p *Payment, err error) {
 	ctx, span := s.span(ctx, "CreateCharge", orderOf(req))
-	defer func() { end(span, err) }()
+	method := "none"
+	defer func() { s.countCharge(ctx, method, err); end(span, err) }()
 	m, err := s.validateCharge(req)
 	if err != nil {
 		return nil, err
 	}
+	method = m.Name()
 	span.SetAttributes(attribute.String("payments.method", m.Name()))
 	built, err := m.Build(req)
 	if err != nil {
@@ -390,6 +399,7 @@ func (s *Service) apply(ctx context.Context, c *Change) (*ApplyResult, error) {
 		return nil, err
 	}
 	s.logVerdict(ctx, c, res)
+	s.countTransition(ctx, res)
 	if len(res.Events) > 0 {
 		s.wake()
 	}

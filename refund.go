@@ -234,11 +234,16 @@ func (s *Service) refund(ctx context.Context, orderID string, req RefundRequest,
 		name = "direct refund"
 	}
 	ctx, span := s.span(ctx, "Refund", orderID)
-	defer func() { end(span, err) }()
+	metricOp, method := string(OpRefund), "none"
+	if direct {
+		metricOp = "direct_refund"
+	}
+	defer func() { s.countOperation(ctx, metricOp, method, err); end(span, err) }()
 	p, m, err := s.paymentAndMethod(ctx, orderID)
 	if err != nil {
 		return nil, nil, err
 	}
+	method = m.Name()
 	info := mustOperation(OpRefund)
 	caps := m.Capabilities()
 	if !info.Capable(caps) || (direct && !caps.DirectRefund) {

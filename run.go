@@ -12,6 +12,11 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // DeliveryConfig tunes hook delivery. Zero fields take the defaults.
@@ -215,10 +220,16 @@ func (s *Service) deliverBatch(ctx context.Context, owner string) (int, error) {
 }
 
 // deliver hands one event to its receivers and records the outcome.
-func (s *Service) deliver(ctx context.Context, owner string, ob *OutboxEvent) error {
+// Every delivery gets a span of its own; receivers' spans are its children.
+func (s *Service) deliver(ctx context.Context, owner string, ob *OutboxEvent) (err error) {
+	ctx, span := s.tracer.Start(ctx, "payments.deliver", trace.WithAttributes(
+		attribute.String(attrSignal, string(ob.Signal)), attribute.String("payments.event_id", ob.ID),
+		attribute.String("payments.order_id", ob.OrderID), attribute.Int("payments.attempt", ob.Attempts)))
+	defer func() { end(span, err) }()
 	var ev Event
 	if err := json.Unmarshal(ob.Payload, &ev); err != nil {
 		// Cannot happen for events this module wrote; never retry garbage.
+		s.countDelivery(ctx, ob, ob.Signal, "dead")
 		return s.store.MarkDead(ctx, ob.Seq, owner, "undecodable event: "+err.Error())
 	}
 	ev.Attempt = ob.Attempts
@@ -234,6 +245,7 @@ func (s *Service) deliver(ctx context.Context, owner string, ob *OutboxEvent) er
 		s.hooks.markHandled(ev.ID, r.id)
 	}
 	if len(failures) == 0 {
+		s.countDelivery(ctx, ob, ev.Signal, "delivered")
 		s.hooks.forget(ev.ID)
 		if err := s.store.MarkDelivered(ctx, ob.Seq, owner); err != nil && !errors.Is(err, ErrLeaseLost) {
 			return err
@@ -241,10 +253,13 @@ func (s *Service) deliver(ctx context.Context, owner string, ob *OutboxEvent) er
 		return nil
 	}
 	lastErr := errors.Join(failures...).Error()
+	span.SetStatus(codes.Error, "receiver failed")
 	s.log.LogAttrs(ctx, slog.LevelWarn, "payments: hook receiver failed", slog.String("event_id", ev.ID),
 		slog.String("signal", string(ev.Signal)), slog.String("order_id", ob.OrderID),
 		slog.Int("attempt", ob.Attempts), slog.String("error", lastErr))
 	if ob.Attempts >= s.delivery.MaxAttempts {
+		s.countDelivery(ctx, ob, ev.Signal, "dead")
+		span.AddEvent("payments.dead_letter")
 		s.hooks.forget(ev.ID)
 		if err := s.store.MarkDead(ctx, ob.Seq, owner, lastErr); err != nil && !errors.Is(err, ErrLeaseLost) {
 			return err
@@ -257,6 +272,7 @@ func (s *Service) deliver(ctx context.Context, owner string, ob *OutboxEvent) er
 		}
 		return nil
 	}
+	s.countDelivery(ctx, ob, ev.Signal, "failed")
 	next := s.now().Add(s.backoff(ob.Attempts))
 	if err := s.store.RetryEvent(ctx, ob.Seq, owner, next, lastErr); err != nil && !errors.Is(err, ErrLeaseLost) {
 		return err
@@ -330,11 +346,14 @@ func (s *Service) ReconcileOnce(ctx context.Context) (int, error) {
 			if err != nil {
 				return synced, errors.Join(append(errs, err)...)
 			}
+			s.inst.reconcileBatches.Add(ctx, 1)
 			for _, p := range batch {
 				if _, err := s.sync(ctx, p, SourceReconciler); err != nil {
+					s.inst.reconcileSynced.Add(ctx, 1, metric.WithAttributes(attribute.String(attrResult, resultError)))
 					errs = append(errs, err)
 					continue
 				}
+				s.inst.reconcileSynced.Add(ctx, 1, metric.WithAttributes(attribute.String(attrResult, resultOK)))
 				synced++
 			}
 			if len(batch) < q.Limit || ctx.Err() != nil {

@@ -90,6 +90,7 @@ func (c *Client) send(ctx context.Context, cl call, opts []CallOption, decode fu
 		var reason string
 		var retryAfter time.Duration
 		var hasRetryAfter bool
+		var metricReason string
 		if res.err != nil {
 			if res.sent && !read {
 				maybeDone = true
@@ -100,6 +101,7 @@ func (c *Client) send(ctx context.Context, cl call, opts []CallOption, decode fu
 				lastErr = fmt.Errorf("midtrans %s: not sent: %w", cl.op, res.err)
 			}
 			retry, reason = ctx.Err() == nil, "transport error"
+			metricReason = retryReason(true, false, 0)
 		} else {
 			v := classify(cl.op, res.status, res.body)
 			switch {
@@ -109,6 +111,7 @@ func (c *Client) send(ctx context.Context, cl call, opts []CallOption, decode fu
 				maybeDone = true
 				lastErr = fmt.Errorf("midtrans %s: %w", cl.op, errInFlight)
 				retry, reason = true, "idempotency key in flight"
+				metricReason = retryReason(false, true, 0)
 			case v.apiErr == nil:
 				if err := decode(res.status, res.body); err != nil {
 					apiErr := &APIError{Op: cl.op, HTTPStatus: res.status, Code: res.status,
@@ -133,6 +136,7 @@ func (c *Client) send(ctx context.Context, cl call, opts []CallOption, decode fu
 					maybeDone = true
 				}
 				retry, reason = v.apiErr.Temporary(), "http "+strconv.Itoa(res.status)+" code "+strconv.Itoa(v.apiErr.Code)
+				metricReason = retryReason(false, false, v.apiErr.Code)
 				retryAfter, hasRetryAfter = parseRetryAfter(res.header.Get("Retry-After"), time.Now())
 			}
 		}
@@ -141,6 +145,7 @@ func (c *Client) send(ctx context.Context, cl call, opts []CallOption, decode fu
 			return c.finalError(cl.op, lastErr, maybeDone)
 		}
 		wait := c.backoff(attempt, retryAfter, hasRetryAfter)
+		c.recordRetry(ctx, cl.op, metricReason)
 		c.log.LogAttrs(ctx, slog.LevelWarn, "midtrans retry",
 			slog.String("op", cl.op), slog.String("method", cl.method), slog.String("path", cl.path),
 			slog.Int("attempt", attempt), slog.String("reason", reason), slog.Duration("wait", wait))
@@ -210,6 +215,7 @@ func (c *Client) attempt(ctx context.Context, cl call, o *callOptions, payload [
 	if err != nil {
 		res := attemptResult{err: withCause(err, actx), sent: wroteHeaders.Load() || !gotConn.Load()}
 		c.logAttempt(ctx, cl, n, 0, 0, time.Since(start), res.err)
+		c.recordAttempt(ctx, cl.op, 0, time.Since(start))
 		return res
 	}
 	defer resp.Body.Close()
@@ -220,10 +226,12 @@ func (c *Client) attempt(ctx context.Context, cl call, o *callOptions, payload [
 	if err != nil {
 		res := attemptResult{err: fmt.Errorf("read response (http %d): %w", resp.StatusCode, withCause(err, actx)), sent: true}
 		c.logAttempt(ctx, cl, n, resp.StatusCode, 0, time.Since(start), res.err)
+		c.recordAttempt(ctx, cl.op, resp.StatusCode, time.Since(start))
 		return res
 	}
 	code, _ := strconv.Atoi(peekStatusCode(data))
 	c.logAttempt(ctx, cl, n, resp.StatusCode, code, time.Since(start), nil)
+	c.recordAttempt(ctx, cl.op, resp.StatusCode, time.Since(start))
 	return attemptResult{status: resp.StatusCode, header: resp.Header, body: data}
 }
 

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 	"unicode"
+
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Environment selects the Midtrans hosts and which keys are valid.
@@ -94,6 +96,12 @@ type Config struct {
 	// UserAgent is sent as the User-Agent header. Default
 	// "nusapay-payments-go".
 	UserAgent string
+	// MeterProvider records the request duration histogram
+	// (midtrans.request.duration) and the retry counter (midtrans.retries),
+	// by operation, HTTP status class and retry reason only. Default (and
+	// nil): the global one, otel.GetMeterProvider(). Only the OpenTelemetry
+	// API is used.
+	MeterProvider metric.MeterProvider
 }
 
 // String describes the Config with the server key redacted.
@@ -187,6 +195,7 @@ type Client struct {
 	waitMax   time.Duration
 	log       *slog.Logger
 	userAgent string
+	inst      *instruments
 
 	// The jitter source belongs to the Client (no global random state);
 	// *rand.Rand is not safe for concurrent use, hence the mutex.
@@ -299,6 +308,7 @@ func New(cfg Config) (*Client, error) {
 		waitMax:   waitMax,
 		log:       logger,
 		userAgent: ua,
+		inst:      newInstruments(cfg.MeterProvider),
 		rng:       rand.New(rand.NewChaCha8(seed)),
 	}, nil
 }

@@ -22,12 +22,16 @@ func TestNilOptions(t *testing.T) {
 	ctx := context.Background()
 	req := &midtrans.ChargeRequest{PaymentType: "bank_transfer", TransactionDetails: midtrans.TransactionDetails{OrderID: "nil-opt", GrossAmount: 10000},
 		BankTransfer: &midtrans.BankTransfer{Bank: "bca"}}
-	for name, call := range map[string]func(opts ...midtrans.CallOption) error{
-		"Charge": func(opts ...midtrans.CallOption) error { _, err := c.Charge(ctx, req, opts...); return err },
-		"Status": func(opts ...midtrans.CallOption) error { _, err := c.Status(ctx, "nil-opt", opts...); return err },
+	// In order: a status before the charge is a 404.
+	for _, call := range []struct {
+		name string
+		fn   func(opts ...midtrans.CallOption) error
+	}{
+		{"Charge", func(opts ...midtrans.CallOption) error { _, err := c.Charge(ctx, req, opts...); return err }},
+		{"Status", func(opts ...midtrans.CallOption) error { _, err := c.Status(ctx, "nil-opt", opts...); return err }},
 	} {
-		if err := call(nil, midtrans.WithIdempotencyKey("nil-opt-"+name), nil); err != nil && !errors.Is(err, midtrans.ErrDuplicateOrder) {
-			t.Errorf("%s with nil CallOptions: %v", name, err)
+		if err := call.fn(nil, midtrans.WithIdempotencyKey("nil-opt-"+call.name), nil); err != nil && !errors.Is(err, midtrans.ErrDuplicateOrder) {
+			t.Errorf("%s with nil CallOptions: %v", call.name, err)
 		}
 	}
 	if _, err := c.Status(ctx, "nil-opt", nil); err != nil {

@@ -11,6 +11,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/nusapay/payments"
 	"github.com/nusapay/payments/midtrans"
 )
@@ -38,6 +43,8 @@ type Handler struct {
 	maxBody  int
 	log      *slog.Logger
 	rejected atomic.Int64
+	tracer   trace.Tracer
+	results  metric.Int64Counter
 }
 
 // Option configures a Handler.
@@ -120,7 +127,12 @@ func New(svc *payments.Service, opts ...Option) (*Handler, error) {
 	if svc == nil {
 		return nil, errors.New("notify: nil service")
 	}
-	h := &Handler{svc: svc, maxBody: DefaultMaxBodySize, log: slog.New(slog.DiscardHandler)}
+	h := &Handler{svc: svc, maxBody: DefaultMaxBodySize, log: slog.New(slog.DiscardHandler),
+		tracer: svc.TracerProvider().Tracer(scope)}
+	// Creating a counter fails only for an invalid name; the API then
+	// hands back a working no-op counter.
+	h.results, _ = svc.MeterProvider().Meter(scope).Int64Counter("payments.notifications", metric.WithUnit("{notification}"),
+		metric.WithDescription("Notifications handled, by result (processed, duplicate, ignored, rejected, retry)"))
 	for _, o := range opts {
 		if o == nil {
 			continue
@@ -211,9 +223,39 @@ func rejected(orderID string, err error) Result {
 	return Result{Kind: Rejected, OrderID: orderID, Message: err.Error(), Err: err}
 }
 
+const scope = "github.com/nusapay/payments/notify"
+
 // Handle processes one notification body. It never panics on any input;
 // see the package documentation for the pipeline.
+//
+// Every notification gets a span, notify.Handle, with the Service's tracer
+// provider. It is a new root linked to the span in ctx (the webhook's HTTP
+// server span), not its child: the notification is Midtrans' request, not
+// part of whatever trace the caller's headers claim. It is counted once, by
+// its Result's Kind, in payments.notifications.
 func (h *Handler) Handle(ctx context.Context, body []byte) Result {
+	var opts []trace.SpanStartOption
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
+	}
+	opts = append(opts, trace.WithNewRoot(), trace.WithSpanKind(trace.SpanKindServer))
+	ctx, span := h.tracer.Start(ctx, "notify.Handle", opts...)
+	r := h.handle(ctx, body)
+	kind := attribute.String("payments.result", r.Kind.String())
+	h.results.Add(ctx, 1, metric.WithAttributes(kind))
+	span.SetAttributes(kind)
+	if r.OrderID != "" && r.Kind != Rejected {
+		// Rejected order ids are unauthenticated input: not recorded.
+		span.SetAttributes(attribute.String("payments.order_id", r.OrderID))
+	}
+	if r.Err != nil {
+		span.SetStatus(codes.Error, r.Kind.String())
+	}
+	span.End()
+	return r
+}
+
+func (h *Handler) handle(ctx context.Context, body []byte) Result {
 	if len(body) > h.maxBody {
 		return rejected("", fmt.Errorf("%w: more than %d bytes", ErrTooLarge, h.maxBody))
 	}
