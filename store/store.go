@@ -89,6 +89,13 @@ type dialectSQL struct {
 	claimQuery string
 	// txOptions start the store's own transactions.
 	txOptions *sql.TxOptions
+	// orderIDBytes is the order id compared byte for byte, as an order id
+	// prefix is matched (a range from the prefix to its successor): on
+	// PostgreSQL, whose database collation may be linguistic, the column
+	// in the "C" collation, which nusapay_payments_order_id_c_idx indexes;
+	// SQLite's BINARY and MySQL's utf8mb4_bin already compare so, and the
+	// (account, order_id) key serves the range.
+	orderIDBytes string
 }
 
 // New returns a Store on db, a *bun.DB, bun.Tx or bun.Conn using the
@@ -99,10 +106,12 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 		return nil, errors.New("store: nil db")
 	}
 	s := &Store{db: db, account: payments.DefaultAccount, now: time.Now, maxCAS: 8}
+	s.sql.orderIDBytes = "p.order_id"
 	switch name := db.Dialect().Name(); name {
 	case dialect.PG:
 		s.sql.paymentLock = "NO KEY UPDATE"
 		s.sql.skipLocked = true
+		s.sql.orderIDBytes = `p.order_id COLLATE "C"`
 	case dialect.MySQL:
 		s.sql.paymentLock = "UPDATE"
 		s.sql.skipLocked = true
