@@ -1,6 +1,7 @@
 package payments
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -231,4 +232,42 @@ type Timeline struct {
 	Refunds       []*Refund
 	// Events are the hook events with their delivery state.
 	Events []*OutboxEvent
+}
+
+// ListPayments returns one page of the Service's payments that match q,
+// newest first (see PaymentStore.ListPayments). Bad input is a
+// *ValidationError naming the field.
+func (s *Service) ListPayments(ctx context.Context, q PaymentQuery) (*PaymentPage, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	return s.store.ListPayments(ctx, q)
+}
+
+// Timeline returns what is stored about an order: its payment, audit
+// trail, notifications, refunds and hook events (see
+// PaymentStore.Timeline). An order id ValidOrderID rejects is a
+// *ValidationError naming order_id; an unknown one is ErrNotFound.
+func (s *Service) Timeline(ctx context.Context, orderID string) (*Timeline, error) {
+	if err := checkOrderID(orderID); err != nil {
+		return nil, err
+	}
+	return s.store.Timeline(ctx, orderID)
+}
+
+// RequeueEvent puts a dead hook event back to be delivered now, with a
+// fresh retry budget (see Outbox.RequeueEvent), and wakes this process's
+// delivery workers. An empty id is a *ValidationError naming event_id; an
+// unknown one ErrNotFound, one that is not dead ErrNotAllowed.
+func (s *Service) RequeueEvent(ctx context.Context, eventID string) error {
+	if eventID == "" || len(eventID) > 64 {
+		var ve ValidationError
+		ve.Add("event_id", "must be 1-64 characters")
+		return ve.Err()
+	}
+	if err := s.store.RequeueEvent(ctx, eventID); err != nil {
+		return err
+	}
+	s.wake()
+	return nil
 }
