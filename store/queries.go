@@ -42,7 +42,11 @@ func (s *Store) ListPayments(ctx context.Context, q payments.PaymentQuery) (*pay
 // a range, the email on customer_email, a status with a creation range on
 // (status, created_at), and the bare list on (created_at, id).
 func (s *Store) listQuery(sel *bun.SelectQuery, q *payments.PaymentQuery) *bun.SelectQuery {
-	sel = sel.Where("p.account = ?", s.account)
+	if q.OrderIDPrefix != "" {
+		sel = sel.Where("p.account = ?", s.account)
+	} else {
+		sel = sel.Where(s.sql.listAccount, s.account)
+	}
 	if len(q.Statuses) > 0 {
 		sel = sel.Where("p.status IN (?)", bun.List(q.Statuses))
 	}
