@@ -85,6 +85,19 @@ type PaymentStore interface {
 	// MarkSynced records that a payment was checked with Midtrans at t, so
 	// the reconciler paces itself. It does not change the version.
 	MarkSynced(ctx context.Context, paymentID string, t time.Time) error
+	// ListPayments returns one page of the account's payments that match
+	// q, newest first by (CreatedAt, ID), with keyset pagination: a page
+	// never repeats or skips a payment of an earlier page, whatever is
+	// inserted meanwhile (new payments sort before the cursor). It calls
+	// q.Validate first, so bad input is a *ValidationError naming the
+	// field. Outcomes are matched through StatesOf, never a rule of the
+	// store's own.
+	ListPayments(ctx context.Context, q PaymentQuery) (*PaymentPage, error)
+	// Timeline returns an order's payment with its audit trail, its
+	// notifications (inbox rows with its order id), refunds and hook
+	// events, each oldest first. The lists are read one after another,
+	// not as one snapshot. Unknown order → ErrNotFound.
+	Timeline(ctx context.Context, orderID string) (*Timeline, error)
 }
 
 // RefundStore holds refunds, keyed by their refund key.
@@ -123,6 +136,9 @@ type Inbox interface {
 	// notification tell one in flight from one whose processor is gone by
 	// them, so FinishNotification never changes ReceivedAt.
 	NotificationByDedupKey(ctx context.Context, key string) (*Notification, error)
+	// NotificationByID returns a stored notification by its id, or
+	// ErrNotFound.
+	NotificationByID(ctx context.Context, id string) (*Notification, error)
 }
 
 // Outbox holds hook events until they are delivered. Several processes may
@@ -141,6 +157,15 @@ type Outbox interface {
 	MarkDead(ctx context.Context, seq int64, owner string, lastErr string) error
 	// Event returns an event by its stable event id, or ErrNotFound.
 	Event(ctx context.Context, eventID string) (*OutboxEvent, error)
+	// RequeueEvent puts a dead event back to be delivered: no longer dead,
+	// due now, unleased, with its attempts reset to 0, so it gets the full
+	// retry budget again (with the count kept, the first failure would bury
+	// it at once); LastError is kept until the next attempt. It blocks later
+	// events of its payment again until delivered, but events delivered
+	// while it was dead stay delivered: a requeued event arrives out of
+	// order. Unknown event → ErrNotFound; an event that is not dead →
+	// ErrNotAllowed.
+	RequeueEvent(ctx context.Context, eventID string) error
 }
 
 // ErrLeaseLost: the outbox event's lease expired and another owner took it.

@@ -31,6 +31,25 @@
 // it rebuilds nusapay_payments and nusapay_inbox, whose inline UNIQUE
 // constraints cannot be dropped.
 //
+// # Ops queries
+//
+// ListPayments and Timeline answer support staff. A list is newest first
+// by (created_at, id) with keyset pagination, so a page costs the same at
+// any depth and payments inserted meanwhile never shift it; an outcome
+// filter is payments.StatesOf turned into status and fraud-status
+// conditions, never a rule of the store's own. The filters a console uses
+// most are index-bound (migration 20261202000005; the EXPLAIN test proves
+// it): the bare list on (created_at, id), a customer email on
+// customer_email (the email lower-cased, written on insert), a status with
+// a creation range on (status, created_at), and an order id prefix as a
+// byte range — on PostgreSQL in the "C" collation, which its own index
+// serves whatever the database's collation, elsewhere on the
+// (account, order_id) key. On MySQL the new indexes lead with the account;
+// on PostgreSQL and SQLite they do not (see Accounts), and on SQLite the
+// list's account condition is written so that it does not choose the index.
+// RequeueEvent resets a dead event's attempts to 0, so it gets the full
+// retry budget again.
+//
 // # Transactions
 //
 // New binds a Store to a bun.IDB. Bind it to the host's *bun.DB, or to a

@@ -32,6 +32,9 @@ type paymentRow struct {
 	PaidAt         time.Time `bun:"paid_at,nullzero"`
 	RefundedAmount int64     `bun:"refunded_amount,notnull"`
 	Customer       string    `bun:"customer,nullzero"`
+	// CustomerEmail is payments.EmailKey of the customer's email, for
+	// ListPayments; written on insert only, as the customer never changes.
+	CustomerEmail  string    `bun:"customer_email,nullzero"`
 	Items          string    `bun:"items,nullzero"`
 	Metadata       string    `bun:"metadata,nullzero"`
 	CustomField1   string    `bun:"custom_field1,notnull"`
@@ -84,6 +87,7 @@ func rowFromPayment(p *payments.Payment) (*paymentRow, error) {
 			return nil, fmt.Errorf("customer_details: %w", err)
 		}
 		r.Customer = string(b)
+		r.CustomerEmail = payments.EmailKey(p.Customer.Email)
 	}
 	if len(p.Items) > 0 {
 		b, err := json.Marshal(p.Items)

@@ -89,6 +89,20 @@ type dialectSQL struct {
 	claimQuery string
 	// txOptions start the store's own transactions.
 	txOptions *sql.TxOptions
+	// orderIDBytes is the order id compared byte for byte, as an order id
+	// prefix is matched (a range from the prefix to its successor): on
+	// PostgreSQL, whose database collation may be linguistic, the column
+	// in the "C" collation, which nusapay_payments_order_id_c_idx indexes;
+	// SQLite's BINARY and MySQL's utf8mb4_bin already compare so, and the
+	// (account, order_id) key serves the range.
+	orderIDBytes string
+	// listAccount scopes a list to the account without letting the
+	// account choose its index. SQLite, with statistics, prefers the
+	// (account, order_id) key to any index that serves the list's order,
+	// and then sorts every payment of the account to return a page; a
+	// unary + keeps it on the filter's own index or (created_at, id). An
+	// order id prefix keeps the plain term: it is a range on that key.
+	listAccount string
 }
 
 // New returns a Store on db, a *bun.DB, bun.Tx or bun.Conn using the
@@ -99,10 +113,13 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 		return nil, errors.New("store: nil db")
 	}
 	s := &Store{db: db, account: payments.DefaultAccount, now: time.Now, maxCAS: 8}
+	s.sql.orderIDBytes = "p.order_id"
+	s.sql.listAccount = "p.account = ?"
 	switch name := db.Dialect().Name(); name {
 	case dialect.PG:
 		s.sql.paymentLock = "NO KEY UPDATE"
 		s.sql.skipLocked = true
+		s.sql.orderIDBytes = `p.order_id COLLATE "C"`
 	case dialect.MySQL:
 		s.sql.paymentLock = "UPDATE"
 		s.sql.skipLocked = true
@@ -116,6 +133,7 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 		if _, ok := db.(*bun.DB); ok {
 			s.writers = make(chan struct{}, 1)
 		}
+		s.sql.listAccount = "+p.account = ?"
 	default:
 		return nil, fmt.Errorf("store: dialect %s is not supported (PostgreSQL, SQLite and MySQL are)", name)
 	}

@@ -62,6 +62,13 @@ func Run(t *testing.T, newStore Factory) {
 		{"Reconcile", testReconcile},
 		{"MarkSynced", testMarkSynced},
 		{"Accounts", testAccounts},
+		{"ListPaymentsFilters", testListPaymentsFilters},
+		{"ListPaymentsValidation", testListPaymentsValidation},
+		{"ListPaymentsPagination", testListPaymentsPagination},
+		{"ListPaymentsAccounts", testListPaymentsAccounts},
+		{"Timeline", testTimeline},
+		{"RequeueEvent", testRequeueEvent},
+		{"NotificationByID", testNotificationByID},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

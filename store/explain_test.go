@@ -1,0 +1,201 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+
+	"github.com/nusapay/payments"
+	"github.com/nusapay/payments/internal/dbtest"
+	"github.com/nusapay/payments/store"
+)
+
+// TestListPaymentsUsesIndexes: on a few thousand payments of two accounts,
+// after ANALYZE, the lists a console runs most are served from an index on
+// every database, never by reading all of nusapay_payments: EXPLAIN shows
+// no Seq Scan (PostgreSQL), no SCAN without an index (SQLite) and no type
+// ALL (MySQL). Run with -v to see the plans.
+func TestListPaymentsUsesIndexes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+		seedPayments(t, db, base, 4000)
+		var analyze string
+		switch db.Dialect().Name() {
+		case dialect.PG:
+			analyze = "ANALYZE nusapay_payments"
+		case dialect.MySQL:
+			analyze = "ANALYZE TABLE nusapay_payments"
+		default:
+			analyze = "ANALYZE"
+		}
+		if _, err := db.ExecContext(ctx, analyze); err != nil {
+			t.Fatal(err)
+		}
+		s, err := store.New(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cursor := payments.PageCursor{CreatedAt: base.Add(20 * 24 * time.Hour), ID: "p-02000"}.String()
+		for name, q := range map[string]payments.PaymentQuery{
+			"newest first":            {},
+			"next page":               {After: cursor},
+			"order id prefix":         {OrderIDPrefix: "ord-0123"},
+			"customer email":          {CustomerEmail: "Customer17@example.com"},
+			"status and created":      {Statuses: []payments.Status{payments.StatusPending}, CreatedFrom: base.Add(10 * 24 * time.Hour), CreatedTo: base.Add(11 * 24 * time.Hour)},
+			"status, created, cursor": {Statuses: []payments.Status{payments.StatusSettlement}, CreatedFrom: base.Add(10 * 24 * time.Hour), After: cursor},
+		} {
+			plan := explain(t, db, store.ListSQL(s, q))
+			t.Logf("%s:\n%s", name, plan.text)
+			if plan.fullScan != "" {
+				t.Errorf("%s reads all of nusapay_payments: %s\n%s", name, plan.fullScan, plan.text)
+			}
+			// The unfiltered list reads a page from the index in order,
+			// never every payment of the account to sort them.
+			if (name == "newest first" || name == "next page") && plan.sorts {
+				t.Errorf("%s sorts:\n%s", name, plan.text)
+			}
+		}
+	})
+}
+
+// seedPayments inserts n payments, half of them in another account, one
+// every 15 minutes from base, spread over 10 statuses and 200 customers.
+func seedPayments(t *testing.T, db *bun.DB, base time.Time, n int) {
+	t.Helper()
+	statuses := []payments.Status{payments.StatusInitiated, payments.StatusPending, payments.StatusSettlement, payments.StatusSettlement,
+		payments.StatusExpire, payments.StatusExpire, payments.StatusCancel, payments.StatusCapture, payments.StatusDeny, payments.StatusRefund}
+	const batch = 500
+	for start := 0; start < n; start += batch {
+		var (
+			values []string
+			args   []any
+		)
+		for i := start; i < min(start+batch, n); i++ {
+			account := payments.DefaultAccount
+			if i%2 == 1 {
+				account = "other"
+			}
+			at := base.Add(time.Duration(i) * 15 * time.Minute)
+			values = append(values, "(?, ?, ?, 'gopay', 10000, ?, '', ?, ?, ?)")
+			args = append(args, fmt.Sprintf("p-%05d", i), account, fmt.Sprintf("ord-%05d", i), string(statuses[i%len(statuses)]),
+				fmt.Sprintf("customer%d@example.com", i%200), at, at)
+		}
+		q := "INSERT INTO nusapay_payments (id, account, order_id, method, amount, status, fraud_status, customer_email, created_at, updated_at) VALUES " +
+			strings.Join(values, ", ")
+		if _, err := db.ExecContext(context.Background(), q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+type queryPlan struct {
+	text string
+	// fullScan describes a full scan of nusapay_payments, "" when none.
+	fullScan string
+	// sorts: the rows are sorted rather than read in index order.
+	sorts bool
+}
+
+func explain(t *testing.T, db *bun.DB, query string) queryPlan {
+	t.Helper()
+	ctx := context.Background()
+	var plan queryPlan
+	switch db.Dialect().Name() {
+	case dialect.PG:
+		var raw string
+		if err := db.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+query).Scan(&raw); err != nil {
+			t.Fatalf("%v\n%s", err, query)
+		}
+		var nodes []struct {
+			Plan pgPlanNode `json:"Plan"`
+		}
+		if err := json.Unmarshal([]byte(raw), &nodes); err != nil || len(nodes) != 1 {
+			t.Fatalf("plan %s: %v", raw, err)
+		}
+		var b strings.Builder
+		nodes[0].Plan.walk(0, &b, &plan)
+		plan.text = b.String()
+	case dialect.SQLite:
+		rows, err := db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, query)
+		}
+		defer rows.Close()
+		var b strings.Builder
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%s\n", detail)
+			plan.sorts = plan.sorts || strings.Contains(detail, "B-TREE FOR ORDER BY")
+			if strings.HasPrefix(detail, "SCAN ") && !strings.Contains(detail, " USING ") {
+				plan.fullScan = detail
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		plan.text = b.String()
+	case dialect.MySQL:
+		rows, err := db.QueryContext(ctx, "EXPLAIN "+query)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, query)
+		}
+		defer rows.Close()
+		cols, _ := rows.Columns()
+		var b strings.Builder
+		for rows.Next() {
+			vals := make([]sql.NullString, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			row := map[string]string{}
+			for i, c := range cols {
+				row[c] = vals[i].String
+			}
+			fmt.Fprintf(&b, "table=%s type=%s key=%s rows=%s extra=%s\n", row["table"], row["type"], row["key"], row["rows"], row["Extra"])
+			plan.sorts = plan.sorts || strings.Contains(row["Extra"], "filesort")
+			if row["type"] == "ALL" {
+				plan.fullScan = "type ALL on " + row["table"]
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		plan.text = b.String()
+	}
+	return plan
+}
+
+type pgPlanNode struct {
+	NodeType  string       `json:"Node Type"`
+	Relation  string       `json:"Relation Name"`
+	Index     string       `json:"Index Name"`
+	IndexCond string       `json:"Index Cond"`
+	Plans     []pgPlanNode `json:"Plans"`
+}
+
+func (n *pgPlanNode) walk(depth int, b *strings.Builder, plan *queryPlan) {
+	fmt.Fprintf(b, "%s%s %s %s %s\n", strings.Repeat("  ", depth), n.NodeType, n.Relation, n.Index, n.IndexCond)
+	plan.sorts = plan.sorts || n.NodeType == "Sort"
+	if n.NodeType == "Seq Scan" && n.Relation == store.TablePayments {
+		plan.fullScan = "Seq Scan on " + n.Relation
+	}
+	for i := range n.Plans {
+		n.Plans[i].walk(depth+1, b, plan)
+	}
+}

@@ -1,0 +1,73 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+
+	"github.com/nusapay/payments"
+	"github.com/nusapay/payments/internal/dbtest"
+	"github.com/nusapay/payments/store"
+)
+
+// TestMigrateOpsQueriesBackfill: migration 20261202000005 fills
+// customer_email of existing rows from their customer JSON, lower-cased,
+// so ListPayments finds them by email; on MySQL, whose migrations are not
+// transactional, it runs again harmlessly.
+func TestMigrateOpsQueriesBackfill(t *testing.T) {
+	for name, open := range map[string]func(testing.TB) *bun.DB{"sqlite": dbtest.SQLiteBare, "postgres": dbtest.PostgresBare, "mysql": dbtest.MySQLBare} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			db := open(t)
+			migrateTo(t, db, "20261202000004")
+			now := time.Now().UTC().Truncate(time.Microsecond)
+			for id, customer := range map[string]any{
+				"old-email":    `{"first_name":"Budi","email":"Budi.Utomo@Example.COM"}`,
+				"old-no-email": `{"first_name":"Siti"}`,
+				"old-empty":    `{"email":""}`,
+				"old-null":     `{"email":null}`,
+				"old-nothing":  nil,
+			} {
+				if _, err := db.ExecContext(ctx, `INSERT INTO nusapay_payments (id, order_id, method, amount, status, customer, created_at, updated_at)
+					VALUES (?, ?, 'gopay', 5000, 'pending', ?, ?, ?)`, "p-"+id, id, customer, now, now); err != nil {
+					t.Fatal(err)
+				}
+			}
+			dbtest.Migrate(t, db)
+			if db.Dialect().Name() == dialect.MySQL {
+				res, err := db.ExecContext(ctx, "DELETE FROM "+store.MigrationTable+" WHERE name = '20261202000005'")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n, _ := res.RowsAffected(); n != 1 {
+					t.Fatalf("forgot %d migrations, want 1", n)
+				}
+				dbtest.Migrate(t, db)
+			}
+			var emails []struct {
+				OrderID string  `bun:"order_id"`
+				Email   *string `bun:"customer_email"`
+			}
+			if err := db.NewSelect().Table(store.TablePayments).Column("order_id", "customer_email").Order("order_id").Scan(ctx, &emails); err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range emails {
+				want := e.OrderID == "old-email"
+				if got := e.Email != nil; got != want || (want && *e.Email != "budi.utomo@example.com") {
+					t.Errorf("%s: customer_email %v", e.OrderID, e.Email)
+				}
+			}
+			st, err := store.New(db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, err := st.ListPayments(ctx, payments.PaymentQuery{CustomerEmail: "BUDI.UTOMO@example.com"})
+			if err != nil || len(page.Payments) != 1 || page.Payments[0].OrderID != "old-email" {
+				t.Fatalf("by email after the upgrade: %+v, %v", page, err)
+			}
+		})
+	}
+}
