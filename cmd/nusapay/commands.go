@@ -95,10 +95,7 @@ func (c *cli) operate(op payments.OperationInfo, args []string) error {
 	if p != nil {
 		c.paymentLine(p)
 	}
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", op.Name, pos[0], err)
-	}
-	return nil
+	return err // the Service's errors name the operation and the order
 }
 
 func (c *cli) paymentLine(p *payments.Payment) {
