@@ -220,6 +220,17 @@ func testOperate(t *testing.T, open database) {
 		}
 	})
 
+	t.Run("expire", func(t *testing.T) {
+		out := mustRun(t, env, "expire", "INV-CMD-2")
+		if !strings.Contains(out, "INV-CMD-2: expire (failed)") {
+			t.Errorf("expire:\n%s", out)
+		}
+		// Not allowed any more: the Service refuses, exit 1.
+		if code, _, errOut := nusapay(t, env, "capture", "INV-CMD-2", "-amount", "20000"); code != 1 {
+			t.Errorf("capture of an expired payment: exit %d, %s", code, errOut)
+		}
+	})
+
 	t.Run("requeue", func(t *testing.T) {
 		events, err := svc.Store().ClaimEvents(ctx, "test", 100, time.Minute)
 		if err != nil || len(events) == 0 {
