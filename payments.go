@@ -44,6 +44,7 @@ type Service struct {
 	hooks     *hub
 	delivery  DeliveryConfig
 	reconcile ReconcileConfig
+	retention RetentionConfig
 	instance  string
 	wakeup    chan struct{}
 	// charging lets one CreateCharge per order id run at a time in this
@@ -174,6 +175,7 @@ func New(client *midtrans.Client, store Store, opts ...Option) (*Service, error)
 	}
 	s.delivery.setDefaults()
 	s.reconcile.setDefaults()
+	s.retention.setDefaults()
 	for _, o := range opts {
 		if o == nil {
 			continue

@@ -146,8 +146,8 @@ func (s *Service) wake() {
 	}
 }
 
-// Run delivers hook events and runs the reconciler until ctx ends, then
-// returns ctx's error. Run it in every replica: the replicas share the work
+// Run delivers hook events, runs the reconciler and, when WithRetention
+// set an age, prunes old rows, until ctx ends, then returns ctx's error. Run it in every replica: the replicas share the work
 // through the database alone (outbox leases), with no other coordinator.
 func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
@@ -163,6 +163,13 @@ func (s *Service) Run(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			s.reconcileLoop(ctx)
+		}()
+	}
+	if s.retention.enabled() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.pruneLoop(ctx)
 		}()
 	}
 	wg.Wait()

@@ -139,6 +139,12 @@ type Inbox interface {
 	// NotificationByID returns a stored notification by its id, or
 	// ErrNotFound.
 	NotificationByID(ctx context.Context, id string) (*Notification, error)
+	// PruneNotifications deletes the account's finished notifications
+	// (processed, ignored or rejected) with ProcessedAt before before; it
+	// never deletes received or failed ones. It deletes in batches of at
+	// most limit rows, each statement its own short transaction, until a
+	// batch deletes fewer or ctx ends, and returns how many it deleted.
+	PruneNotifications(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // Outbox holds hook events until they are delivered. Several processes may
@@ -166,6 +172,12 @@ type Outbox interface {
 	// order. Unknown event → ErrNotFound; an event that is not dead →
 	// ErrNotAllowed.
 	RequeueEvent(ctx context.Context, eventID string) error
+	// PruneEvents deletes the account's delivered events with DeliveredAt
+	// before before; it never deletes pending or dead ones. It deletes in
+	// batches of at most limit rows, each statement its own short
+	// transaction, until a batch deletes fewer or ctx ends, and returns how
+	// many it deleted.
+	PruneEvents(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // ErrLeaseLost: the outbox event's lease expired and another owner took it.

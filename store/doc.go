@@ -50,6 +50,21 @@
 // RequeueEvent resets a dead event's attempts to 0, so it gets the full
 // retry budget again.
 //
+// # Retention
+//
+// PruneEvents and PruneNotifications delete old delivered events and
+// finished notifications of the store's account in batches, each one
+// statement and so one short transaction: on PostgreSQL and SQLite a
+// DELETE of the primary keys a limited sub-select finds (on PostgreSQL an
+// array the primary key index looks up, its rows locked FOR UPDATE SKIP
+// LOCKED so concurrent pruners do not wait for each other), on MySQL a
+// DELETE … ORDER BY … LIMIT in index order. They are index-bound (migration
+// 20261202000006; the EXPLAIN test proves it): on PostgreSQL and SQLite a
+// partial outbox index on delivered_at and an inbox index on (state,
+// processed_at); on MySQL the claim index (account, dead, delivered_at, …)
+// and an inbox index on (account, state, processed_at). Audit rows are
+// never pruned: the audit table is append-only, by trigger.
+//
 // # Transactions
 //
 // New binds a Store to a bun.IDB. Bind it to the host's *bun.DB, or to a

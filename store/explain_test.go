@@ -98,7 +98,7 @@ func seedPayments(t *testing.T, db *bun.DB, base time.Time, n int) {
 
 type queryPlan struct {
 	text string
-	// fullScan describes a full scan of nusapay_payments, "" when none.
+	// fullScan describes a full scan of a table, "" when none.
 	fullScan string
 	// sorts: the rows are sorted rather than read in index order.
 	sorts bool
@@ -192,10 +192,91 @@ type pgPlanNode struct {
 func (n *pgPlanNode) walk(depth int, b *strings.Builder, plan *queryPlan) {
 	fmt.Fprintf(b, "%s%s %s %s %s\n", strings.Repeat("  ", depth), n.NodeType, n.Relation, n.Index, n.IndexCond)
 	plan.sorts = plan.sorts || n.NodeType == "Sort"
-	if n.NodeType == "Seq Scan" && n.Relation == store.TablePayments {
+	if n.NodeType == "Seq Scan" {
 		plan.fullScan = "Seq Scan on " + n.Relation
 	}
 	for i := range n.Plans {
 		n.Plans[i].walk(depth+1, b, plan)
 	}
+}
+
+// TestPruneUsesIndexes: on a few thousand hook events and notifications of
+// two accounts, after ANALYZE, a prune batch finds its rows through an
+// index on every database, never by reading the whole outbox or inbox, and
+// on MySQL deletes in index order without a sort.
+func TestPruneUsesIndexes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+		const n = 4000
+		seedPayments(t, db, base, n)
+		states := []payments.NotificationState{payments.NotificationProcessed, payments.NotificationProcessed,
+			payments.NotificationIgnored, payments.NotificationRejected, payments.NotificationReceived, payments.NotificationFailed}
+		for start := 0; start < n; start += 500 {
+			var events, notes []string
+			var eargs, nargs []any
+			for i := start; i < start+500; i++ {
+				account := payments.DefaultAccount
+				if i%2 == 1 {
+					account = "other"
+				}
+				at := base.Add(time.Duration(i) * 15 * time.Minute)
+				var delivered any
+				if i%5 != 0 {
+					delivered = at.Add(time.Minute)
+				}
+				events = append(events, "(?, ?, ?, ?, 'payment.created', '{}', 1, ?, ?, ?, ?)")
+				eargs = append(eargs, fmt.Sprintf("e-%05d", i), account, fmt.Sprintf("p-%05d", i), fmt.Sprintf("ord-%05d", i),
+					at, delivered, i%5 == 0 && i%10 == 0, at)
+				state := states[i%len(states)]
+				var processed any
+				if state != payments.NotificationReceived {
+					processed = at.Add(time.Second)
+				}
+				notes = append(notes, "(?, ?, ?, ?, TRUE, ?, '{}', ?, ?)")
+				nargs = append(nargs, fmt.Sprintf("n-%05d", i), account, fmt.Sprintf("key-%05d", i), fmt.Sprintf("ord-%05d", i),
+					string(state), at, processed)
+			}
+			if _, err := db.ExecContext(ctx, "INSERT INTO nusapay_outbox (event_id, account, payment_id, order_id, topic, payload, attempts, "+
+				"next_attempt_at, delivered_at, dead, created_at) VALUES "+strings.Join(events, ", "), eargs...); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.ExecContext(ctx, "INSERT INTO nusapay_inbox (id, account, dedup_key, order_id, signature_valid, state, body, "+
+				"received_at, processed_at) VALUES "+strings.Join(notes, ", "), nargs...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var analyze []string
+		switch db.Dialect().Name() {
+		case dialect.PG:
+			analyze = []string{"ANALYZE nusapay_outbox", "ANALYZE nusapay_inbox"}
+		case dialect.MySQL:
+			analyze = []string{"ANALYZE TABLE nusapay_outbox", "ANALYZE TABLE nusapay_inbox"}
+		default:
+			analyze = []string{"ANALYZE"}
+		}
+		for _, q := range analyze {
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, err := store.New(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := base.Add(5 * 24 * time.Hour)
+		for name, q := range map[string]string{
+			"events":        store.PruneEventsSQL(s, before, 500),
+			"notifications": store.PruneNotificationsSQL(s, before, 500),
+		} {
+			plan := explain(t, db, q)
+			t.Logf("%s: %s\n%s", name, q, plan.text)
+			if plan.fullScan != "" {
+				t.Errorf("pruning %s reads the whole table: %s\n%s", name, plan.fullScan, plan.text)
+			}
+			if db.Dialect().Name() == dialect.MySQL && plan.sorts {
+				t.Errorf("pruning %s sorts:\n%s", name, plan.text)
+			}
+		}
+	})
 }

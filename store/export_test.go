@@ -1,9 +1,24 @@
 package store
 
-import "github.com/nusapay/payments"
+import (
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/nusapay/payments"
+)
 
 // ListSQL is the SQL ListPayments runs for q (q must be valid).
 func ListSQL(s *Store, q payments.PaymentQuery) string {
 	var rows []paymentRow
 	return s.listQuery(s.db.NewSelect().Model(&rows), &q).Limit(int64(q.PageSize() + 1)).String()
+}
+
+// PruneEventsSQL and PruneNotificationsSQL are the SQL of one prune batch.
+func PruneEventsSQL(s *Store, before time.Time, limit int) string {
+	return s.db.NewRaw(s.sql.pruneEvents, s.account, dbTime(before), limit).String()
+}
+
+func PruneNotificationsSQL(s *Store, before time.Time, limit int) string {
+	return s.db.NewRaw(s.sql.pruneNotifications, s.account, bun.List(finishedStates), dbTime(before), limit).String()
 }

@@ -71,3 +71,49 @@ func TestMigrateOpsQueriesBackfill(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrateRetention: 20261202000006_retention adds the prune indexes on
+// a database at 20261202000005, and on MySQL, where it is not a .tx
+// migration, running it again changes nothing.
+func TestMigrateRetention(t *testing.T) {
+	for name, open := range map[string]func(testing.TB) *bun.DB{"sqlite": dbtest.SQLiteBare, "postgres": dbtest.PostgresBare, "mysql": dbtest.MySQLBare} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			db := open(t)
+			migrateTo(t, db, "20261202000005")
+			var count, want string
+			switch db.Dialect().Name() {
+			case dialect.PG:
+				count, want = "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname IN (?)", "2"
+			case dialect.MySQL:
+				count, want = "SELECT count(DISTINCT index_name) FROM information_schema.statistics WHERE table_schema = DATABASE() AND index_name IN (?)", "1"
+			default:
+				count, want = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN (?)", "2"
+			}
+			indexes := func() string {
+				t.Helper()
+				var n string
+				if err := db.NewRaw(count, bun.List([]string{"nusapay_outbox_delivered_idx", "nusapay_inbox_finished_idx"})).Scan(ctx, &n); err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			if n := indexes(); n != "0" {
+				t.Fatalf("%s prune indexes before the migration", n)
+			}
+			dbtest.Migrate(t, db)
+			if n := indexes(); n != want {
+				t.Fatalf("%s prune indexes after the migration, want %s", n, want)
+			}
+			if db.Dialect().Name() == dialect.MySQL {
+				if _, err := db.ExecContext(ctx, "DELETE FROM "+store.MigrationTable+" WHERE name = '20261202000006'"); err != nil {
+					t.Fatal(err)
+				}
+				dbtest.Migrate(t, db)
+				if n := indexes(); n != want {
+					t.Fatalf("%s prune indexes after running the migration again, want %s", n, want)
+				}
+			}
+		})
+	}
+}

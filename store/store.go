@@ -87,6 +87,10 @@ type dialectSQL struct {
 	// RETURNING); MySQL, lacking UPDATE ... RETURNING, selects, updates and
 	// reads back in one transaction.
 	claimQuery string
+	// pruneEvents and pruneNotifications delete one batch of old rows
+	// (see pruneQuery): ORDER BY … LIMIT on MySQL, a limited sub-select of
+	// primary keys elsewhere.
+	pruneEvents, pruneNotifications string
 	// txOptions start the store's own transactions.
 	txOptions *sql.TxOptions
 	// orderIDBytes is the order id compared byte for byte, as an order id
@@ -143,6 +147,11 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 	if features.Has(feature.CTE) && features.Has(feature.Returning) {
 		s.sql.claimQuery = claimInOne(s.sql.skipLocked)
 	}
+	deleteLimit := db.Dialect().Name() == dialect.MySQL
+	s.sql.pruneEvents = pruneQuery(deleteLimit, s.sql.skipLocked, TableOutbox, "seq", pruneEventsWhere,
+		"account, dead, delivered_at, next_attempt_at, seq")
+	s.sql.pruneNotifications = pruneQuery(deleteLimit, s.sql.skipLocked, TableInbox, "id", pruneNotificationsWhere,
+		"account, state, processed_at, id")
 	for _, o := range opts {
 		if o != nil {
 			o.apply(s)

@@ -111,9 +111,9 @@ func hasSQLiteSuffix(path string) bool {
 const placeholderKey = "nusapay-cmd-no-midtrans-calls"
 
 // service opens the database and builds a Service on it with the built-in
-// methods. needMidtrans: the command calls Midtrans, so the server key is
-// required. The caller closes the returned database.
-func (c *cli) service(cfg *config, needMidtrans bool) (*payments.Service, *bun.DB, error) {
+// methods and opts. needMidtrans: the command calls Midtrans, so the server
+// key is required. The caller closes the returned database.
+func (c *cli) service(cfg *config, needMidtrans bool, opts ...payments.Option) (*payments.Service, *bun.DB, error) {
 	key := c.env("MIDTRANS_SERVER_KEY")
 	if key == "" {
 		if needMidtrans {
@@ -149,7 +149,8 @@ func (c *cli) service(cfg *config, needMidtrans bool) (*payments.Service, *bun.D
 		db.Close()
 		return nil, nil, err
 	}
-	svc, err := payments.New(client, st, payments.WithMethods(methods.Default()...), payments.WithAccount(account))
+	svc, err := payments.New(client, st, append([]payments.Option{payments.WithMethods(methods.Default()...),
+		payments.WithAccount(account)}, opts...)...)
 	if err != nil {
 		db.Close()
 		return nil, nil, usagef("-account/NUSAPAY_ACCOUNT: %v", err)

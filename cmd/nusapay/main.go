@@ -1,7 +1,8 @@
 // Command nusapay operates a payments database without SQL: it migrates
 // the schema, lists and shows payments with their timeline, runs the
 // operations of the Service (sync, refund, cancel, …), requeues a dead hook
-// event, replays a stored notification, and runs the Midtrans simulator
+// event, replays a stored notification, prunes old delivered events and
+// finished notifications, and runs the Midtrans simulator
 // standalone for a host application's manual testing.
 //
 //	nusapay help
@@ -69,6 +70,7 @@ func commands() []command {
 	cmds = append(cmds, operationCommands()...)
 	return append(cmds,
 		command{name: "events requeue", args: "EVENT_ID", summary: "put a dead hook event back to be delivered", run: (*cli).eventsRequeue},
+		command{name: "prune", summary: "delete delivered hook events and finished notifications older than an age (audit rows stay)", run: (*cli).prune},
 		command{name: "notifications replay", args: "NOTIFICATION_ID", summary: "apply a stored notification again (confirmed with Midtrans by default)", run: (*cli).notificationsReplay},
 		command{name: "simulate", summary: "run the Midtrans simulator on a port until interrupted", run: (*cli).simulate},
 	)

@@ -69,6 +69,8 @@ func Run(t *testing.T, newStore Factory) {
 		{"Timeline", testTimeline},
 		{"RequeueEvent", testRequeueEvent},
 		{"NotificationByID", testNotificationByID},
+		{"PruneEvents", testPruneEvents},
+		{"PruneNotifications", testPruneNotifications},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
