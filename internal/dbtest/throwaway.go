@@ -53,7 +53,10 @@ func NewThrowaway(t testing.TB) *Throwaway {
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
-			t.Skipf("running as root without a postgres user: %v", err)
+			if os.Getenv("PAYMENTS_TEST_REQUIRE_POSTGRES") != "" {
+				t.Fatalf("PostgreSQL required (PAYMENTS_TEST_REQUIRE_POSTGRES is set) but running as root without a postgres user: %v", err)
+			}
+			t.Skipf("running as root without a postgres user to run a throwaway server: %v", err)
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
