@@ -382,6 +382,12 @@ func optionsAs[T any](opts any) (T, error) {
 // *ValidationError naming each such field ("options.authentication").
 var ErrHostOption = errors.New("payments: option is set by the host only")
 
+// ErrUnknownOption: a customer's options name a member the method's
+// options type does not have (or a customer field spelled in another
+// case). CustomerOptions wraps it around a *ValidationError naming each
+// member as "options.<name>".
+var ErrUnknownOption = errors.New("payments: no such option")
+
 // OptionFields is the declared split of an options type, by JSON name.
 type OptionFields struct {
 	// Customer are the fields tagged payments:"customer": what a customer
@@ -494,7 +500,15 @@ func CustomerOptions(m Method, host any, data []byte) (any, error) {
 		if isEmptyJSON(data) {
 			return nil, nil
 		}
-		return nil, &ValidationError{Fields: []FieldError{{Field: "options", Message: m.Name() + " takes no options"}}}
+		var members map[string]json.RawMessage
+		if json.Unmarshal(data, &members) != nil || len(members) == 0 {
+			return nil, &ValidationError{Fields: []FieldError{{Field: "options", Message: m.Name() + " takes no options"}}}
+		}
+		var unknown ValidationError
+		for _, key := range slices.Sorted(maps.Keys(members)) {
+			unknown.Add("options."+key, m.Name()+" takes no options")
+		}
+		return nil, fmt.Errorf("%w: %w", ErrUnknownOption, &unknown)
 	}
 	pt := reflect.TypeOf(dst)
 	if pt.Kind() != reflect.Pointer {
@@ -531,23 +545,23 @@ func CustomerOptions(m Method, host any, data []byte) (any, error) {
 	// customer's only when spelled exactly, and refused as the host's
 	// when it matches a host field in any case.
 	var chosen []optionField
-	var hostOnly ValidationError
+	var hostOnly, unknown ValidationError
 	for _, key := range slices.Sorted(maps.Keys(members)) {
 		i := slices.IndexFunc(fields, func(f optionField) bool { return strings.EqualFold(f.name, key) })
 		switch {
 		case i < 0 || fields[i].customer && fields[i].name != key:
-			ve.Add("options", fmt.Sprintf("unknown field %q", key))
+			unknown.Add("options."+key, m.Name()+" has no such option")
 		case !fields[i].customer:
 			hostOnly.Add("options."+fields[i].name, "is for the host to set, not the customer")
 		default:
 			chosen = append(chosen, fields[i])
 		}
 	}
+	if len(unknown.Fields) > 0 {
+		return nil, fmt.Errorf("%w: %w", ErrUnknownOption, &unknown)
+	}
 	if len(hostOnly.Fields) > 0 {
 		return nil, fmt.Errorf("%w: %w", ErrHostOption, &hostOnly)
-	}
-	if err := ve.Err(); err != nil {
-		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

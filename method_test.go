@@ -95,10 +95,19 @@ func TestCustomerOptions(t *testing.T) {
 			t.Errorf("%s: %v, want ErrHostOption naming %s", data, err, field)
 		}
 	}
-	for _, data := range []string{`{"Tip":1}`, `{"nope":1}`, `{"tip":"x"}`, `[1]`, `{"tip":1} {}`} {
+	// A member no option has (or a customer field in another case) is
+	// ErrUnknownOption naming it; the one place that decides it.
+	for data, field := range map[string]string{`{"Tip":1}`: "options.Tip", `{"nope":1}`: "options.nope"} {
 		_, err := payments.CustomerOptions(tipMethod{}, nil, []byte(data))
 		var ve *payments.ValidationError
-		if errors.Is(err, payments.ErrHostOption) || !errors.As(err, &ve) || !ve.Has("options") {
+		if !errors.Is(err, payments.ErrUnknownOption) || !errors.As(err, &ve) || !ve.Has(field) {
+			t.Errorf("%s: %v, want ErrUnknownOption naming %s", data, err, field)
+		}
+	}
+	for _, data := range []string{`{"tip":"x"}`, `[1]`, `{"tip":1} {}`} {
+		_, err := payments.CustomerOptions(tipMethod{}, nil, []byte(data))
+		var ve *payments.ValidationError
+		if errors.Is(err, payments.ErrHostOption) || errors.Is(err, payments.ErrUnknownOption) || !errors.As(err, &ve) || !ve.Has("options") {
 			t.Errorf("%s: %v, want a validation error under options", data, err)
 		}
 	}

@@ -533,13 +533,11 @@ func (a *API) handleCharge(ctx context.Context, r *Request) Response {
 		ve.Add("method", fmt.Sprintf("unknown payment method %q (available: %s)", body.Method, strings.Join(a.svc.Methods(), ", ")))
 	}
 	if ok {
-		if err := unknownOptions(m, body.Options); err != nil {
-			return a.fail(ctx, err, nil)
-		}
-		// Refuse what the browser may not choose before asking the host.
+		// Refuse what the browser may not choose, and what no option is,
+		// before asking the host: payments.CustomerOptions decides both.
 		if _, err := payments.CustomerOptions(m, nil, body.Options); err != nil {
 			var oe *payments.ValidationError
-			if errors.Is(err, payments.ErrHostOption) || !errors.As(err, &oe) {
+			if errors.Is(err, payments.ErrHostOption) || errors.Is(err, payments.ErrUnknownOption) || !errors.As(err, &oe) {
 				return a.fail(ctx, err, nil)
 			}
 			ve.Fields = append(ve.Fields, oe.Fields...)
@@ -715,7 +713,7 @@ func (a *API) fail(ctx context.Context, err error, p *payments.Payment) Response
 	switch {
 	case errors.Is(err, errMalformed):
 		return errorResponse(http.StatusBadRequest, "bad_request", err.Error(), nil)
-	case errors.Is(err, errUnknownField) && errors.As(err, &ve):
+	case (errors.Is(err, errUnknownField) || errors.Is(err, payments.ErrUnknownOption)) && errors.As(err, &ve):
 		var b ErrorBody
 		b.Error.Code, b.Error.Message, b.Error.Fields = "unknown_field", "the body has fields this route does not take", ve.Fields
 		return jsonResponse(http.StatusBadRequest, b)
@@ -811,32 +809,4 @@ func jsonNames(t reflect.Type) []string {
 		out = append(out, name)
 	}
 	return out
-}
-
-// unknownOptions names, as "options.<name>" in a *payments.ValidationError
-// wrapped with errUnknownField, each member of the options object data that
-// m's options type does not have: a customer field spelled exactly, or a
-// host field in any spelling (which payments.CustomerOptions then refuses
-// as the host's). Options that are not an object, and a plugin whose
-// options type is ill-declared, are left to CustomerOptions to report.
-func unknownOptions(m payments.Method, data json.RawMessage) error {
-	var members map[string]json.RawMessage
-	if json.Unmarshal(data, &members) != nil {
-		return nil
-	}
-	f, err := payments.MethodOptionFields(m)
-	if err != nil {
-		return nil
-	}
-	var ve payments.ValidationError
-	for _, k := range slices.Sorted(maps.Keys(members)) {
-		host := slices.ContainsFunc(f.Host, func(h string) bool { return strings.EqualFold(h, k) })
-		if !host && !slices.Contains(f.Customer, k) {
-			ve.Add("options."+k, fmt.Sprintf("%s has no such option", m.Name()))
-		}
-	}
-	if len(ve.Fields) > 0 {
-		return fmt.Errorf("%w: %w", errUnknownField, &ve)
-	}
-	return nil
 }

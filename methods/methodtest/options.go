@@ -95,7 +95,7 @@ func checkHostOptionsRefused(r reporter, s *suite) {
 	}
 	_, err = payments.CustomerOptions(s.m, nil, []byte(`{"not_an_option_of_any_plugin":true}`))
 	var ve *payments.ValidationError
-	if errors.Is(err, payments.ErrHostOption) || !errors.As(err, &ve) || !ve.Has("options") {
-		r.Errorf("an unknown member from a customer: want a validation error under \"options\", got %v", err)
+	if !errors.Is(err, payments.ErrUnknownOption) || !errors.As(err, &ve) || !ve.Has("options.not_an_option_of_any_plugin") {
+		r.Errorf("an unknown member from a customer: want ErrUnknownOption naming options.not_an_option_of_any_plugin, got %v", err)
 	}
 }
