@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // Amount is a sum of money in whole Indonesian rupiah.
@@ -80,6 +81,25 @@ func MustParseAmount(s string) Amount {
 // String formats the amount as Midtrans does: "145000.00".
 func (a Amount) String() string {
 	return strconv.FormatInt(int64(a), 10) + ".00"
+}
+
+// Rupiah formats the amount as people in Indonesia read it: "Rp 145.000".
+func (a Amount) Rupiah() string {
+	n := int64(a)
+	sign := ""
+	if n < 0 {
+		sign = "-"
+	}
+	s := strconv.FormatInt(n, 10)
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(c)
+	}
+	return sign + "Rp " + b.String()
 }
 
 // Int64 returns the amount as a plain integer, the form Midtrans requests take.

@@ -131,7 +131,10 @@ func Operation(name string) (OperationInfo, bool) {
 // Operate runs the operation op on the payment for orderID: the Service
 // method of that name with req's fields it reads (see OperationInfo.Fields).
 // The refund is set for a refund only. An op not in Operations is a
-// *ValidationError naming op.
+// *ValidationError naming op. It is a staff action (StaffAction): recorded
+// with the actor of ctx (WithActor) before it runs, and its result after;
+// the audit rows of the changes it makes carry the actor too. Calling the
+// Service method itself (Cancel, Refund, …) records no action.
 func (s *Service) Operate(ctx context.Context, orderID string, op Op, req OperationRequest) (*Payment, *Refund, error) {
 	info, ok := Operation(string(op))
 	if !ok {
@@ -139,7 +142,32 @@ func (s *Service) Operate(ctx context.Context, orderID string, op Op, req Operat
 		ve.Add("op", fmt.Sprintf("unknown operation %q", op))
 		return nil, nil, ve.Err()
 	}
-	return info.run(ctx, s, orderID, req)
+	if err := checkOrderID(orderID); err != nil {
+		return nil, nil, err
+	}
+	var p *Payment
+	var r *Refund
+	err := s.act(ctx, orderID, string(op), operationDetail(info, req), func(ctx context.Context) (err error) {
+		p, r, err = info.run(ctx, s, orderID, req)
+		return err
+	})
+	return p, r, err
+}
+
+// operationDetail is what a staff action records of req: the fields the
+// operation reads, and only when set.
+func operationDetail(info OperationInfo, req OperationRequest) any {
+	all := map[string]any{"amount": req.Amount, "reason": req.Reason, "refund_key": req.RefundKey, "direct": req.Direct}
+	out := map[string]any{}
+	for _, f := range info.Fields {
+		if v := all[f]; v != Amount(0) && v != "" && v != false {
+			out[f] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // mustOperation is the row of an operation this package defines.
@@ -149,4 +177,21 @@ func mustOperation(op Op) OperationInfo {
 		panic("payments: no operation " + string(op) + " in the table")
 	}
 	return info
+}
+
+// AvailableOperations returns the rows of the operation table that p's
+// method can do and p's state allows now, in table order: the actions a
+// console offers for p. Operate still decides at the time it runs.
+func (s *Service) AvailableOperations(p *Payment) []OperationInfo {
+	m, ok := s.Method(p.Method)
+	if !ok {
+		return nil
+	}
+	var out []OperationInfo
+	for _, info := range Operations() {
+		if info.Capable(m.Capabilities()) && info.Allows(p) {
+			out = append(out, info)
+		}
+	}
+	return out
 }

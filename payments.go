@@ -396,6 +396,7 @@ func (s *Service) applied(ctx context.Context, p *Payment, c *Change) (*Payment,
 
 // apply applies c, logs the verdict and wakes the delivery workers.
 func (s *Service) apply(ctx context.Context, c *Change) (*ApplyResult, error) {
+	stampActor(ctx, c)
 	res, err := s.store.Apply(ctx, c)
 	if err != nil {
 		return nil, err

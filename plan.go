@@ -80,7 +80,7 @@ func Plan(prev *Payment, c *Change, now time.Time) ChangePlan {
 	}
 	plan := ChangePlan{
 		Verdict: verdict,
-		Audit: AuditEntry{Account: prev.Account, PaymentID: prev.ID, OrderID: prev.OrderID, Source: c.Source, From: prev.State(), To: c.To,
+		Audit: AuditEntry{Account: prev.Account, PaymentID: prev.ID, OrderID: prev.OrderID, Source: c.Source, Actor: c.Actor, From: prev.State(), To: c.To,
 			Decision: verdict.Decision, Reason: verdict.Reason, Payload: c.Payload, CreatedAt: now},
 	}
 	event := func(sig Signal, p *Payment, current State) Event {

@@ -232,6 +232,8 @@ type Timeline struct {
 	Refunds       []*Refund
 	// Events are the hook events with their delivery state.
 	Events []*OutboxEvent
+	// Actions are the staff actions taken on the order (StaffAction).
+	Actions []*StaffAction
 }
 
 // ListPayments returns one page of the Service's payments that match q,
@@ -257,7 +259,8 @@ func (s *Service) Timeline(ctx context.Context, orderID string) (*Timeline, erro
 
 // RequeueEvent puts a dead hook event back to be delivered now, with a
 // fresh retry budget (see Outbox.RequeueEvent), and wakes this process's
-// delivery workers. An empty id is a *ValidationError naming event_id; an
+// delivery workers. It is a staff action (StaffAction), recorded with the
+// actor of ctx (WithActor) before it runs. An empty id is a *ValidationError naming event_id; an
 // unknown one ErrNotFound, one that is not dead ErrNotAllowed.
 func (s *Service) RequeueEvent(ctx context.Context, eventID string) error {
 	if eventID == "" || len(eventID) > 64 {
@@ -265,9 +268,15 @@ func (s *Service) RequeueEvent(ctx context.Context, eventID string) error {
 		ve.Add("event_id", "must be 1-64 characters")
 		return ve.Err()
 	}
-	if err := s.store.RequeueEvent(ctx, eventID); err != nil {
-		return err
+	ev, err := s.store.Event(ctx, eventID)
+	if err != nil {
+		return fmt.Errorf("event %s: %w", eventID, err)
 	}
-	s.wake()
-	return nil
+	return s.act(ctx, ev.OrderID, ActionRequeueEvent, map[string]string{"event_id": eventID}, func(ctx context.Context) error {
+		if err := s.store.RequeueEvent(ctx, eventID); err != nil {
+			return fmt.Errorf("requeue event %s: %w", eventID, err)
+		}
+		s.wake()
+		return nil
+	})
 }

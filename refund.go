@@ -374,6 +374,7 @@ func (s *Service) refundAnswered(ctx context.Context, p *Payment, m Method, r *R
 	if answer.Status == RefundSucceeded {
 		c = s.changeFrom(p, m, resp, SourceOperation)
 	}
+	stampActor(ctx, c)
 	stored, res, err := s.store.AnswerRefund(ctx, &answer, c)
 	if err != nil {
 		return p, &answer, fmt.Errorf("%s %s: record the answer: %w", name, p.OrderID, errors.Join(err, callErr))

@@ -206,6 +206,22 @@ type State struct {
 // Outcome is OutcomeOf(s.Status, s.Fraud).
 func (s State) Outcome() Outcome { return OutcomeOf(s.Status, s.Fraud) }
 
+// String is the state for people: "settlement/accept (refunded Rp 5.000)",
+// "-" for no status.
+func (s State) String() string {
+	if s.Status == "" {
+		return "-"
+	}
+	out := string(s.Status)
+	if s.Fraud != "" {
+		out += "/" + string(s.Fraud)
+	}
+	if s.Refunded != 0 {
+		out += " (refunded " + s.Refunded.Rupiah() + ")"
+	}
+	return out
+}
+
 // Decision is the status machine's verdict on a proposed change.
 type Decision uint8
 

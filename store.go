@@ -46,6 +46,7 @@ type Store interface {
 	RefundStore
 	Inbox
 	Outbox
+	ActionLog
 	// ForAccount returns a view of the same store (same database, same
 	// transaction binding) scoped to account. It is cheap and does no I/O;
 	// New calls it once and uses only the view. A new store's own account,
@@ -191,6 +192,9 @@ type Change struct {
 	To State
 	// Source is where the change came from.
 	Source Source
+	// Actor is who asked for the change (ActorFrom of the staff action's
+	// ctx); "" for changes nobody asked for by name.
+	Actor string
 	// Reject, when set, records the change as stale with this reason
 	// without deciding it (an amount mismatch is never applied).
 	Reject Reason
@@ -252,6 +256,8 @@ type AuditEntry struct {
 	PaymentID string
 	OrderID   string
 	Source    Source
+	// Actor is the Change's Actor: who asked for it.
+	Actor     string
 	From      State
 	To        State
 	Decision  Decision
@@ -352,4 +358,16 @@ type OutboxEvent struct {
 	Dead           bool
 	LastError      string
 	CreatedAt      time.Time
+}
+
+// DeliveryState is where the event stands, in one word: "delivered",
+// "dead" (given up; RequeueEvent puts it back) or "pending".
+func (e *OutboxEvent) DeliveryState() string {
+	switch {
+	case !e.DeliveredAt.IsZero():
+		return "delivered"
+	case e.Dead:
+		return "dead"
+	}
+	return "pending"
 }

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"mime"
 	"net/http"
+	"net/url"
 	"reflect"
 	"regexp"
 	"slices"
@@ -110,12 +111,20 @@ type Order struct {
 	AppendNotificationURLs   []string
 }
 
-// Authorizer decides whether a request may run an operation (one of
-// payments.Operations: sync, cancel, expire, refund, capture, approve, deny)
-// on a payment. Return nil to allow;
-// an error refuses with 403 (wrap ErrUnauthenticated for 401). orderID is
-// always one payments.ValidOrderID accepts; op is not checked yet.
-type Authorizer func(ctx context.Context, r *Request, op, orderID string) error
+// Authorizer decides whether a request may do op on the payment for
+// orderID, and says who is asking. op is an operation (one of
+// payments.Operations: sync, cancel, expire, refund, capture, approve,
+// deny), a console action (payments.ActionRequeueEvent,
+// payments.ActionReplayNotification) or OpView, reading the console
+// (orderID "" for its list). Return the staff identity ("ana@shop.example")
+// and nil to allow: it is recorded with every action (payments.WithActor)
+// and its audit rows. An error refuses with 403 (wrap ErrUnauthenticated
+// for 401). orderID, when set, is always one payments.ValidOrderID accepts;
+// op is not checked yet.
+type Authorizer func(ctx context.Context, r *Request, op, orderID string) (staff string, err error)
+
+// OpView is the op an Authorizer is asked about for reading the console.
+const OpView = "view"
 
 // ErrUnauthenticated makes an Authorizer's refusal a 401 instead of a 403.
 var ErrUnauthenticated = errors.New("adapters: unauthenticated")
@@ -128,6 +137,8 @@ type Request struct {
 	Host   string
 	// Params are the path parameters: "order_id", "op".
 	Params map[string]string
+	// Query is the URL's query (the console's filters).
+	Query  url.Values
 	Header http.Header
 	// Body is the request body, already limited to the route's MaxBody;
 	// TooLarge is set when it was longer.
@@ -138,9 +149,12 @@ type Request struct {
 	Raw any
 }
 
-// Response is what to send back: always JSON.
+// Response is what to send back: JSON, unless ContentType says otherwise
+// (the console's pages).
 type Response struct {
 	Status int
+	// ContentType is the body's type; "" means application/json.
+	ContentType string
 	// Header holds headers to send besides the JSON content type (Allow
 	// on a 405); usually nil.
 	Header http.Header
@@ -172,6 +186,9 @@ type API struct {
 	log       *slog.Logger
 	// origins guards the state-changing routes but the webhook.
 	origins *http.CrossOriginProtection
+	// console is set by WithConsole; cons is the console it builds.
+	console bool
+	cons    *console
 }
 
 // Option configures an API.
@@ -273,6 +290,16 @@ func New(svc *payments.Service, opts ...Option) (*API, error) {
 			return nil, err
 		}
 	}
+	if a.console {
+		if a.authorize == nil {
+			return nil, errors.New("adapters: WithConsole needs WithAuthorizer: the console is never mounted without one")
+		}
+		c, err := newConsole(svc)
+		if err != nil {
+			return nil, err
+		}
+		a.cons = c
+	}
 	if a.notify == nil {
 		h, err := notify.New(svc)
 		if err != nil {
@@ -303,7 +330,8 @@ const (
 )
 
 // Routes returns the routes to mount, in a stable order. Routes whose
-// prerequisite (OrderSource, Authorizer) is missing are not returned.
+// prerequisite (OrderSource, Authorizer, WithConsole) is missing are not
+// returned.
 func (a *API) Routes() []Route {
 	routes := []Route{
 		{Name: RouteNotifications, Method: http.MethodPost, Path: "/notifications", MaxBody: int64(a.notify.MaxBodySize()), Handle: a.handleNotification},
@@ -314,6 +342,9 @@ func (a *API) Routes() []Route {
 	}
 	if a.authorize != nil {
 		routes = append(routes, Route{Name: RouteOperation, Method: http.MethodPost, Path: "/payments/{order_id}/{op}", MaxBody: MaxOperationBody, Handle: a.stateChanging(a.handleOperation)})
+	}
+	if a.cons != nil {
+		routes = append(routes, a.consoleRoutes()...)
 	}
 	return routes
 }
@@ -610,12 +641,14 @@ func (a *API) handleOperation(ctx context.Context, r *Request) Response {
 	}
 	// Authorise first, so an unauthenticated caller learns nothing, not
 	// even which operation names exist.
-	if err := a.authorize(ctx, r, op, orderID); err != nil {
+	staff, err := a.authorize(ctx, r, op, orderID)
+	if err != nil {
 		if errors.Is(err, ErrUnauthenticated) {
 			return errorResponse(http.StatusUnauthorized, "unauthenticated", "authentication required", nil)
 		}
 		return errorResponse(http.StatusForbidden, "forbidden", "not allowed", nil)
 	}
+	ctx = payments.WithActor(ctx, staff)
 	// The operation table is the one list of operation names.
 	info, ok := payments.Operation(op)
 	if !ok {
@@ -705,47 +738,70 @@ func notificationStatus(r notify.Result) (status int, code string) {
 	return http.StatusServiceUnavailable, "unavailable"
 }
 
-// fail maps an error to its status and stable code. Internal details never
-// reach the browser; they are logged.
-func (a *API) fail(ctx context.Context, err error, p *payments.Payment) Response {
+// failure is how an error is answered: the status, the stable code, a
+// message fit for the caller, the offending fields, whether the payment
+// concerned goes with it, and how loudly it is logged (0: not at all).
+type failure struct {
+	status      int
+	code, msg   string
+	fields      []payments.FieldError
+	withPayment bool
+	log         slog.Level
+	logged      bool
+}
+
+// classify maps an error to its failure: the one table of status codes
+// and error codes, for the JSON routes and the console alike. Internal
+// details never reach the caller; they are logged.
+func classify(err error) failure {
 	var ve *payments.ValidationError
 	var apiErr *midtrans.APIError
 	switch {
 	case errors.Is(err, errMalformed):
-		return errorResponse(http.StatusBadRequest, "bad_request", err.Error(), nil)
+		return failure{status: http.StatusBadRequest, code: "bad_request", msg: err.Error()}
 	case (errors.Is(err, errUnknownField) || errors.Is(err, payments.ErrUnknownOption)) && errors.As(err, &ve):
-		var b ErrorBody
-		b.Error.Code, b.Error.Message, b.Error.Fields = "unknown_field", "the body has fields this route does not take", ve.Fields
-		return jsonResponse(http.StatusBadRequest, b)
+		return failure{status: http.StatusBadRequest, code: "unknown_field", msg: "the body has fields this route does not take", fields: ve.Fields}
 	case errors.Is(err, payments.ErrHostOption) && errors.As(err, &ve):
-		var b ErrorBody
-		b.Error.Code, b.Error.Message, b.Error.Fields = "option_not_allowed", "options set by the host, not the customer", ve.Fields
-		return jsonResponse(http.StatusBadRequest, b)
+		return failure{status: http.StatusBadRequest, code: "option_not_allowed", msg: "options set by the host, not the customer", fields: ve.Fields}
 	case errors.As(err, &ve):
-		var b ErrorBody
-		b.Error.Code, b.Error.Message, b.Error.Fields = "validation_failed", "invalid input", ve.Fields
-		return jsonResponse(http.StatusUnprocessableEntity, b)
+		return failure{status: http.StatusUnprocessableEntity, code: "validation_failed", msg: "invalid input", fields: ve.Fields}
 	case errors.Is(err, payments.ErrNotFound):
-		return errorResponse(http.StatusNotFound, "not_found", "no such payment", nil)
+		return failure{status: http.StatusNotFound, code: "not_found", msg: "no such payment"}
 	case errors.Is(err, payments.ErrDuplicateOrder):
-		return errorResponse(http.StatusConflict, "duplicate_order", "the order already has a payment", p)
+		return failure{status: http.StatusConflict, code: "duplicate_order", msg: "the order already has a payment", withPayment: true}
 	case errors.Is(err, payments.ErrOutcomeUnknown):
 		// Accepted: the payment exists and will resolve; poll it.
-		return errorResponse(http.StatusAccepted, "outcome_unknown", "Midtrans did not answer in time; the payment resolves shortly", p)
+		return failure{status: http.StatusAccepted, code: "outcome_unknown", msg: "Midtrans did not answer in time; the payment resolves shortly", withPayment: true}
 	case errors.Is(err, payments.ErrNotAllowed):
-		return errorResponse(http.StatusConflict, "not_allowed", "not allowed in the payment's current status", p)
+		return failure{status: http.StatusConflict, code: "not_allowed", msg: "not allowed in the payment's current status", withPayment: true}
 	case errors.Is(err, payments.ErrUnsupported):
-		return errorResponse(http.StatusUnprocessableEntity, "unsupported", "the payment method does not support this", p)
+		return failure{status: http.StatusUnprocessableEntity, code: "unsupported", msg: "the payment method does not support this", withPayment: true}
 	case errors.Is(err, payments.ErrConflict):
-		return errorResponse(http.StatusConflict, "conflict", "conflicts with an earlier request", p)
+		return failure{status: http.StatusConflict, code: "conflict", msg: "conflicts with an earlier request", withPayment: true}
 	case errors.Is(err, midtrans.ErrUpstreamUnavailable), errors.Is(err, midtrans.ErrRateLimited):
-		return errorResponse(http.StatusBadGateway, "midtrans_unavailable", "Midtrans is unavailable; try again", p)
+		return failure{status: http.StatusBadGateway, code: "midtrans_unavailable", msg: "Midtrans is unavailable; try again", withPayment: true}
 	case errors.As(err, &apiErr):
-		a.log.WarnContext(ctx, "adapters: refused by Midtrans", "error", err)
-		return errorResponse(http.StatusUnprocessableEntity, "payment_refused", apiErr.Message, p)
+		return failure{status: http.StatusUnprocessableEntity, code: "payment_refused", msg: apiErr.Message, withPayment: true,
+			log: slog.LevelWarn, logged: true}
 	}
-	a.log.ErrorContext(ctx, "adapters: internal error", "error", err)
-	return errorResponse(http.StatusInternalServerError, "internal", "internal error", nil)
+	return failure{status: http.StatusInternalServerError, code: "internal", msg: "internal error", log: slog.LevelError, logged: true}
+}
+
+// fail answers err as classify maps it, in the JSON error shape.
+func (a *API) fail(ctx context.Context, err error, p *payments.Payment) Response {
+	f := classify(err)
+	if f.logged {
+		a.log.Log(ctx, f.log, "adapters: "+f.code, "error", err)
+	}
+	if !f.withPayment {
+		p = nil
+	}
+	var b ErrorBody
+	b.Error.Code, b.Error.Message, b.Error.Fields = f.code, f.msg, f.fields
+	if p != nil {
+		b.Payment = View(p)
+	}
+	return jsonResponse(f.status, b)
 }
 
 func jsonResponse(status int, v any) Response {

@@ -21,7 +21,7 @@ func TestNilOptions(t *testing.T) {
 	failing := adapters.WithOrderSource(adapters.OrderSourceFunc(func(context.Context, string, string) (*adapters.Order, error) {
 		return nil, errors.New("order table unavailable") // logged, 500
 	}))
-	allow := adapters.WithAuthorizer(func(context.Context, *adapters.Request, string, string) error { return nil })
+	allow := adapters.WithAuthorizer(func(context.Context, *adapters.Request, string, string) (string, error) { return "staff", nil })
 	all := []string{adapters.RouteNotifications, adapters.RoutePayment, adapters.RouteCharges, adapters.RouteOperation}
 	for _, c := range []struct {
 		name   string

@@ -1,9 +1,12 @@
 package midtrans
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/subtle"
 	"encoding/hex"
+	"encoding/json"
 	"strings"
 )
 
@@ -39,4 +42,30 @@ func (c *Client) VerifySignature(orderID, statusCode, grossAmount, signature str
 // notifications in tests.
 func (c *Client) Signature(orderID, statusCode, grossAmount string) string {
 	return Signature(orderID, statusCode, grossAmount, c.creds.serverKey.reveal())
+}
+
+// ParseNotification decodes a notification body (an HTTP notification, or
+// one stored and read back) leniently: unknown fields are ignored and every
+// field may be a string or a number, kept as written, so the signature is
+// checked over the exact strings Midtrans signed. Raw is the body.
+func ParseNotification(body []byte) (*TransactionResponse, error) {
+	var n TransactionResponse
+	if err := json.Unmarshal(body, &n); err != nil {
+		return nil, err
+	}
+	if len(n.Raw) == 0 {
+		n.Raw = body
+	}
+	return &n, nil
+}
+
+// DeriveKey returns a 32-byte key for purpose derived from the client's
+// server key (HMAC-SHA256), for secrets every replica of one merchant must
+// share without configuring another one, such as the ops console's CSRF
+// tokens. Different purposes give unrelated keys, and none reveals the
+// server key; rotating the server key changes them all.
+func (c *Client) DeriveKey(purpose string) []byte {
+	m := hmac.New(sha256.New, []byte(c.creds.serverKey.reveal()))
+	m.Write([]byte("nusapay derived key\x00" + purpose))
+	return m.Sum(nil)
 }

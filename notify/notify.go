@@ -320,18 +320,14 @@ func (h *Handler) verify(n *midtrans.TransactionResponse) bool {
 	return ok
 }
 
-// Parse decodes a notification body leniently: unknown fields are ignored
-// and every field may be a string or a number (kept as written, so the
-// signature is checked over the exact strings Midtrans signed).
+// Parse decodes a notification body as midtrans.ParseNotification does;
+// a body that is not JSON wraps ErrMalformed.
 func Parse(body []byte) (*midtrans.TransactionResponse, error) {
-	var n midtrans.TransactionResponse
-	if err := json.Unmarshal(body, &n); err != nil {
+	n, err := midtrans.ParseNotification(body)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	if len(n.Raw) == 0 {
-		n.Raw = body
-	}
-	return &n, nil
+	return n, nil
 }
 
 func missingFields(n *midtrans.TransactionResponse) string {

@@ -183,6 +183,7 @@ func insertAudit(ctx context.Context, tx bun.Tx, a *payments.AuditEntry) error {
 		PaymentID:    a.PaymentID,
 		OrderID:      a.OrderID,
 		Source:       string(a.Source),
+		Actor:        a.Actor,
 		FromStatus:   string(a.From.Status),
 		FromFraud:    string(a.From.Fraud),
 		FromRefunded: int64(a.From.Refunded),

@@ -156,6 +156,9 @@ func (s *Store) Timeline(ctx context.Context, orderID string) (*payments.Timelin
 	for i := range events {
 		t.Events[i] = events[i].event()
 	}
+	if t.Actions, err = s.actions(ctx, orderID); err != nil {
+		return nil, fmt.Errorf("timeline of %s: staff actions: %w", orderID, err)
+	}
 	return t, nil
 }
 

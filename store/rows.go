@@ -165,6 +165,7 @@ type eventRow struct {
 	PaymentID    string    `bun:"payment_id,notnull"`
 	OrderID      string    `bun:"order_id,notnull"`
 	Source       string    `bun:"source,notnull"`
+	Actor        string    `bun:"actor,notnull"`
 	FromStatus   string    `bun:"from_status,notnull"`
 	FromFraud    string    `bun:"from_fraud,notnull"`
 	FromRefunded int64     `bun:"from_refunded,notnull"`
@@ -184,6 +185,7 @@ func (r *eventRow) entry() payments.AuditEntry {
 		PaymentID: r.PaymentID,
 		OrderID:   r.OrderID,
 		Source:    payments.Source(r.Source),
+		Actor:     r.Actor,
 		From:      payments.State{Status: payments.Status(r.FromStatus), Fraud: payments.FraudStatus(r.FromFraud), Refunded: payments.Amount(r.FromRefunded)},
 		To:        payments.State{Status: payments.Status(r.ToStatus), Fraud: payments.FraudStatus(r.ToFraud), Refunded: payments.Amount(r.ToRefunded)},
 		Decision:  decisionFromString(r.Decision),
@@ -340,4 +342,32 @@ func (r *outboxRow) event() *payments.OutboxEvent {
 		LastError:      r.LastError,
 		CreatedAt:      utc(r.CreatedAt),
 	}
+}
+
+// actionRow maps nusapay_staff_actions, the staff action log.
+type actionRow struct {
+	bun.BaseModel `bun:"table:nusapay_staff_actions,alias:sa"`
+
+	ID         int64     `bun:"id,pk,autoincrement"`
+	Account    string    `bun:"account,notnull"`
+	OrderID    string    `bun:"order_id,notnull"`
+	Actor      string    `bun:"actor,notnull"`
+	Action     string    `bun:"action,notnull"`
+	Detail     string    `bun:"detail,nullzero"`
+	Result     string    `bun:"result,notnull"`
+	Message    string    `bun:"message,notnull"`
+	CreatedAt  time.Time `bun:"created_at,notnull"`
+	FinishedAt time.Time `bun:"finished_at,nullzero"`
+}
+
+func (r *actionRow) action() *payments.StaffAction {
+	a := &payments.StaffAction{
+		ID: r.ID, Account: r.Account, OrderID: r.OrderID, Actor: r.Actor, Action: r.Action,
+		Result: payments.ActionResult(r.Result), Message: r.Message,
+		CreatedAt: utc(r.CreatedAt), FinishedAt: utc(r.FinishedAt),
+	}
+	if r.Detail != "" {
+		a.Detail = json.RawMessage(r.Detail)
+	}
+	return a
 }

@@ -21,6 +21,7 @@ const (
 	TableRefunds   = "nusapay_refunds"
 	TableInbox     = "nusapay_inbox"
 	TableOutbox    = "nusapay_outbox"
+	TableActions   = "nusapay_staff_actions"
 	MigrationTable = "nusapay_migrations"
 	LockTable      = "nusapay_migration_locks"
 )

@@ -87,7 +87,7 @@ func handler(route adapters.Route) fiber.Handler {
 		// Everything taken from c is copied: fasthttp reuses these buffers
 		// for the next request once this handler returns.
 		req := &adapters.Request{Method: strings.Clone(c.Method()), Host: string(c.Request().Host()),
-			Params: make(map[string]string, len(params)), Header: header(c), Raw: c}
+			Params: make(map[string]string, len(params)), Header: header(c), Query: query(c), Raw: c}
 		unescape := !c.App().Config().UnescapePath
 		for _, p := range params {
 			v := c.Params(p)
@@ -119,7 +119,11 @@ func send(c fiber.Ctx, resp adapters.Response) error {
 			c.Append(k, v)
 		}
 	}
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	ct := resp.ContentType
+	if ct == "" {
+		ct = fiber.MIMEApplicationJSON
+	}
+	c.Set(fiber.HeaderContentType, ct)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(resp.Status).Send(resp.Body)
 }
@@ -158,6 +162,13 @@ func header(c fiber.Ctx) http.Header {
 		h.Add(string(k), string(v))
 	}
 	return h
+}
+
+// query parses the request's query string (url.ParseQuery copies it); a
+// malformed pair is dropped, as net/http's URL.Query does.
+func query(c fiber.Ctx) url.Values {
+	q, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
+	return q
 }
 
 // fiberPath writes a route path's {name} parameters as Fiber's :name.

@@ -42,7 +42,8 @@ func Handler(api *adapters.API) http.Handler {
 func handler(route adapters.Route) http.Handler {
 	params := pathParams(route.Path)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req := &adapters.Request{Method: r.Method, Host: r.Host, Params: make(map[string]string, len(params)), Header: r.Header, Raw: r}
+		req := &adapters.Request{Method: r.Method, Host: r.Host, Params: make(map[string]string, len(params)), Header: r.Header,
+			Query: r.URL.Query(), Raw: r}
 		for _, p := range params {
 			req.Params[p] = r.PathValue(p)
 		}
@@ -70,7 +71,11 @@ func write(w http.ResponseWriter, resp adapters.Response) {
 	for k, v := range resp.Header {
 		w.Header()[k] = v
 	}
-	w.Header().Set("Content-Type", "application/json")
+	ct := resp.ContentType
+	if ct == "" {
+		ct = "application/json"
+	}
+	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(resp.Status)
 	_, _ = w.Write(resp.Body)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,7 +10,7 @@ import (
 	"time"
 
 	"github.com/nusapay/payments"
-	"github.com/nusapay/payments/notify"
+	"github.com/nusapay/payments/midtrans"
 	"github.com/nusapay/payments/store"
 )
 
@@ -130,6 +129,7 @@ func (c *cli) paymentShow(args []string) error {
 type auditView struct {
 	ID        int64           `json:"id"`
 	Source    payments.Source `json:"source"`
+	Actor     string          `json:"actor,omitempty"`
 	From      payments.State  `json:"from"`
 	To        payments.State  `json:"to"`
 	Decision  string          `json:"decision"`
@@ -182,14 +182,26 @@ type timelineJSON struct {
 	Notifications []notificationView `json:"notifications"`
 	Refunds       []refundView       `json:"refunds"`
 	Events        []eventView        `json:"events"`
+	Actions       []actionView       `json:"staff_actions"`
+}
+
+type actionView struct {
+	ID         int64                 `json:"id"`
+	Actor      string                `json:"actor"`
+	Action     string                `json:"action"`
+	Detail     json.RawMessage       `json:"detail,omitempty"`
+	Result     payments.ActionResult `json:"result"`
+	Message    string                `json:"message,omitempty"`
+	CreatedAt  time.Time             `json:"created_at"`
+	FinishedAt time.Time             `json:"finished_at,omitzero"`
 }
 
 func timelineView(tl *payments.Timeline) timelineJSON {
 	p := *tl.Payment
 	p.ChargeResponse = mask(p.ChargeResponse)
-	v := timelineJSON{Payment: &p, Audit: []auditView{}, Notifications: []notificationView{}, Refunds: []refundView{}, Events: []eventView{}}
+	v := timelineJSON{Payment: &p, Audit: []auditView{}, Notifications: []notificationView{}, Refunds: []refundView{}, Events: []eventView{}, Actions: []actionView{}}
 	for _, a := range tl.Audit {
-		v.Audit = append(v.Audit, auditView{ID: a.ID, Source: a.Source, From: a.From, To: a.To, Decision: a.Decision.String(),
+		v.Audit = append(v.Audit, auditView{ID: a.ID, Source: a.Source, Actor: a.Actor, From: a.From, To: a.To, Decision: a.Decision.String(),
 			Reason: a.Reason, Payload: mask(a.Payload), CreatedAt: a.CreatedAt})
 	}
 	for _, n := range tl.Notifications {
@@ -203,66 +215,19 @@ func timelineView(tl *payments.Timeline) timelineJSON {
 			CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
 	}
 	for _, e := range tl.Events {
-		v.Events = append(v.Events, eventView{ID: e.ID, Signal: e.Signal, State: eventState(e), Attempts: e.Attempts,
+		v.Events = append(v.Events, eventView{ID: e.ID, Signal: e.Signal, State: e.DeliveryState(), Attempts: e.Attempts,
 			NextAttemptAt: e.NextAttemptAt, DeliveredAt: e.DeliveredAt, LastError: e.LastError, Payload: mask(e.Payload),
 			CreatedAt: e.CreatedAt})
 	}
-	return v
-}
-
-func eventState(e *payments.OutboxEvent) string {
-	switch {
-	case !e.DeliveredAt.IsZero():
-		return "delivered"
-	case e.Dead:
-		return "dead"
-	}
-	return "pending"
-}
-
-// secretKeys are the JSON fields never printed: a notification's
-// signature_key proves nothing to a reader, and with the order's fields it
-// is a known-plaintext hash of the server key.
-var secretKeys = map[string]bool{"signature_key": true}
-
-const masked = "[REDACTED]"
-
-// mask returns raw with every secret field, at any depth, replaced by
-// masked. Raw that is not JSON is dropped rather than printed unchecked.
-func mask(raw json.RawMessage) json.RawMessage {
-	if len(raw) == 0 {
-		return raw
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return json.RawMessage(`"[not JSON]"`)
-	}
-	out, err := json.Marshal(maskValue(v))
-	if err != nil {
-		return json.RawMessage(`"[not JSON]"`)
-	}
-	return out
-}
-
-func maskValue(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			if secretKeys[k] {
-				v[k] = masked
-			} else {
-				v[k] = maskValue(x)
-			}
-		}
-	case []any:
-		for i, x := range v {
-			v[i] = maskValue(x)
-		}
+	for _, a := range tl.Actions {
+		v.Actions = append(v.Actions, actionView{ID: a.ID, Actor: a.Actor, Action: a.Action, Detail: a.Detail, Result: a.Result,
+			Message: a.Message, CreatedAt: a.CreatedAt, FinishedAt: a.FinishedAt})
 	}
 	return v
 }
+
+// mask hides a payload's secrets (midtrans.MaskPayload).
+func mask(raw json.RawMessage) json.RawMessage { return midtrans.MaskPayload(raw) }
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
@@ -302,10 +267,10 @@ func writeTimeline(w io.Writer, tl *payments.Timeline) {
 	fmt.Fprintf(w, "\nAudit (%d)\n", len(tl.Audit))
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	if len(tl.Audit) > 0 {
-		fmt.Fprintln(tw, "  TIME\tSOURCE\tFROM\tTO\tDECISION\tREASON")
+		fmt.Fprintln(tw, "  TIME\tSOURCE\tACTOR\tFROM\tTO\tDECISION\tREASON")
 	}
 	for _, a := range tl.Audit {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", ts(a.CreatedAt), a.Source, stateText(a.From), stateText(a.To), a.Decision, a.Reason)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", ts(a.CreatedAt), a.Source, dash(a.Actor), a.From, a.To, a.Decision, a.Reason)
 	}
 	tw.Flush()
 
@@ -335,23 +300,19 @@ func writeTimeline(w io.Writer, tl *payments.Timeline) {
 		fmt.Fprintln(tw, "  CREATED\tID\tSIGNAL\tSTATE\tATTEMPTS\tLAST ERROR")
 	}
 	for _, e := range tl.Events {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d\t%s\n", ts(e.CreatedAt), e.ID, e.Signal, eventState(e), e.Attempts, dash(e.LastError))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d\t%s\n", ts(e.CreatedAt), e.ID, e.Signal, e.DeliveryState(), e.Attempts, dash(e.LastError))
 	}
 	tw.Flush()
-}
 
-func stateText(s payments.State) string {
-	if s.Status == "" {
-		return "-"
+	fmt.Fprintf(w, "\nStaff actions (%d)\n", len(tl.Actions))
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if len(tl.Actions) > 0 {
+		fmt.Fprintln(tw, "  TIME\tACTOR\tACTION\tDETAIL\tRESULT\tMESSAGE")
 	}
-	out := string(s.Status)
-	if s.Fraud != "" {
-		out += "/" + string(s.Fraud)
+	for _, a := range tl.Actions {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", ts(a.CreatedAt), dash(a.Actor), a.Action, dash(string(a.Detail)), a.Result, dash(a.Message))
 	}
-	if s.Refunded != 0 {
-		out += " (refunded " + s.Refunded.String() + ")"
-	}
-	return out
+	tw.Flush()
 }
 
 // listFlag is a comma-separated list flag.
@@ -490,26 +451,15 @@ func (c *cli) notificationsReplay(args []string) error {
 		return err
 	}
 	defer db.Close()
-	n, err := svc.Store().NotificationByID(c.ctx, pos[0])
+	res, err := svc.ReplayNotification(c.ctx, pos[0], payments.NotificationOptions{Unconfirmed: *unconfirmed})
 	if err != nil {
-		return fmt.Errorf("notification %s: %w", pos[0], err)
-	}
-	if !n.SignatureValid {
-		return fmt.Errorf("notification %s: its signature did not verify when it arrived; not replaying it", pos[0])
-	}
-	parsed, err := notify.Parse(n.Body)
-	if err != nil {
-		return fmt.Errorf("notification %s: stored body: %w", pos[0], err)
-	}
-	res, err := svc.ApplyNotification(c.ctx, parsed, n.Body, payments.NotificationOptions{Unconfirmed: *unconfirmed})
-	if err != nil {
-		return fmt.Errorf("replay notification %s: %w", pos[0], err)
+		return err
 	}
 	verdict := "-"
 	if res.Verdict.Decision != 0 {
 		verdict = res.Verdict.Decision.String() + " (" + string(res.Verdict.Reason) + ")"
 	}
-	fmt.Fprintf(c.stdout, "notification %s for %s: %s, duplicate %t, verdict %s, %s\n",
-		pos[0], n.OrderID, res.State, res.Duplicate, verdict, dash(res.Detail))
+	fmt.Fprintf(c.stdout, "notification %s: %s, duplicate %t, verdict %s, %s\n",
+		pos[0], res.State, res.Duplicate, verdict, dash(res.Detail))
 	return nil
 }

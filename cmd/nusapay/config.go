@@ -15,7 +15,7 @@ import (
 
 // config is what the commands share: the database, the account, Midtrans.
 type config struct {
-	dsn, account, midtransURL string
+	dsn, account, midtransURL, actor string
 }
 
 // newFlags returns a command's flag set; with db it carries -dsn and
@@ -26,6 +26,7 @@ func (c *cli) newFlags(cmd command, cfg *config, db, mid bool) *flag.FlagSet {
 	if db {
 		fs.StringVar(&cfg.dsn, "dsn", "", "the database (default $NUSAPAY_DSN): postgres://…, mysql://…, sqlite:PATH or PATH.db")
 		fs.StringVar(&cfg.account, "account", "", `the merchant account (default $NUSAPAY_ACCOUNT, else "default")`)
+		fs.StringVar(&cfg.actor, "actor", "", `who is acting, recorded with every action (default $NUSAPAY_ACTOR, else "cli:$USER")`)
 	}
 	if mid {
 		fs.StringVar(&cfg.midtransURL, "midtrans-url", "", "Midtrans' base URL, e.g. a simulator's (default $NUSAPAY_MIDTRANS_URL)")
@@ -155,5 +156,22 @@ func (c *cli) service(cfg *config, needMidtrans bool, opts ...payments.Option) (
 		db.Close()
 		return nil, nil, usagef("-account/NUSAPAY_ACCOUNT: %v", err)
 	}
+	// Every action the command takes is recorded with who took it.
+	c.ctx = payments.WithActor(c.ctx, c.actor(cfg))
 	return svc, db, nil
+}
+
+// actor is who runs the command: -actor, else $NUSAPAY_ACTOR, else
+// "cli:" and the login name.
+func (c *cli) actor(cfg *config) string {
+	if cfg.actor != "" {
+		return cfg.actor
+	}
+	if a := c.env("NUSAPAY_ACTOR"); a != "" {
+		return a
+	}
+	if u := c.env("USER"); u != "" {
+		return "cli:" + u
+	}
+	return "cli"
 }

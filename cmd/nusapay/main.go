@@ -147,6 +147,8 @@ Configuration (flags win over the environment):
                                    mysql://USER:PASS@tcp(HOST:PORT)/DB  MySQL or MariaDB
                                    sqlite:PATH, or a PATH ending .db, .sqlite or .sqlite3
   -account, NUSAPAY_ACCOUNT      the merchant account (default "default")
+  -actor, NUSAPAY_ACTOR          who is acting, recorded with every action
+                                 (default "cli:" and $USER)
   -midtrans-url, NUSAPAY_MIDTRANS_URL
                                  Midtrans' base URL, e.g. a simulator's
   MIDTRANS_SERVER_KEY            the server key (environment only); needed by the

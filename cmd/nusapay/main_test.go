@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -264,7 +266,7 @@ func testOperate(t *testing.T, open database) {
 			t.Fatal(err)
 		}
 		out := mustRun(t, env, "notifications", "replay", id)
-		if !strings.Contains(out, "INV-CMD-1: processed, duplicate false") {
+		if !strings.Contains(out, ": processed, duplicate false") {
 			t.Errorf("replay:\n%s", out)
 		}
 		out = mustRun(t, env, "notifications", "replay", id)
@@ -273,6 +275,31 @@ func testOperate(t *testing.T, open database) {
 		}
 		if code, _, errOut := nusapay(t, env, "notifications", "replay", "no-such-id"); code != 1 || !strings.Contains(errOut, "no-such-id") {
 			t.Errorf("unknown notification: exit %d, %s", code, errOut)
+		}
+	})
+
+	t.Run("actor", func(t *testing.T) {
+		// Every action is recorded with who ran the command: -actor, else
+		// $NUSAPAY_ACTOR, else cli:$USER.
+		withUser := maps.Clone(env)
+		withUser["USER"] = "ana"
+		mustRun(t, withUser, "sync", "INV-CMD-1")
+		withUser["NUSAPAY_ACTOR"] = "support:budi"
+		mustRun(t, withUser, "sync", "INV-CMD-1")
+		mustRun(t, withUser, "sync", "-actor", "oncall:citra", "INV-CMD-1")
+		tl, err := svc.Timeline(ctx, "INV-CMD-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actors []string
+		for _, a := range tl.Actions[len(tl.Actions)-3:] {
+			actors = append(actors, a.Actor+"/"+a.Action+"/"+string(a.Result))
+		}
+		if want := []string{"cli:ana/sync/succeeded", "support:budi/sync/succeeded", "oncall:citra/sync/succeeded"}; !slices.Equal(actors, want) {
+			t.Errorf("actions %v, want %v", actors, want)
+		}
+		if out := mustRun(t, env, "payment", "show", "INV-CMD-1"); !strings.Contains(out, "Staff actions (") || !strings.Contains(out, "oncall:citra") {
+			t.Errorf("show does not list the staff actions:\n%s", out)
 		}
 	})
 }
@@ -319,16 +346,6 @@ func TestUsage(t *testing.T) {
 				t.Errorf("printed %q", tt.notPrinted)
 			}
 		})
-	}
-}
-
-func TestMask(t *testing.T) {
-	got := string(mask(json.RawMessage(`{"order_id":"A","gross_amount":150000.00,"signature_key":"abc","nested":[{"signature_key":"def"}]}`)))
-	if strings.Contains(got, "abc") || strings.Contains(got, "def") || !strings.Contains(got, "150000.00") {
-		t.Errorf("mask: %s", got)
-	}
-	if got := string(mask(json.RawMessage(`not json signature_key=abc`))); strings.Contains(got, "abc") {
-		t.Errorf("mask of non-JSON: %s", got)
 	}
 }
 

@@ -169,13 +169,14 @@ func run(ctx context.Context, addr string, getenv func(string) string, out io.Wr
 }
 
 // bearer allows operations to requests carrying "Authorization: Bearer
-// <token>"; with no token configured it allows none.
+// <token>", as the staff "admin-token"; with no token configured it allows
+// none.
 func bearer(token string) adapters.Authorizer {
-	return func(_ context.Context, r *adapters.Request, _, _ string) error {
+	return func(_ context.Context, r *adapters.Request, _, _ string) (string, error) {
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || token == "" || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-			return adapters.ErrUnauthenticated
+			return "", adapters.ErrUnauthenticated
 		}
-		return nil
+		return "admin-token", nil
 	}
 }

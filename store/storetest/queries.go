@@ -434,3 +434,71 @@ func testNotificationByID(t *testing.T, s payments.Store) {
 		t.Fatalf("unknown id = %v", err)
 	}
 }
+
+// testStaffActions: the action log records an action as started, finishes
+// it once, scopes it by account, and a timeline lists an order's actions
+// oldest first; an audit row keeps its change's actor.
+func testStaffActions(t *testing.T, s payments.Store) {
+	ctx := ctxT(t)
+	a, b := s.ForAccount("staff-a"), s.ForAccount("staff-b")
+	mustCreate(t, a, "order-staff")
+	first := &payments.StaffAction{OrderID: "order-staff", Actor: "ana", Action: "sync"}
+	if err := a.StartAction(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if first.ID == 0 || first.Result != payments.ActionStarted || first.Account != "staff-a" || first.CreatedAt.IsZero() {
+		t.Fatalf("started action = %+v", first)
+	}
+	second := &payments.StaffAction{OrderID: "order-staff", Actor: "budi", Action: "refund", Detail: json.RawMessage(`{"amount":500}`)}
+	if err := a.StartAction(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	// Another account's view cannot finish or see it.
+	if err := b.FinishAction(ctx, first.ID, payments.ActionSucceeded, "", time.Now()); !errors.Is(err, payments.ErrNotFound) {
+		t.Fatalf("finish from another account = %v", err)
+	}
+	at := time.Now().UTC().Truncate(time.Millisecond)
+	if err := a.FinishAction(ctx, first.ID, payments.ActionFailed, "refused", at); err != nil {
+		t.Fatal(err)
+	}
+	// Finishing again changes nothing.
+	if err := a.FinishAction(ctx, first.ID, payments.ActionSucceeded, "", at.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.FinishAction(ctx, 1<<40, payments.ActionSucceeded, "", at); !errors.Is(err, payments.ErrNotFound) {
+		t.Fatalf("finish of an unknown action = %v", err)
+	}
+	c := change("order-staff", payments.StatusPending)
+	c.Actor = "ana"
+	if _, err := a.Apply(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	tl, err := a.Timeline(ctx, "order-staff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tl.Actions) != 2 {
+		t.Fatalf("%d actions", len(tl.Actions))
+	}
+	got, pending := tl.Actions[0], tl.Actions[1]
+	if got.ID != first.ID || got.Actor != "ana" || got.Action != "sync" || got.Result != payments.ActionFailed ||
+		got.Message != "refused" || !got.FinishedAt.Equal(at) {
+		t.Errorf("finished action = %+v", got)
+	}
+	if pending.Actor != "budi" || pending.Result != payments.ActionStarted || !pending.FinishedAt.IsZero() ||
+		string(pending.Detail) != `{"amount":500}` {
+		t.Errorf("started action = %+v (detail %s)", pending, pending.Detail)
+	}
+	last := tl.Audit[len(tl.Audit)-1]
+	if last.Actor != "ana" || tl.Audit[0].Actor != "" {
+		t.Errorf("audit actors %q, %q", tl.Audit[0].Actor, last.Actor)
+	}
+	mustCreate(t, b, "order-staff")
+	other, err := b.Timeline(ctx, "order-staff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(other.Actions) != 0 {
+		t.Errorf("another account's timeline has %d actions", len(other.Actions))
+	}
+}

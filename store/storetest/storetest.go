@@ -68,6 +68,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ListPaymentsAccounts", testListPaymentsAccounts},
 		{"Timeline", testTimeline},
 		{"RequeueEvent", testRequeueEvent},
+		{"StaffActions", testStaffActions},
 		{"NotificationByID", testNotificationByID},
 		{"PruneEvents", testPruneEvents},
 		{"PruneNotifications", testPruneNotifications},

@@ -29,7 +29,8 @@ type Start func(t testing.TB, api *adapters.API) string
 const (
 	// AdminToken may run every operation.
 	AdminToken = "admin-token"
-	// ViewerToken is authenticated but may run none (403).
+	// ViewerToken is authenticated but may run none (403); it may read
+	// the console.
 	ViewerToken = "viewer-token"
 )
 
@@ -76,9 +77,9 @@ func (h *Harness) API(t testing.TB, opts ...adapters.Option) *adapters.API {
 }
 
 // Full returns the options of the full API: the harness's OrderSource
-// and Authorizer.
+// and Authorizer, and the console.
 func (h *Harness) Full() []adapters.Option {
-	return []adapters.Option{adapters.WithOrderSource(h.Orders), adapters.WithAuthorizer(h.authorize)}
+	return []adapters.Option{adapters.WithOrderSource(h.Orders), adapters.WithAuthorizer(h.authorize), adapters.WithConsole()}
 }
 
 // Serve serves api through the adapter under test and returns its base URL.
@@ -93,18 +94,29 @@ func (h *Harness) Observe(t testing.TB, fn func(*adapters.Request)) {
 	t.Cleanup(func() { h.observe.Store(nil) })
 }
 
-func (h *Harness) authorize(_ context.Context, r *adapters.Request, _, _ string) error {
+func (h *Harness) authorize(_ context.Context, r *adapters.Request, op, _ string) (string, error) {
 	if fn := h.observe.Load(); fn != nil {
 		(*fn)(r)
 	}
 	switch r.Header.Get("Authorization") {
 	case "Bearer " + AdminToken:
-		return nil
+		return AdminStaff, nil
 	case "Bearer " + ViewerToken:
-		return errors.New("viewers may not run operations")
+		if op == adapters.OpView {
+			return ViewerStaff, nil
+		}
+		return "", errors.New("viewers may not run operations")
 	}
-	return adapters.ErrUnauthenticated
+	return "", adapters.ErrUnauthenticated
 }
+
+// ViewerStaff is the staff identity of ViewerToken, which may read the
+// console and do nothing else.
+const ViewerStaff = "viewer@shop.example"
+
+// AdminStaff is the staff identity the harness's Authorizer returns for
+// AdminToken.
+const AdminStaff = "admin@shop.example"
 
 // Order is an order the harness's OrderSource knows, with personal data
 // unique to it so a test can look for leaks.

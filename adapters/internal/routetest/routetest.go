@@ -2,6 +2,7 @@ package routetest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,7 +26,7 @@ import (
 func Run(t *testing.T, start Start) {
 	testenv.Each(t, testenv.Config{}, func(t *testing.T, env *testenv.Env) {
 		h := NewHarness(t, env, start)
-		for _, c := range table() {
+		for _, c := range append(table(), consoleCases()...) {
 			t.Run(c.name, func(t *testing.T) { c.run(t, h) })
 		}
 	})
@@ -790,6 +791,29 @@ func opsRefund(t *testing.T, h *Harness) {
 	}
 	if tx, _ := h.Env.Sim.Transaction(o.OrderID); tx.RefundedAmount != 100000 || tx.Status != "refund" {
 		t.Fatalf("simulator: %s, refunded %d", tx.Status, tx.RefundedAmount)
+	}
+	// Every call is a staff action of the identity the Authorizer
+	// returned, and so is every audit row the calls wrote.
+	tl, err := h.Env.Service.Timeline(context.Background(), o.OrderID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refunds := 0
+	for _, act := range tl.Actions {
+		if act.Actor != AdminStaff || act.Result != payments.ActionSucceeded {
+			t.Errorf("staff action %+v", act)
+		}
+		if act.Action == "refund" {
+			refunds++
+		}
+	}
+	if refunds != 4 {
+		t.Errorf("%d refund actions, want 4", refunds)
+	}
+	for _, e := range tl.Audit {
+		if e.Source == payments.SourceOperation && e.Actor != AdminStaff {
+			t.Errorf("audit row %+v does not name the staff", e)
+		}
 	}
 }
 
