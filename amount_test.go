@@ -111,3 +111,19 @@ func FuzzParseAmount(f *testing.F) {
 		}
 	})
 }
+
+func TestRupiah(t *testing.T) {
+	for a, want := range map[Amount]string{0: "Rp 0", 5: "Rp 5", 999: "Rp 999", 1000: "Rp 1.000", 150000: "Rp 150.000",
+		1234567890: "Rp 1.234.567.890", -25000: "-Rp 25.000"} {
+		if got := a.Rupiah(); got != want {
+			t.Errorf("Amount(%d).Rupiah() = %q, want %q", int64(a), got, want)
+		}
+	}
+	s := State{Status: StatusPartialRefund, Fraud: FraudAccept, Refunded: 5000}
+	if got := s.String(); got != "partial_refund/accept (refunded Rp 5.000)" {
+		t.Errorf("State.String() = %q", got)
+	}
+	if got := (State{}).String(); got != "-" {
+		t.Errorf("empty State.String() = %q", got)
+	}
+}

@@ -43,7 +43,7 @@ var consoleFiles embed.FS
 
 // consoleCSP keeps the console's pages to what they are: HTML and the
 // console's own style sheet, forms posted to the console, in no frame.
-const consoleCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+const consoleCSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // WithConsole mounts the ops console under {prefix}/console: a filtered
 // list of payments, a page per payment with its whole timeline (audit

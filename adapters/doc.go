@@ -10,6 +10,9 @@
 //	POST {prefix}/payments/{order_id}/{op}       an op of payments.Operations: sync, cancel,
 //	                                             expire, refund, capture, approve, deny
 //	                                             (only with an Authorizer)
+//	GET  {prefix}/console                        the ops console's list, and
+//	GET  {prefix}/console/payments/{order_id}    a payment's page (HTML, only with WithConsole)
+//	POST {prefix}/console/payments/{order_id}/{op}  a console action, as a same-origin form
 //
 // The amount, items and customer of a charge come from the host's
 // OrderSource, never from the browser: the browser names its order, picks a
@@ -20,7 +23,10 @@
 // VA numbers, ...) is refused with 400 option_not_allowed naming it; the
 // host sets those in Order.Options, and the browser's choices go on top.
 // Without an OrderSource the charges route is not mounted; without an
-// Authorizer the operation routes are not.
+// Authorizer the operation routes and the console are not.
+//
+// Every error of the JSON routes is the shape below; the console's pages
+// answer errors as HTML pages with the same status codes.
 //
 // # Errors
 //

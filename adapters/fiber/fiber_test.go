@@ -51,6 +51,15 @@ func TestRoutes(t *testing.T) {
 	})
 }
 
+// TestConsoleBrowser: the ops console in headless Chromium.
+func TestConsoleBrowser(t *testing.T) {
+	routetest.Browse(t, func(t testing.TB, api *adapters.API) string {
+		app := fiber.New()
+		fiberadapter.Mount(app, api)
+		return listen(t, app)
+	})
+}
+
 // TestGroup: Mount on a Group puts the group's prefix first; the host's
 // routes under the prefix, registered before or after Mount, stay the
 // host's, and only what none serves is the routes' 404 or 405.

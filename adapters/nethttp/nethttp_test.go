@@ -26,6 +26,13 @@ func TestRoutes(t *testing.T) {
 	})
 }
 
+// TestConsoleBrowser: the ops console in headless Chromium.
+func TestConsoleBrowser(t *testing.T) {
+	routetest.Browse(t, func(t testing.TB, api *adapters.API) string {
+		return serve(t, nethttp.Handler(api))
+	})
+}
+
 // TestMount: routes mounted on the host's own mux sit beside its routes,
 // even under the prefix, where only what neither serves is the routes' 404.
 func TestMount(t *testing.T) {

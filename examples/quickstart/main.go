@@ -76,7 +76,7 @@ func run(ctx context.Context, out io.Writer, dbPath string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "order %s: transfer Rp %s to BCA virtual account %s\n", p.OrderID, p.Amount, p.VANumber)
+	fmt.Fprintf(out, "order %s: transfer %s to BCA virtual account %s\n", p.OrderID, p.Amount.Rupiah(), p.VANumber)
 	if err := sim.Pay(p.OrderID); err != nil { // the customer pays at the bank
 		return err
 	}
@@ -129,7 +129,8 @@ func serve(ctx context.Context, addr string, svc *payments.Service) (webhook str
 		}
 		return &adapters.Order{OrderID: "INV-1002", Amount: 89000}, nil
 	})
-	api, err := adapters.New(svc, adapters.WithOrderSource(orders)) // + adapters.WithAuthorizer for operations
+	api, err := adapters.New(svc, adapters.WithOrderSource(orders),
+		adapters.WithAuthorizer(staffOnly(yourSessions)), adapters.WithConsole()) // operations and /payments/console
 	if err != nil {
 		return "", nil, err
 	}
@@ -159,3 +160,27 @@ func serve(ctx context.Context, addr string, svc *payments.Service) (webhook str
 }
 
 // snippet:end serve
+
+// snippet:start console
+// staffOnly is the Authorizer of the operation routes and the ops console.
+// It checks your own sign-in (session cookie, SSO header…) and returns who
+// the person is: the console and every operation record it with what they
+// did. Support staff may read; only finance may act.
+func staffOnly(session func(*http.Request) (email, role string, ok bool)) adapters.Authorizer {
+	return func(ctx context.Context, r *adapters.Request, op, orderID string) (string, error) {
+		email, role, ok := session(r.Raw.(*http.Request)) // a fiber.Ctx with the Fiber adapter
+		switch {
+		case !ok:
+			return "", adapters.ErrUnauthenticated // 401
+		case role == "finance", role == "support" && op == adapters.OpView:
+			return email, nil
+		}
+		return "", errors.New("not allowed") // 403
+	}
+}
+
+// snippet:end console
+
+// yourSessions stands for your application's sign-in: nobody is signed in
+// here, so the console and the operations refuse everyone.
+func yourSessions(*http.Request) (email, role string, ok bool) { return "", "", false }

@@ -3,11 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nusapay/payments/adapters"
 )
 
 // syncBuffer is the program's output; the hook writes from Run's goroutine.
@@ -38,7 +43,7 @@ func TestRun(t *testing.T) {
 	if err := run(ctx, &out, filepath.Join(t.TempDir(), "shop.db")); err != nil {
 		t.Fatalf("run: %v\noutput:\n%s", err, out.String())
 	}
-	want := regexp.MustCompile(`^order INV-1001: transfer Rp 150000\.00 to BCA virtual account [0-9]{10,}\n` +
+	want := regexp.MustCompile(`^order INV-1001: transfer Rp 150\.000 to BCA virtual account [0-9]{10,}\n` +
 		`paid: fulfil order INV-1001\n$`)
 	if got := out.String(); !want.MatchString(got) {
 		t.Errorf("output:\n%s\nwant it to match %s", got, want)
@@ -53,5 +58,41 @@ func TestRunGivesUp(t *testing.T) {
 	var out syncBuffer
 	if err := run(ctx, &out, filepath.Join(t.TempDir(), "shop.db")); err == nil {
 		t.Fatalf("run with an ended context succeeded; output:\n%s", out.String())
+	}
+}
+
+// TestConsoleRefusesStrangers: the console the quick start mounts refuses
+// whoever is not signed in, and lets the right role in under its email.
+func TestConsoleRefusesStrangers(t *testing.T) {
+	session := func(r *http.Request) (string, string, bool) {
+		switch r.Header.Get("X-Test-Role") {
+		case "finance":
+			return "fin@shop.example", "finance", true
+		case "support":
+			return "cs@shop.example", "support", true
+		}
+		return "", "", false
+	}
+	auth := staffOnly(session)
+	req := func(role string) *adapters.Request {
+		r := httptest.NewRequest(http.MethodGet, "/payments/console", nil)
+		r.Header.Set("X-Test-Role", role)
+		return &adapters.Request{Header: r.Header, Raw: r}
+	}
+	ctx := context.Background()
+	if _, err := auth(ctx, req(""), adapters.OpView, ""); !errors.Is(err, adapters.ErrUnauthenticated) {
+		t.Errorf("a stranger: %v", err)
+	}
+	if who, err := auth(ctx, req("support"), adapters.OpView, ""); err != nil || who != "cs@shop.example" {
+		t.Errorf("support reading: %q, %v", who, err)
+	}
+	if _, err := auth(ctx, req("support"), "refund", "INV-1"); err == nil {
+		t.Error("support may refund")
+	}
+	if who, err := auth(ctx, req("finance"), "refund", "INV-1"); err != nil || who != "fin@shop.example" {
+		t.Errorf("finance refunding: %q, %v", who, err)
+	}
+	if _, _, ok := yourSessions(httptest.NewRequest(http.MethodGet, "/", nil)); ok {
+		t.Error("the quick start signs somebody in")
 	}
 }

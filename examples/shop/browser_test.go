@@ -8,137 +8,30 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/nusapay/payments/internal/browsertest"
 )
 
-// chromiumPath is Debian's chromium; the test never downloads a browser.
-const chromiumPath = "/usr/bin/chromium"
+// The browser is internal/browsertest's: Debian's Chromium, headless.
+func requireBrowser(t *testing.T) { t.Helper(); browsertest.Require(t) }
 
-// consoleErrors collects what the page reports as an error: console.error
-// calls, uncaught exceptions, and browser-log errors such as a failed
-// resource load or a Content-Security-Policy violation.
-type consoleErrors struct {
-	// ignore are resource URLs whose failure is not the shop's: set once,
-	// before the browser starts.
-	ignore []string
-
-	mu   sync.Mutex
-	msgs []string
-}
-
-func (c *consoleErrors) listen(ev any) {
-	var msg string
-	switch ev := ev.(type) {
-	case *runtime.EventConsoleAPICalled:
-		if ev.Type != runtime.ConsoleAPICalledTypeError {
-			return
-		}
-		var parts []string
-		for _, a := range ev.Args {
-			parts = append(parts, strings.TrimSpace(string(a.Value)+" "+a.Description))
-		}
-		msg = "console.error: " + strings.Join(parts, " ")
-	case *runtime.EventExceptionThrown:
-		d := ev.ExceptionDetails
-		msg = "exception: " + d.Text
-		if d.Exception != nil {
-			msg += " " + d.Exception.Description
-		}
-		msg += fmt.Sprintf(" at %s:%d", d.URL, d.LineNumber+1)
-	case *log.EventEntryAdded:
-		if ev.Entry.Level != log.EntryLevelError || slices.Contains(c.ignore, ev.Entry.URL) {
-			return
-		}
-		msg = fmt.Sprintf("log %s: %s (%s)", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL)
-	default:
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.msgs = append(c.msgs, msg)
-}
-
-// take returns the errors so far and forgets them.
-func (c *consoleErrors) take() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := c.msgs
-	c.msgs = nil
-	return out
-}
-
-// requireBrowser skips the test when Chromium is missing, or fails it when
-// PAYMENTS_TEST_REQUIRE_BROWSER is set (CI), so CI never skips silently.
-func requireBrowser(t *testing.T) {
+func newBrowser(t *testing.T, ignore ...string) (context.Context, *browsertest.Errors) {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		msg := fmt.Sprintf("%s not found: install Debian's chromium (apt-get install -y chromium) to run the browser test", chromiumPath)
-		if os.Getenv("PAYMENTS_TEST_REQUIRE_BROWSER") != "" {
-			t.Fatal(msg + " (PAYMENTS_TEST_REQUIRE_BROWSER is set)")
-		}
-		t.Skip(msg + "; CI sets PAYMENTS_TEST_REQUIRE_BROWSER=1 so it never skips there")
-	}
+	return browsertest.New(t, ignore...)
 }
 
-// newBrowser starts headless Chromium with a fresh profile and returns a
-// tab context. The test fails, or skips when CI does not require it, if
-// Chromium is not installed. Failed loads of the ignore URLs are not
-// counted as errors.
-func newBrowser(t *testing.T, ignore ...string) (context.Context, *consoleErrors) {
-	t.Helper()
-	requireBrowser(t)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-dev-shm-usage", true), // containers have a small /dev/shm
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1000),
-	)
-	errs := &consoleErrors{ignore: ignore}
-	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithListener(errs.listen))
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc()
-	})
-	if err := chromedp.Do(ctx); err != nil { // starts the browser, with no deadline of its own
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx, errs
-}
-
-// step runs actions with a deadline, so a stuck page fails the test
-// instead of hanging it.
 func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
+	browsertest.Step(t, ctx, what, actions...)
 }
 
 func value[T any](t *testing.T, ctx context.Context, what string, action chromedp.Action[T]) T {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(ctx, action)
-	if err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-	return v
+	return browsertest.Value(t, ctx, what, action)
 }
 
 // screenshot saves the page to $SHOP_TEST_SCREENSHOTS/<name>.png when set,
@@ -260,9 +153,9 @@ func waitFulfilled(t *testing.T, ctx context.Context, name string, simulate bool
 	screenshot(t, ctx, name+"-3-fulfilled")
 }
 
-func noConsoleErrors(t *testing.T, errs *consoleErrors) {
+func noConsoleErrors(t *testing.T, errs *browsertest.Errors) {
 	t.Helper()
-	for _, m := range errs.take() {
+	for _, m := range errs.Take() {
 		t.Errorf("browser reported an error: %s", m)
 	}
 }
@@ -467,7 +360,7 @@ func TestBrowser(t *testing.T) {
 		want := []string{"console.error: ", "exception: ", "log network: "}
 		var got []string
 		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-			got = append(got, errs.take()...)
+			got = append(got, errs.Take()...)
 			missing := 0
 			for _, w := range want {
 				if !slices.ContainsFunc(got, func(m string) bool { return strings.HasPrefix(m, w) }) {

@@ -132,6 +132,7 @@ func texts() map[string][2]string {
 		"banner.sim":   {"Mode simulator.", "Simulator mode."},
 		"banner.sim2":  {"Midtrans disimulasikan di dalam proses ini: tidak ada uang sungguhan yang berpindah.", "Midtrans is simulated inside this process: nothing here moves real money."},
 		"foot":         {"Demo dari", "A demo of"},
+		"foot.console": {"Konsol operasional (staf)", "Ops console (staff)"},
 		"title.shop":   {"Toko Nusa", "Toko Nusa"},
 		"title.order":  {"Pembayaran · %s", "Checkout · %s"},
 		"title.none":   {"Pesanan tidak ditemukan", "No such order"},

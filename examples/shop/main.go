@@ -10,7 +10,12 @@
 // sandbox (MIDTRANS_ENV=production for production).
 //
 // Environment: ADDR (listen address, default 127.0.0.1:8080; -addr wins),
-// MIDTRANS_SERVER_KEY, MIDTRANS_CLIENT_KEY, MIDTRANS_ENV.
+// MIDTRANS_SERVER_KEY, MIDTRANS_CLIENT_KEY, MIDTRANS_ENV, STAFF_PASSWORD
+// (the ops console's, for the user "staff"; random and printed on start
+// when unset).
+//
+// The ops console (adapters.WithConsole) is at /payments/console, behind
+// HTTP Basic authentication; the shop's footer links to it.
 package main
 
 import (
@@ -36,6 +41,8 @@ func main() {
 		ServerKey:   os.Getenv("MIDTRANS_SERVER_KEY"),
 		ClientKey:   os.Getenv("MIDTRANS_CLIENT_KEY"),
 		Environment: midtrans.Environment(envOr("MIDTRANS_ENV", string(midtrans.Sandbox))),
+		// The ops console's password (user "staff"); random when unset.
+		StaffPassword: os.Getenv("STAFF_PASSWORD"),
 	}, os.Stdout, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "shop:", err)

@@ -46,6 +46,8 @@ func run(ctx context.Context, addr string, cfg Config, stdout, stderr io.Writer)
 	}
 	fmt.Fprintf(stdout, "orders and payments: %s\n", shop.DBPath())
 	fmt.Fprintf(stdout, "shop: %s/\n", cfg.BaseURL)
+	fmt.Fprintf(stdout, "ops console: %s (user %s, password %s; set STAFF_PASSWORD to choose it)\n",
+		shop.ConsoleURL(), StaffUser, shop.StaffPassword())
 
 	// Bounds on how long a client may take: the routes cap body sizes, only
 	// the server caps time.

@@ -57,6 +57,10 @@ type Config struct {
 	SyncEvery time.Duration
 	// Logger receives the shop's and the module's logs (default: discard).
 	Logger *slog.Logger
+	// StaffPassword is the password of the user "staff" (StaffUser) for
+	// the ops console at /payments/console and the operation routes;
+	// empty means a random one (Shop.StaffPassword, printed on start).
+	StaffPassword string
 }
 
 func (c *Config) setDefaults() {
@@ -71,6 +75,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.StaffPassword == "" {
+		c.StaffPassword = newStaffPassword()
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 }
@@ -168,7 +175,7 @@ func New(ctx context.Context, cfg Config) (_ *Shop, err error) {
 	s.svc.Connect(payments.SignalReversed, s.orders.reverse)
 
 	api, err := adapters.New(s.svc, adapters.WithOrderSource(s.orders), adapters.WithPrefix(prefix),
-		adapters.WithLogger(s.log))
+		adapters.WithAuthorizer(s.authorizeStaff), adapters.WithConsole(), adapters.WithLogger(s.log))
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +189,7 @@ func New(ctx context.Context, cfg Config) (_ *Shop, err error) {
 	mux := http.NewServeMux()
 	nethttp.Mount(mux, api)
 	s.routes(mux)
-	s.handler = s.secure(http.NewCrossOriginProtection().Handler(mux))
+	s.handler = s.secure(challenge(http.NewCrossOriginProtection().Handler(mux)))
 
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
@@ -253,6 +260,12 @@ func (s *Shop) DBPath() string {
 	}
 	return s.cfg.DBPath
 }
+
+// ConsoleURL is the ops console's URL.
+func (s *Shop) ConsoleURL() string { return s.cfg.BaseURL + consolePath }
+
+// StaffPassword is the console's password for StaffUser.
+func (s *Shop) StaffPassword() string { return s.cfg.StaffPassword }
 
 // Simulator is the Midtrans simulator, or nil with real keys.
 func (s *Shop) Simulator() *midtranstest.Server { return s.sim }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -600,6 +601,25 @@ func TestRun(t *testing.T) {
 		if r := do(t, c, "GET", base+p, "", ""); r.status != 200 || len(r.body) == 0 {
 			t.Errorf("GET %s: %d", p, r.status)
 		}
+	}
+	// The ops console: its URL and a random password are printed; a
+	// browser is asked for them; the staff gets in.
+	m := regexp.MustCompile(`ops console: (http://\S+) \(user staff, password (\S+);`).FindStringSubmatch(out.String())
+	if m == nil || m[1] != base+"/payments/console" || len(m[2]) < 12 {
+		t.Fatalf("no console URL and password printed:\n%s", out.String())
+	}
+	if r := do(t, c, "GET", m[1], "", ""); r.status != 401 || !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Basic ") {
+		t.Errorf("console without a password: %d, WWW-Authenticate %q", r.status, r.header.Get("WWW-Authenticate"))
+	}
+	if r := do(t, c, "GET", m[1], "", "", "Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("staff:wrong"))); r.status != 401 {
+		t.Errorf("console with a wrong password: %d", r.status)
+	}
+	r := do(t, c, "GET", m[1], "", "", "Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("staff:"+m[2])))
+	if r.status != 200 || !strings.Contains(string(r.body), "Signed in as <strong>staff</strong>") {
+		t.Errorf("console with the password: %d\n%s", r.status, r.body)
+	}
+	if r := do(t, c, "GET", base+"/", "", ""); !strings.Contains(string(r.body), `href="/payments/console"`) {
+		t.Error("the shop does not link to its console")
 	}
 	c.CloseIdleConnections()
 	cancel()
