@@ -13,7 +13,7 @@ func ExampleDefault() {
 		fmt.Print(m.Name(), " ")
 	}
 	fmt.Println()
-	// Output: credit_card bca_va bni_va bri_va permata_va cimb_va echannel gopay shopeepay qris indomaret alfamart akulaku dana
+	// Output: credit_card bca_va bni_va bri_va permata_va cimb_va echannel gopay shopeepay qris indomaret alfamart akulaku dana snap
 }
 
 // A BCA virtual account with a custom number: Validate names every bad
