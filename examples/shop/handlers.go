@@ -43,6 +43,7 @@ func methodChoices(registered []string) []methodInfo {
 		{"indomaret", "store", "group.store"},
 		{"alfamart", "store", "group.store"},
 		{"akulaku", "paylater", "group.paylater"},
+		{"snap", "other", "group.snap"},
 	}
 	have := map[string]bool{}
 	for _, n := range registered {
@@ -151,14 +152,17 @@ type pageData struct {
 	Live    *liveView
 	Note    string // the answer of a form posted without JavaScript
 	ThreeDS threeDS
-	Prefix  string
+	// SnapJS is Midtrans' snap.js with real keys; empty with the
+	// simulator, whose Snap page the browser is sent to instead.
+	SnapJS snapJS
+	Prefix string
 }
 
 // JSTexts are the texts the checkout script shows, as JSON.
 func (d pageData) JSTexts() (string, error) {
 	m := map[string]string{}
 	for _, k := range []string{"js.choose", "js.failed", "js.payable", "js.unavailable", "js.network", "js.cardlib",
-		"js.cardrefused", "js.3dsfailed", "js.3dspending", "js.3dsclosed", "order.processing", "pay.copy", "pay.copied", "pay.copy.fail"} {
+		"js.cardrefused", "js.3dsfailed", "js.3dspending", "js.3dsclosed", "js.snapclosed", "js.snapfailed", "order.processing", "pay.copy", "pay.copied", "pay.copy.fail"} {
 		m[k] = d.L.T(k)
 	}
 	b, err := json.Marshal(m)
@@ -257,7 +261,7 @@ func (s *Shop) orderPage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.page(w, http.StatusOK, "order.html", pageData{L: l, Path: "/orders/" + ord.Ref,
 		Title: l.T("title.order", l.T("product."+ord.ProductID+".name")), Order: ord, Live: s.liveOf(l, ord, p),
-		Note: note, ThreeDS: s.threeDS, Prefix: prefix})
+		Note: note, ThreeDS: s.threeDS, SnapJS: s.snapJS, Prefix: prefix})
 }
 
 // livePanel is the payment panel of the order page, which the page's
@@ -410,7 +414,7 @@ func (s *Shop) endAttempt(ctx context.Context, ord *Order, p *payments.Payment) 
 	}
 	var ended *payments.Payment
 	var err error
-	if m, ok := s.svc.Method(p.Method); ok && m.Capabilities().Expire {
+	if m, ok := s.svc.Method(p.Method); ok && payments.PaymentCapabilities(m, p).Expire {
 		ended, err = s.svc.Expire(ctx, p.OrderID)
 	} else {
 		ended, err = s.svc.Cancel(ctx, p.OrderID)

@@ -279,6 +279,10 @@ func (o *orders) hostOptions(ref, method string) any {
 		return methods.ShopeePayOptions{CallbackURL: back}
 	case "dana":
 		return methods.DanaOptions{CallbackURL: back}
+	case "snap":
+		// Snap offers every channel active on the account, cards with
+		// 3-D Secure, and sends the customer back here.
+		return methods.SnapOptions{FinishURL: back}
 	}
 	return nil
 }
