@@ -19,7 +19,8 @@ import (
 // Midtrans still does not know after the unknown grace period (see
 // WithUnknownGrace) is marked failed: the charge never reached Midtrans.
 // A pending payment Midtrans does not know (a Snap page where the customer
-// has not chosen a channel yet) stays pending.
+// has not chosen a channel yet) stays pending until its page has ended
+// (Snap's page_expiry, and a minute's grace), then expires.
 func (s *Service) Sync(ctx context.Context, orderID string) (p *Payment, err error) {
 	ctx, span := s.span(ctx, "Sync", orderID)
 	defer func() { end(span, err) }()
@@ -49,6 +50,10 @@ func (s *Service) sync(ctx context.Context, p *Payment, source Source) (*Payment
 		if p.Status.Local() && s.now().Sub(p.UpdatedAt) >= s.unknownGrace {
 			return s.applied(ctx, p, &Change{OrderID: p.OrderID, To: State{Status: StatusFailure}, Source: source,
 				StatusMessage: "the charge never reached Midtrans (status: not found)"})
+		}
+		if snapPageEnded(p, s.now()) {
+			return s.applied(ctx, p, &Change{OrderID: p.OrderID, To: State{Status: StatusExpire}, Source: source,
+				StatusMessage: "the payment page expired unused: no channel was chosen (status: not found)"})
 		}
 		return p, nil
 	case err != nil:

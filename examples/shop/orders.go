@@ -281,8 +281,9 @@ func (o *orders) hostOptions(ref, method string) any {
 		return methods.DanaOptions{CallbackURL: back}
 	case "snap":
 		// Snap offers every channel active on the account, cards with
-		// 3-D Secure, and sends the customer back here.
-		return methods.SnapOptions{FinishURL: back}
+		// 3-D Secure, and sends the customer back here. A page left
+		// unused for an hour ends, and so does its payment.
+		return methods.SnapOptions{FinishURL: back, PageExpiry: time.Hour}
 	}
 	return nil
 }
