@@ -1,6 +1,7 @@
 package payments
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -13,7 +14,10 @@ import (
 // payment expires locally once the page has ended and Midtrans still knows
 // nothing of it (see Service.Sync; the reconciler syncs payments past their
 // expiry). Without page_expiry the lifetime is the dashboard's setting,
-// which the Service cannot know, so the payment stays pending.
+// which the Service cannot know, so the payment stays pending. So it does
+// when the page may offer DANA (every channel, or "dana" enabled): Midtrans
+// finds a DANA transaction by its transaction id only, never by order id,
+// so "not found" does not prove that nobody paid.
 
 // snapPageGrace is how long after the page's end a status "not found"
 // still waits: a channel chosen at the last second makes a transaction.
@@ -23,7 +27,8 @@ const snapPageGrace = time.Minute
 // from its creation at from; zero when the request leaves it to the
 // dashboard.
 func snapPageEnd(req *midtrans.SnapRequest, from time.Time) time.Time {
-	if req.PageExpiry == nil || req.PageExpiry.Duration <= 0 {
+	if req.PageExpiry == nil || req.PageExpiry.Duration <= 0 ||
+		len(req.EnabledPayments) == 0 || slices.Contains(req.EnabledPayments, "dana") {
 		return time.Time{}
 	}
 	var unit time.Duration

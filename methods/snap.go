@@ -29,7 +29,10 @@ type SnapOptions struct {
 	ErrorURL  string `json:"error_url,omitempty"`
 	// PageExpiry is how long the Snap page itself lives (Midtrans' default
 	// is a day), rounded up to whole minutes. No notification comes when
-	// a page expires unused.
+	// a page expires unused, so with PageExpiry set and EnabledPayments
+	// listed without DANA (whose transaction a status lookup by order id
+	// cannot find) the Service expires such a payment itself once the page
+	// has ended and Midtrans still knows no transaction for it.
 	PageExpiry time.Duration `json:"page_expiry,omitempty"`
 }
 
