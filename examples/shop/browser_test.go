@@ -371,8 +371,11 @@ func TestBrowser(t *testing.T) {
 		}
 		waitReady(t, ctx)
 		waitFulfilled(t, ctx, "snap", false)
-		if method := value(t, ctx, "receipt method", chromedp.Text(chromedp.ID("receipt-method"))); !strings.Contains(method, "Snap") || !strings.Contains(method, "48111111-1114") {
+		if method := value(t, ctx, "receipt method", chromedp.Text(chromedp.ID("receipt-method"))); method != "Snap: kartu 48111111-1114" {
 			t.Errorf("receipt method %q, want Snap and the card paid with", method)
+		}
+		if title := value(t, ctx, "panel title", chromedp.Text(chromedp.ID("payment-title"))); title != "Snap: kartu" {
+			t.Errorf("panel title %q, want the channel chosen on Snap", title)
 		}
 		noConsoleErrors(t, errs)
 	})

@@ -72,6 +72,29 @@ func (l *locale) MethodLabel(name string) string {
 	return name
 }
 
+// PaidWith names how p is paid: its method, and for Snap the channel the
+// customer chose there, once Midtrans has said which.
+func (l *locale) PaidWith(p *payments.Payment) string {
+	if p.Method == "snap" && l.Has("channel."+p.PaymentType) {
+		return l.T("pay.snap.channel", l.T("channel."+p.PaymentType))
+	}
+	return l.MethodLabel(p.Method)
+}
+
+// ReceiptMethod is the receipt's line on how p was paid, with the card
+// when there was one: "BCA Virtual Account", "Credit or debit card, card
+// 48111111-1114", "Snap: card 48111111-1114".
+func (l *locale) ReceiptMethod(p *payments.Payment) string {
+	if p.Card == nil || p.Card.MaskedCard == "" {
+		return l.PaidWith(p)
+	}
+	card := l.T("receipt.card", p.Card.MaskedCard)
+	if p.Method == "snap" {
+		return l.T("pay.snap.channel", card)
+	}
+	return l.MethodLabel(p.Method) + ", " + card
+}
+
 // MethodHint is the line under a method's name, or "".
 func (l *locale) MethodHint(name string) string {
 	if l.Has("method." + name + ".hint") {

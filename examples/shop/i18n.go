@@ -203,6 +203,15 @@ func texts() map[string][2]string {
 		"method.akulaku":          {"Akulaku PayLater", "Akulaku PayLater"},
 		"method.akulaku.hint":     {"Cicilan dengan Akulaku", "Instalments with Akulaku"},
 		"method.snap":             {"Bayar dengan Snap", "Pay with Snap"},
+		"pay.snap.channel":        {"Snap: %s", "Snap: %s"},
+		"channel.credit_card":     {"kartu", "card"},
+		"channel.bank_transfer":   {"transfer bank", "bank transfer"},
+		"channel.echannel":        {"Mandiri Bill Payment", "Mandiri Bill Payment"},
+		"channel.gopay":           {"GoPay", "GoPay"},
+		"channel.shopeepay":       {"ShopeePay", "ShopeePay"},
+		"channel.qris":            {"QRIS", "QRIS"},
+		"channel.cstore":          {"bayar di gerai", "over the counter"},
+		"channel.akulaku":         {"Akulaku PayLater", "Akulaku PayLater"},
 		"method.snap.hint":        {"Pilih kartu, transfer bank, e-wallet atau gerai di halaman Midtrans", "Choose a card, bank transfer, e-wallet or store on Midtrans' page"},
 
 		// Order page.
