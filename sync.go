@@ -42,8 +42,9 @@ func (s *Service) sync(ctx context.Context, p *Payment, source Source) (*Payment
 	switch {
 	case errors.Is(err, midtrans.ErrNotFound):
 		// Not known yet is normal for a Snap payment whose customer has not
-		// chosen a channel: it stays pending. Only a charge that never got
-		// an answer (initiated or unknown) ends failed, after the grace.
+		// chosen a channel: it stays pending until its page has ended. A
+		// charge that never got an answer (initiated or unknown) ends
+		// failed, after the grace.
 		if err := s.store.MarkSynced(ctx, p.ID, s.now()); err != nil {
 			return p, err
 		}
