@@ -1,7 +1,7 @@
 // Package payments takes money through the Midtrans payment gateway
 // (Indonesia) for Go web applications: cards, bank-transfer virtual accounts
 // (BCA, BNI, BRI, Permata, CIMB), Mandiri bill, GoPay, ShopeePay, DANA, QRIS,
-// Indomaret/Alfamart and Akulaku.
+// Indomaret/Alfamart and Akulaku, and Snap, Midtrans' hosted checkout.
 //
 // # The pieces
 //
@@ -13,7 +13,10 @@
 //     channel, pure functions from a ChargeRequest to a Midtrans request
 //     (and, optionally, InstructionsParser, from a Midtrans answer to
 //     Instructions). Options fields tagged payments:"customer" are all a
-//     browser may set (CustomerOptions); the rest are the host's.
+//     browser may set (CustomerOptions); the rest are the host's. What a
+//     payment can do afterwards is its method's Capabilities, or, for a
+//     ChannelChooser such as Snap, those of the channel the customer chose
+//     (PaymentCapabilities, the one rule every operation asks).
 //   - Payment, Amount, Status, Outcome: the model. Amount is whole rupiah in
 //     an int64, parsed strictly from Midtrans' "145000.00" strings.
 //   - The status machine: one transition table (Transitions) and Decide,

@@ -75,6 +75,36 @@ func instructionsFor(m Method, r *midtrans.TransactionResponse) Instructions {
 	return ParseInstructions(r)
 }
 
+// ChannelChooser is implemented by a plugin whose customer chooses the
+// payment channel after the charge, on Midtrans' page (Snap). What can be
+// done with such a payment depends on the channel chosen, which Midtrans
+// reports as payment_type with the first notification or status: a card
+// payment can be refunded, a virtual account payment cannot. Until then,
+// the plugin's Capabilities apply. PaymentCapabilities is the one place
+// that picks between the two.
+type ChannelChooser interface {
+	// ChannelCapabilities returns the capabilities of a payment made
+	// through paymentType, Midtrans' payment_type ("credit_card",
+	// "bank_transfer", "gopay", ...). For a payment type it does not know
+	// it returns the zero Capabilities: no operation but sync.
+	ChannelCapabilities(paymentType string) Capabilities
+}
+
+// PaymentCapabilities returns the operations p supports now, as m (the
+// plugin that charged it) declares them: m's Capabilities, or, when m is a
+// ChannelChooser and Midtrans has reported the channel the customer chose
+// (p.PaymentType), that channel's. The Service decides every operation,
+// and how a follow-up call addresses the payment, with it.
+func PaymentCapabilities(m Method, p *Payment) Capabilities {
+	if m == nil {
+		return Capabilities{}
+	}
+	if cc, ok := m.(ChannelChooser); ok && p != nil && p.PaymentType != "" {
+		return cc.ChannelCapabilities(p.PaymentType)
+	}
+	return m.Capabilities()
+}
+
 // Capabilities are the operations a payment method supports after the charge.
 type Capabilities struct {
 	Cancel        bool // void a pending or captured payment

@@ -202,6 +202,9 @@ func (s *Service) processNotification(ctx context.Context, n *midtrans.Transacti
 		if n.TransactionID != "" {
 			about.TransactionID = n.TransactionID
 		}
+		if n.PaymentType != "" {
+			about.PaymentType = n.PaymentType // the channel chosen on a Snap page
+		}
 		id, callOpts, err := s.followUp(&about, m)
 		if err != nil {
 			return NotificationResult{}, s.notificationFailed(ctx, rec, "confirm", err)

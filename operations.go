@@ -104,8 +104,8 @@ func (s *Service) operate(ctx context.Context, orderID string, op operation) (p 
 		return nil, err
 	}
 	method = m.Name()
-	if !info.Capable(m.Capabilities()) {
-		return p, fmt.Errorf("%s %s: %w: method %s cannot %s", name, orderID, ErrUnsupported, m.Name(), name)
+	if !info.Capable(PaymentCapabilities(m, p)) {
+		return p, fmt.Errorf("%s %s: %w: %s cannot %s", name, orderID, ErrUnsupported, channelOf(m, p), name)
 	}
 	if !info.Allows(p) {
 		return p, fmt.Errorf("%s %s: %w: the payment is %s (fraud status %q); %s needs %s",
@@ -148,6 +148,15 @@ func (s *Service) operationFailed(ctx context.Context, p *Payment, op string, ca
 		return p, fmt.Errorf("%s %s: %w: %w", op, p.OrderID, ErrNotAllowed, callErr)
 	}
 	return p, fmt.Errorf("%s %s: %w", op, p.OrderID, callErr)
+}
+
+// channelOf names what decides p's capabilities, for error texts: the
+// method, or the channel chosen on a ChannelChooser's page.
+func channelOf(m Method, p *Payment) string {
+	if _, ok := m.(ChannelChooser); ok && p.PaymentType != "" {
+		return fmt.Sprintf("method %s paid by %s", m.Name(), p.PaymentType)
+	}
+	return "method " + m.Name()
 }
 
 func (s *Service) paymentAndMethod(ctx context.Context, orderID string) (*Payment, Method, error) {

@@ -189,7 +189,7 @@ func (s *Service) AvailableOperations(p *Payment) []OperationInfo {
 	}
 	var out []OperationInfo
 	for _, info := range Operations() {
-		if info.Capable(m.Capabilities()) && info.Allows(p) {
+		if info.Capable(PaymentCapabilities(m, p)) && info.Allows(p) {
 			out = append(out, info)
 		}
 	}

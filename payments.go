@@ -323,6 +323,7 @@ func (s *Service) CreateCharge(ctx context.Context, req *ChargeRequest) (p *Paym
 		}
 		c := &Change{OrderID: p.OrderID, To: State{Status: StatusPending}, Source: SourceCharge,
 			Instructions:   &Instructions{RedirectURL: snap.RedirectURL, SnapToken: snap.Token},
+			ExpiresAt:      snapPageEnd(built.Snap, s.now()),
 			ChargeResponse: snap.Raw, Payload: snap.Raw}
 		return s.applied(ctx, p, c)
 	}

@@ -245,9 +245,9 @@ func (s *Service) refund(ctx context.Context, orderID string, req RefundRequest,
 	}
 	method = m.Name()
 	info := mustOperation(OpRefund)
-	caps := m.Capabilities()
+	caps := PaymentCapabilities(m, p)
 	if !info.Capable(caps) || (direct && !caps.DirectRefund) {
-		return p, nil, fmt.Errorf("%s %s: %w: method %s cannot %s", name, orderID, ErrUnsupported, m.Name(), name)
+		return p, nil, fmt.Errorf("%s %s: %w: %s cannot %s", name, orderID, ErrUnsupported, channelOf(m, p), name)
 	}
 	refunds, err := s.store.Refunds(ctx, p.ID)
 	if err != nil {

@@ -588,7 +588,7 @@ func TestServiceRegistry(t *testing.T) {
 		t.Fatalf("duplicate method name: %v", err)
 	}
 	names := env.Service.Methods()
-	want := []string{"akulaku", "alfamart", "bca_va", "bni_va", "bri_va", "cimb_va", "credit_card", "dana", "echannel", "gopay", "indomaret", "permata_va", "qris", "shopeepay"}
+	want := []string{"akulaku", "alfamart", "bca_va", "bni_va", "bri_va", "cimb_va", "credit_card", "dana", "echannel", "gopay", "indomaret", "permata_va", "qris", "shopeepay", "snap"}
 	if fmt.Sprint(names) != fmt.Sprint(want) {
 		t.Fatalf("methods %v, want %v", names, want)
 	}

@@ -18,6 +18,9 @@ import (
 // A payment whose charge never got an answer (initiated or unknown) that
 // Midtrans still does not know after the unknown grace period (see
 // WithUnknownGrace) is marked failed: the charge never reached Midtrans.
+// A pending payment Midtrans does not know (a Snap page where the customer
+// has not chosen a channel yet) stays pending until its page has ended
+// (Snap's page_expiry, and a minute's grace), then expires.
 func (s *Service) Sync(ctx context.Context, orderID string) (p *Payment, err error) {
 	ctx, span := s.span(ctx, "Sync", orderID)
 	defer func() { end(span, err) }()
@@ -38,12 +41,20 @@ func (s *Service) sync(ctx context.Context, p *Payment, source Source) (*Payment
 	resp, err := s.client.Status(ctx, id, opts...)
 	switch {
 	case errors.Is(err, midtrans.ErrNotFound):
+		// Not known yet is normal for a Snap payment whose customer has not
+		// chosen a channel: it stays pending until its page has ended. A
+		// charge that never got an answer (initiated or unknown) ends
+		// failed, after the grace.
 		if err := s.store.MarkSynced(ctx, p.ID, s.now()); err != nil {
 			return p, err
 		}
 		if p.Status.Local() && s.now().Sub(p.UpdatedAt) >= s.unknownGrace {
 			return s.applied(ctx, p, &Change{OrderID: p.OrderID, To: State{Status: StatusFailure}, Source: source,
 				StatusMessage: "the charge never reached Midtrans (status: not found)"})
+		}
+		if snapPageEnded(p, s.now()) {
+			return s.applied(ctx, p, &Change{OrderID: p.OrderID, To: State{Status: StatusExpire}, Source: source,
+				StatusMessage: "the payment page expired unused: no channel was chosen (status: not found)"})
 		}
 		return p, nil
 	case err != nil:
@@ -87,7 +98,7 @@ func (s *Service) ApplyStatus(ctx context.Context, r *midtrans.TransactionRespon
 // URL-safe, and DANA accepts nothing else.
 func (s *Service) followUp(p *Payment, m Method) (string, []midtrans.CallOption, error) {
 	var opts []midtrans.CallOption
-	txOnly := m != nil && m.Capabilities().TransactionIDOnly
+	txOnly := PaymentCapabilities(m, p).TransactionIDOnly
 	if txOnly {
 		// Snap-only channels are addressed as Snap transactions.
 		opts = append(opts, midtrans.WithHeader("transaction-source", "SNAP_API"))

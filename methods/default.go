@@ -21,5 +21,6 @@ func Default() []payments.Method {
 		NewAlfamart(),
 		NewAkulaku(),
 		NewDana(),
+		NewSnap(),
 	}
 }

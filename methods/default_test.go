@@ -18,7 +18,7 @@ func TestDefault(t *testing.T) {
 		}
 	}
 	want := []string{"credit_card", "bca_va", "bni_va", "bri_va", "permata_va", "cimb_va", "echannel",
-		"gopay", "shopeepay", "qris", "indomaret", "alfamart", "akulaku", "dana"}
+		"gopay", "shopeepay", "qris", "indomaret", "alfamart", "akulaku", "dana", "snap"}
 	if !slices.Equal(names, want) {
 		t.Errorf("names %q, want %q", names, want)
 	}
@@ -40,6 +40,7 @@ func TestCapabilities(t *testing.T) {
 		"gopay": refundable, "qris": refundable, "akulaku": refundable,
 		"shopeepay": {Cancel: true, Expire: true, Refund: true, DirectRefund: true},
 		"dana":      {Cancel: true, Refund: true, PartialRefund: true, TransactionIDOnly: true},
+		"snap":      pending, // until the customer chooses a channel; then that channel's
 	}
 	for _, m := range methods.Default() {
 		if got := m.Capabilities(); got != want[m.Name()] {

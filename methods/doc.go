@@ -1,7 +1,8 @@
 // Package methods holds the built-in payment-method plugins: cards
 // (credit_card), the bank-transfer virtual accounts (bca_va, bni_va, bri_va,
 // permata_va, cimb_va), Mandiri bill (echannel), GoPay, ShopeePay, QRIS,
-// Indomaret and Alfamart (cstore), Akulaku and DANA.
+// Indomaret and Alfamart (cstore), Akulaku, DANA, and Snap (Midtrans'
+// hosted checkout, where the customer chooses the channel).
 //
 // Each plugin lives in its own file with a constructor (NewCard, NewBCAVA,
 // NewGoPay, ...) and an exported options type (CardOptions, VAOptions, ...)
@@ -28,7 +29,7 @@
 //     limits table, the VA lengths the docs disagree on) are left to
 //     Midtrans, which trims or pads rather than refusing.
 //   - Build starts from payments.CoreRequest (or payments.SnapRequest for
-//     DANA, which the Core API cannot charge), sets only the method's own
+//     DANA, which the Core API cannot charge, and Snap), sets only the method's own
 //     object, copies the slices it takes from the options, and never
 //     mutates the request.
 //   - None implements payments.InstructionsParser: the Service's default,
@@ -38,5 +39,7 @@
 // The Capabilities of each plugin are what Midtrans supports for the
 // channel: virtual accounts, Mandiri bill and the stores
 // cannot be refunded through the API, ShopeePay only in full, DANA is
-// reachable only by transaction id and cannot be force-expired.
+// reachable only by transaction id and cannot be force-expired. A Snap
+// payment can do what the channel its customer chose can (Snap implements
+// payments.ChannelChooser with the other plugins' Capabilities).
 package methods

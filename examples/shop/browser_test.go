@@ -348,6 +348,38 @@ func TestBrowser(t *testing.T) {
 		})
 	}
 
+	t.Run("snap", func(t *testing.T) {
+		checkout(t, ctx, base, "batik-scarf", "snap")
+		// The shop sends the customer to the simulator's Snap page, which
+		// offers the channels; the customer pays by card there.
+		step(t, ctx, "Snap page", chromedp.WaitVisible(chromedp.ID("pay-credit_card")))
+		page := value(t, ctx, "Snap page URL", chromedp.Location())
+		if !strings.Contains(page, "/snap/v3/redirection/") || strings.HasPrefix(page, base) {
+			t.Fatalf("after Pay with Snap the browser is at %s, want the simulator's Snap page", page)
+		}
+		for _, id := range []string{"pay-gopay", "pay-bca_va", "pay-other_qris", "pay-indomaret"} {
+			if n := value(t, ctx, id, chromedp.Evaluate[int](`document.querySelectorAll("#`+id+`").length`)); n != 1 {
+				t.Errorf("the Snap page does not offer #%s", id)
+			}
+		}
+		screenshot(t, ctx, "snap-2-page")
+		step(t, ctx, "pay by card on Snap", chromedp.Click(chromedp.ID("pay-credit_card")), chromedp.WaitVisible(chromedp.ID("fulfilled")))
+		// Snap's finish redirect brings the customer back to the order.
+		back := value(t, ctx, "back at the shop", chromedp.Location())
+		if !strings.HasPrefix(back, base+"/orders/") || !strings.Contains(back, "transaction_status=capture") {
+			t.Errorf("after paying on Snap the browser is at %s", back)
+		}
+		waitReady(t, ctx)
+		waitFulfilled(t, ctx, "snap", false)
+		if method := value(t, ctx, "receipt method", chromedp.Text(chromedp.ID("receipt-method"))); method != "Snap: kartu 48111111-1114" {
+			t.Errorf("receipt method %q, want Snap and the card paid with", method)
+		}
+		if title := value(t, ctx, "panel title", chromedp.Text(chromedp.ID("payment-title"))); title != "Snap: kartu" {
+			t.Errorf("panel title %q, want the channel chosen on Snap", title)
+		}
+		noConsoleErrors(t, errs)
+	})
+
 	t.Logf("browser flows took %s", time.Since(start).Round(time.Millisecond))
 
 	// The listener must see each kind of error, or the checks above prove

@@ -43,6 +43,7 @@ func methodChoices(registered []string) []methodInfo {
 		{"indomaret", "store", "group.store"},
 		{"alfamart", "store", "group.store"},
 		{"akulaku", "paylater", "group.paylater"},
+		{"snap", "other", "group.snap"},
 	}
 	have := map[string]bool{}
 	for _, n := range registered {
@@ -69,6 +70,29 @@ func (l *locale) MethodLabel(name string) string {
 		return l.T("method." + name)
 	}
 	return name
+}
+
+// PaidWith names how p is paid: its method, and for Snap the channel the
+// customer chose there, once Midtrans has said which.
+func (l *locale) PaidWith(p *payments.Payment) string {
+	if p.Method == "snap" && l.Has("channel."+p.PaymentType) {
+		return l.T("pay.snap.channel", l.T("channel."+p.PaymentType))
+	}
+	return l.MethodLabel(p.Method)
+}
+
+// ReceiptMethod is the receipt's line on how p was paid, with the card
+// when there was one: "BCA Virtual Account", "Credit or debit card, card
+// 48111111-1114", "Snap: card 48111111-1114".
+func (l *locale) ReceiptMethod(p *payments.Payment) string {
+	if p.Card == nil || p.Card.MaskedCard == "" {
+		return l.PaidWith(p)
+	}
+	card := l.T("receipt.card", p.Card.MaskedCard)
+	if p.Method == "snap" {
+		return l.T("pay.snap.channel", card)
+	}
+	return l.MethodLabel(p.Method) + ", " + card
 }
 
 // MethodHint is the line under a method's name, or "".
@@ -151,14 +175,17 @@ type pageData struct {
 	Live    *liveView
 	Note    string // the answer of a form posted without JavaScript
 	ThreeDS threeDS
-	Prefix  string
+	// SnapJS is Midtrans' snap.js with real keys; empty with the
+	// simulator, whose Snap page the browser is sent to instead.
+	SnapJS snapJS
+	Prefix string
 }
 
 // JSTexts are the texts the checkout script shows, as JSON.
 func (d pageData) JSTexts() (string, error) {
 	m := map[string]string{}
 	for _, k := range []string{"js.choose", "js.failed", "js.payable", "js.unavailable", "js.network", "js.cardlib",
-		"js.cardrefused", "js.3dsfailed", "js.3dspending", "js.3dsclosed", "order.processing", "pay.copy", "pay.copied", "pay.copy.fail"} {
+		"js.cardrefused", "js.3dsfailed", "js.3dspending", "js.3dsclosed", "js.snapclosed", "js.snapfailed", "order.processing", "pay.copy", "pay.copied", "pay.copy.fail"} {
 		m[k] = d.L.T(k)
 	}
 	b, err := json.Marshal(m)
@@ -257,7 +284,7 @@ func (s *Shop) orderPage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.page(w, http.StatusOK, "order.html", pageData{L: l, Path: "/orders/" + ord.Ref,
 		Title: l.T("title.order", l.T("product."+ord.ProductID+".name")), Order: ord, Live: s.liveOf(l, ord, p),
-		Note: note, ThreeDS: s.threeDS, Prefix: prefix})
+		Note: note, ThreeDS: s.threeDS, SnapJS: s.snapJS, Prefix: prefix})
 }
 
 // livePanel is the payment panel of the order page, which the page's
@@ -410,7 +437,7 @@ func (s *Shop) endAttempt(ctx context.Context, ord *Order, p *payments.Payment) 
 	}
 	var ended *payments.Payment
 	var err error
-	if m, ok := s.svc.Method(p.Method); ok && m.Capabilities().Expire {
+	if m, ok := s.svc.Method(p.Method); ok && payments.PaymentCapabilities(m, p).Expire {
 		ended, err = s.svc.Expire(ctx, p.OrderID)
 	} else {
 		ended, err = s.svc.Cancel(ctx, p.OrderID)

@@ -172,6 +172,7 @@ func texts() map[string][2]string {
 		"group.store":    {"Bayar di gerai", "Over the counter"},
 		"group.paylater": {"Bayar nanti", "Pay later"},
 		"group.other":    {"Lainnya", "Other"},
+		"group.snap":     {"Semua metode di halaman Midtrans", "Every method on Midtrans' page"},
 
 		"method.credit_card":      {"Kartu kredit atau debit", "Credit or debit card"},
 		"method.credit_card.hint": {"Visa, Mastercard, JCB, Amex, dengan 3-D Secure", "Visa, Mastercard, JCB, Amex, with 3-D Secure"},
@@ -201,6 +202,17 @@ func texts() map[string][2]string {
 		"method.alfamart.hint":    {"Bayar kodenya di Alfamart, Alfamidi atau Dan+Dan", "Pay the code at Alfamart, Alfamidi or Dan+Dan"},
 		"method.akulaku":          {"Akulaku PayLater", "Akulaku PayLater"},
 		"method.akulaku.hint":     {"Cicilan dengan Akulaku", "Instalments with Akulaku"},
+		"method.snap":             {"Bayar dengan Snap", "Pay with Snap"},
+		"pay.snap.channel":        {"Snap: %s", "Snap: %s"},
+		"channel.credit_card":     {"kartu", "card"},
+		"channel.bank_transfer":   {"transfer bank", "bank transfer"},
+		"channel.echannel":        {"Mandiri Bill Payment", "Mandiri Bill Payment"},
+		"channel.gopay":           {"GoPay", "GoPay"},
+		"channel.shopeepay":       {"ShopeePay", "ShopeePay"},
+		"channel.qris":            {"QRIS", "QRIS"},
+		"channel.cstore":          {"bayar di gerai", "over the counter"},
+		"channel.akulaku":         {"Akulaku PayLater", "Akulaku PayLater"},
+		"method.snap.hint":        {"Pilih kartu, transfer bank, e-wallet atau gerai di halaman Midtrans", "Choose a card, bank transfer, e-wallet or store on Midtrans' page"},
 
 		// Order page.
 		"order.h1":         {"Pembayaran", "Checkout"},
@@ -262,6 +274,7 @@ func texts() map[string][2]string {
 		"pay.qr.app":     {"Pindai dengan %s.", "Scan with %s."},
 		"pay.open":       {"Buka %s", "Open %s"},
 		"pay.continue":   {"Lanjut ke %s", "Continue to %s"},
+		"pay.snap":       {"Buka halaman pembayaran Snap", "Open the Snap payment page"},
 		"pay.3ds":        {"Verifikasi dengan 3-D Secure", "Verify with 3-D Secure"},
 		"pay.copy":       {"Salin", "Copy"},
 		"pay.copied":     {"Tersalin", "Copied"},
@@ -295,6 +308,8 @@ func texts() map[string][2]string {
 		"js.cardrefused": {"Kartu ditolak.", "The card was refused."},
 		"js.3dsfailed":   {"3-D Secure gagal.", "3-D Secure failed."},
 		"js.3dspending":  {"Menunggu jawaban bank.", "Waiting for the bank's answer."},
+		"js.snapclosed":  {"Halaman Snap ditutup sebelum pembayaran selesai.", "The Snap page was closed before the payment was finished."},
+		"js.snapfailed":  {"Snap tidak dapat memproses pembayaran.", "Snap could not process the payment."},
 		"js.3dsclosed":   {"3-D Secure ditutup; verifikasi untuk menyelesaikan pembayaran.", "3-D Secure was closed; verify to finish the payment."},
 
 		// Answers of the shop's own routes.

@@ -279,6 +279,12 @@ func (o *orders) hostOptions(ref, method string) any {
 		return methods.ShopeePayOptions{CallbackURL: back}
 	case "dana":
 		return methods.DanaOptions{CallbackURL: back}
+	case "snap":
+		// Snap offers the shop's channels (those active on the account),
+		// cards with 3-D Secure, and sends the customer back here. A page
+		// left unused for an hour ends, and so does its payment.
+		return methods.SnapOptions{FinishURL: back, PageExpiry: time.Hour,
+			EnabledPayments: []string{"credit_card", "bank_transfer", "echannel", "gopay", "shopeepay", "other_qris", "cstore", "akulaku"}}
 	}
 	return nil
 }

@@ -116,6 +116,7 @@ type Shop struct {
 	methods []methodInfo
 	locales map[string]*locale
 	threeDS threeDS
+	snapJS  snapJS
 	csp     string
 	handler http.Handler
 
@@ -129,6 +130,12 @@ type threeDS struct {
 	ScriptURL   string
 	Environment string
 	ClientKey   string
+}
+
+// snapJS is how the page loads Midtrans' snap.js (real keys only).
+type snapJS struct {
+	ScriptURL string
+	ClientKey string
 }
 
 // New opens the database, migrates it, connects to Midtrans (or starts the
@@ -206,6 +213,7 @@ func (s *Shop) midtransClient() (*midtrans.Client, error) {
 	if s.cfg.ServerKey != "" {
 		s.threeDS = threeDS{ScriptURL: "https://api.midtrans.com/v2/assets/js/midtrans-new-3ds.min.js",
 			Environment: string(s.cfg.Environment), ClientKey: s.cfg.ClientKey}
+		s.snapJS = snapJS{ScriptURL: snapOrigin(s.cfg.Environment) + "/snap/snap.js", ClientKey: s.cfg.ClientKey}
 		return midtrans.New(midtrans.Config{ServerKey: s.cfg.ServerKey, ClientKey: s.cfg.ClientKey,
 			Environment: s.cfg.Environment, BaseURL: s.cfg.MidtransURL, Logger: s.log})
 	}
@@ -218,8 +226,19 @@ func (s *Shop) midtransClient() (*midtrans.Client, error) {
 		BaseURL: s.sim.URL(), Logger: s.log})
 }
 
+// snapOrigin is where snap.js and the Snap page live for env.
+func snapOrigin(env midtrans.Environment) string {
+	if env == midtrans.Production {
+		return "https://app.midtrans.com"
+	}
+	return "https://app.sandbox.midtrans.com"
+}
+
 // contentSecurityPolicy allows the shop's own files plus what Midtrans'
-// card flow needs: its library, its token endpoint and its 3DS pages.
+// card flow needs: its library, its token endpoint and its 3DS pages;
+// with real keys also snap.js and what it calls, from the environment's
+// Snap origin only. With the simulator the Snap page is a plain
+// navigation, which the policy does not restrict.
 func (s *Shop) contentSecurityPolicy() string {
 	var script, connect, frame, img string
 	if s.sim != nil {
@@ -229,7 +248,8 @@ func (s *Shop) contentSecurityPolicy() string {
 		// The 3DS page may hand over to the issuing bank's pages, so
 		// frames may come from any https origin.
 		hosts := "https://api.midtrans.com https://api.sandbox.midtrans.com"
-		script, connect, frame, img = hosts, hosts, "https:", "https:"
+		snap := snapOrigin(s.cfg.Environment)
+		script, connect, frame, img = hosts+" "+snap, hosts+" "+snap, "https:", "https:"
 	}
 	return "default-src 'self'; script-src 'self' " + script + "; connect-src 'self' " + connect +
 		"; frame-src " + frame + "; img-src 'self' data: " + img +

@@ -387,6 +387,30 @@ func checkCapabilities(r reporter, s *suite) {
 	if c.TransactionIDOnly && out.Snap == nil {
 		r.Errorf("TransactionIDOnly is for Snap-only channels whose transaction id arrives later, but Build returns a Core charge")
 	}
+	cc, ok := s.m.(payments.ChannelChooser)
+	if !ok {
+		return
+	}
+	if out.Snap == nil {
+		r.Errorf("the plugin is a ChannelChooser, but Build returns a Core charge, whose channel is fixed")
+	}
+	// Each channel's capabilities must be coherent too; only a card can
+	// be captured or reviewed.
+	for _, pt := range []string{"credit_card", "bank_transfer", "echannel", "gopay", "shopeepay", "qris", "cstore", "akulaku", "dana", "ovo", "kredivo"} {
+		c := cc.ChannelCapabilities(pt)
+		if c.PartialRefund && !c.Refund {
+			r.Errorf("ChannelCapabilities(%q): PartialRefund without Refund", pt)
+		}
+		if c.DirectRefund && !c.Refund {
+			r.Errorf("ChannelCapabilities(%q): DirectRefund without Refund", pt)
+		}
+		if (c.Capture || c.Review) && pt != "credit_card" {
+			r.Errorf("ChannelCapabilities(%q): Capture and Review are for card payments", pt)
+		}
+	}
+	if c := cc.ChannelCapabilities("no such payment type"); c != (payments.Capabilities{}) {
+		r.Errorf("ChannelCapabilities of an unknown payment type: %+v, want none (no operation but sync)", c)
+	}
 }
 
 func checkInvalid(r reporter, s *suite, inv Invalid) {

@@ -38,7 +38,7 @@
 // concurrent use (run the suite with -race); turns the response sample into
 // the expected instructions (through its InstructionsParser, or
 // payments.ParseInstructions as the Service would); and declares coherent
-// capabilities.
+// capabilities, per channel too for a payments.ChannelChooser.
 //
 // # Parallel
 //

@@ -267,3 +267,29 @@ func TestSpecErrors(t *testing.T) {
 		})
 	}
 }
+
+// chooser is a fake that lets the customer choose the channel, with the
+// given capabilities for every channel.
+type chooser struct {
+	*fake
+	per payments.Capabilities
+}
+
+func (c *chooser) ChannelCapabilities(string) payments.Capabilities { return c.per }
+
+func TestChecksCatchChannelChooser(t *testing.T) {
+	t.Parallel()
+	spec := fakeSpec(&fake{})
+	spec.Method = &chooser{fake: spec.Method.(*fake), per: payments.Capabilities{Capture: true, PartialRefund: true}}
+	s, err := prepare(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := strings.Join(failures(func(r reporter) { checkCapabilities(r, s) }), "\n")
+	for _, want := range []string{"ChannelChooser, but Build returns a Core charge", `ChannelCapabilities("gopay"): Capture and Review are for card payments`,
+		`ChannelCapabilities("credit_card"): PartialRefund without Refund`, "ChannelCapabilities of an unknown payment type"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("want a failure containing %q, got\n%s", want, errs)
+		}
+	}
+}

@@ -3,6 +3,8 @@
 // while this script loads. The script then:
 //   - starts a payment through the module's charges route (the card number
 //     goes to Midtrans' library, never to the shop) and runs 3-D Secure;
+//   - opens Snap for a Snap payment: snap.js's popup with real keys, else
+//     (the simulator) the Snap page itself;
 //   - refreshes the payment panel, rendered by the server at
 //     /orders/{ref}/live, until nothing can change any more;
 //   - turns the panel's forms (switch method, cancel, simulate) into
@@ -103,6 +105,11 @@
     try {
       if (method === "credit_card") {
         await payByCard();
+      } else if (method === "snap") {
+        const v = await charge("snap");
+        if (v && v.outcome === "pending") {
+          openSnap(v.instructions.snap_token, v.instructions.redirect_url);
+        }
       } else {
         await charge(method);
       }
@@ -169,6 +176,25 @@
     }
     showError(errorMessage(res));
     return null;
+  }
+
+  // openSnap lets the customer choose and pay on Snap: in snap.js's popup
+  // when the page loaded it (real keys), else on the Snap page, which
+  // sends the customer back here. What the popup reports is only a hint:
+  // the panel shows what the server learnt from Midtrans.
+  function openSnap(token, url) {
+    if (window.snap && token) {
+      window.snap.pay(token, {
+        onSuccess: () => schedulePoll(),
+        onPending: () => schedulePoll(),
+        onError: () => { showNote(t("js.snapfailed")); schedulePoll(); },
+        onClose: () => { showNote(t("js.snapclosed")); schedulePoll(); },
+      });
+      return;
+    }
+    if (url) {
+      window.location.assign(url);
+    }
   }
 
   // authenticate runs 3-D Secure in a frame on this page.
@@ -316,6 +342,12 @@
     const copyButton = e.target.closest("button[data-copy]");
     if (copyButton) {
       copy(copyButton);
+      return;
+    }
+    const snapLink = e.target.closest("a[data-snap-token]");
+    if (snapLink && window.snap) {
+      e.preventDefault();
+      openSnap(snapLink.dataset.snapToken, snapLink.href);
       return;
     }
     const threeds = e.target.closest("a[data-threeds]");
