@@ -51,6 +51,9 @@ func Browse(t *testing.T, start Start) {
 		chromedp.WaitVisible(chromedp.CSS(`input[name="q"]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name="q"]`), strings.ToUpper(email)),
 		chromedp.Submit(chromedp.CSS(`form.filters`)),
+		// The unfiltered list shows the payment too: wait for the
+		// answer to the search, which echoes it.
+		chromedp.WaitVisible(chromedp.CSS(`input[name="q"][value="`+strings.ToUpper(email)+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`table.payments a[href$="/`+o.OrderID+`"]`)))
 	rows := browsertest.Value(t, ctx, "result rows", chromedp.Evaluate[int](`document.querySelectorAll("table.payments tbody tr").length`))
 	if rows != 1 {
