@@ -145,21 +145,7 @@ func savedTokenFor(masked string) string {
 // token answers GET /v2/token (client key in the query): the browser-side card
 // tokenization that MidtransNew3ds.getCardToken performs.
 func (s *Server) token(r *http.Request) apiResult {
-	q := r.URL.Query()
-	n := normalizeCardNumber(q.Get("card_number"))
-	var msgs []string
-	if !luhnValid(n) {
-		msgs = append(msgs, "card_number does not match with luhn algorithm")
-	}
-	if m, ok := atoiRange(q.Get("card_exp_month"), 1, 12); !ok || m == 0 {
-		msgs = append(msgs, "card_exp_month must be between 01 and 12")
-	}
-	if _, ok := atoiRange(q.Get("card_exp_year"), 2000, 2199); !ok {
-		msgs = append(msgs, "card_exp_year is invalid")
-	}
-	if cvv := q.Get("card_cvv"); !isDigits(cvv) || len(cvv) < 3 || len(cvv) > 4 {
-		msgs = append(msgs, "card_cvv must be 3 or 4 digits")
-	}
+	n, msgs := cardQueryProblems(r, true)
 	if len(msgs) > 0 {
 		return validationError(msgs)
 	}

@@ -231,8 +231,7 @@ type Call struct {
 	Method         string
 	Path           string // URL path as received (escaped)
 	IdempotencyKey string
-	// Header holds only the headers of interest: X-Override-Notification,
-	// X-Append-Notification and Transaction-Source.
+	// Header holds the request's headers except Authorization.
 	Header http.Header
 	Body   []byte
 	// StatusCode is the HTTP status answered; for a dropped response, the one that
