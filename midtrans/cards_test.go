@@ -255,3 +255,22 @@ func TestCardNeverPrintsItsNumber(t *testing.T) {
 		t.Errorf("slog prints %s", logs.String())
 	}
 }
+
+// A nil CallOption is skipped by the card utilities like by every call.
+func TestCardUtilitiesNilOptions(t *testing.T) {
+	sim := newSim(t)
+	c := simClient(t, sim, nil)
+	tok, err := c.CardToken(ctxT(t), visa, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.RegisterCard(ctxT(t), visa, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PointInquiry(ctxT(t), tok.TokenID, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.BIN(ctxT(t), "481111", nil); err != nil {
+		t.Fatal(err)
+	}
+}
