@@ -119,3 +119,41 @@ func (s *Server) cardAuth(r *http.Request, segs []string) (authorized, ok bool) 
 func browserCalled(segs []string) bool {
 	return len(segs) >= 2 && segs[0] == "v2" && (segs[1] == "token" || (segs[1] == "card" && len(segs) == 3 && segs[2] == "register"))
 }
+
+// statusB2B answers GET /v2/{id}/status/b2b?page=&per_page=: the child
+// transactions of a multi-use VA, newest first, page (from 0) of per_page
+// (default 10). Multi-use VAs are simplified: every transaction is its own
+// single child, so page 0 holds it and later pages are empty.
+func (s *Server) statusB2B(r *http.Request, id string) apiResult {
+	q := r.URL.Query()
+	page, perPage := 0, 10
+	var msgs []string
+	if v := q.Get("page"); v != "" {
+		n, ok := atoiRange(v, 0, 1<<30)
+		if !ok {
+			msgs = append(msgs, "page must be a non-negative integer")
+		}
+		page = n
+	}
+	if v := q.Get("per_page"); v != "" {
+		n, ok := atoiRange(v, 1, 1<<30)
+		if !ok {
+			msgs = append(msgs, "per_page must be a positive integer")
+		}
+		perPage = n
+	}
+	if len(msgs) > 0 {
+		return validationError(msgs)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.lookup(id, false)
+	if t == nil {
+		return notFound()
+	}
+	children := []obj{s.statusObject(t, false)}
+	from := min(page*perPage, len(children))
+	to := min(from+perPage, len(children))
+	return ok200(obj{"status_code": "200", "status_message": "Success, transactions are retrieved",
+		"transactions": children[from:to]})
+}

@@ -283,10 +283,10 @@ func (s *Server) route(r *http.Request, segs []string, body []byte) apiResult {
 		h = func() apiResult { return s.token(r) }
 	case len(segs) == 3 && segs[2] == "status":
 		want = http.MethodGet
-		h = func() apiResult { return s.status(segs[1], false) }
+		h = func() apiResult { return s.status(segs[1]) }
 	case len(segs) == 4 && segs[2] == "status" && segs[3] == "b2b":
 		want = http.MethodGet
-		h = func() apiResult { return s.status(segs[1], true) }
+		h = func() apiResult { return s.statusB2B(r, segs[1]) }
 	case len(segs) == 3 && (segs[2] == "approve" || segs[2] == "deny" || segs[2] == "cancel" || segs[2] == "expire"):
 		h = func() apiResult { return s.operate(segs[1], segs[2]) }
 	case len(segs) == 3 && segs[2] == "refund":

@@ -61,6 +61,14 @@ type Config struct {
 
 	// Logger receives debug logs of API calls and deliveries. Default: discard.
 	Logger *slog.Logger
+
+	// PaymentTypes teaches the simulator Core API payment types it does not
+	// know, by payment_type: a charge of one is validated like every
+	// charge (transaction details, items, custom expiry), then the function
+	// shapes its answer (see PaymentTypeFunc). The transaction then behaves
+	// like any other: Pay settles it, notifications and status carry the
+	// function's fields. Entries for types the simulator knows are ignored.
+	PaymentTypes map[string]PaymentTypeFunc
 }
 
 // defaultRetryDelays is Midtrans' schedule (2, 10, 30, 90, 210 minutes) divided by 10,000.
@@ -141,6 +149,8 @@ type Server struct {
 	wg         sync.WaitGroup
 	closeOnce  sync.Once
 	chains     map[string]chan struct{} // transaction_id + URL → first attempt of the latest notification done
+
+	disabled map[string]bool // payment types whose channel is not activated (guarded by mu)
 }
 
 // NewServer starts a simulator on an httptest.Server. Call Close when done.
