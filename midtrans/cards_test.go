@@ -274,3 +274,28 @@ func TestCardUtilitiesNilOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// StatusB2B's paging reaches the simulator: page 0 holds the transaction,
+// page 1 of one per page is empty.
+func TestStatusB2BPagingOnSimulator(t *testing.T) {
+	sim := newSim(t)
+	c := simClient(t, sim, nil)
+	req := charge("b2b-page", "bank_transfer")
+	req.BankTransfer = &midtrans.BankTransfer{Bank: "bni"}
+	tx, err := c.Charge(ctxT(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ page, perPage, want int }{{0, 0, 1}, {0, 1, 1}, {1, 1, 0}, {2, 10, 0}} {
+		r, err := c.StatusB2B(ctxT(t), tx.TransactionID, tc.page, tc.perPage)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Transactions) != tc.want || r.StatusCode != "200" {
+			t.Errorf("page %d per_page %d: %d transactions, want %d", tc.page, tc.perPage, len(r.Transactions), tc.want)
+		}
+		if tc.want == 1 && r.Transactions[0].OrderID != "b2b-page" {
+			t.Errorf("child %+v", r.Transactions[0])
+		}
+	}
+}
