@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -111,6 +112,7 @@ func (c *Config) setDefaults() (ownTransport *http.Transport) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	c.PaymentTypes = maps.Clone(c.PaymentTypes) // the caller's map may change later
 	return ownTransport
 }
 
