@@ -231,7 +231,7 @@ func (c *Client) attempt(ctx context.Context, cl call, o *callOptions, payload [
 	}
 	req, err := http.NewRequestWithContext(actx, cl.method, target, body)
 	if err != nil {
-		return attemptResult{err: err}
+		return attemptResult{err: hideURL(err, cl)}
 	}
 	c.setHeaders(req, o, cl.auth)
 
