@@ -17,6 +17,7 @@ func TestNilOptions(t *testing.T) {
 		"WithTracerProvider": payments.WithTracerProvider(nil),
 		"WithMethods()":      payments.WithMethods(),
 		"nil Option":         nil,
+		"WithChargeDefaults": payments.WithChargeDefaults(payments.ChargeDefaults{}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			env := testenv.New(t, dbtestSQLite(t), testenv.Config{Options: []payments.Option{opt}})

@@ -51,6 +51,9 @@ type Service struct {
 	// process, and notifying one ApplyNotification per notification: a
 	// second caller waits for the first instead of repeating its call.
 	charging, notifying keylock.Set
+
+	// chargeDefaults are the host's defaults for charges (WithChargeDefaults).
+	chargeDefaults ChargeDefaults
 }
 
 // Option configures a Service.
@@ -264,6 +267,7 @@ func (s *Service) CreateCharge(ctx context.Context, req *ChargeRequest) (p *Paym
 	ctx, span := s.span(ctx, "CreateCharge", orderOf(req))
 	method := "none"
 	defer func() { s.countCharge(ctx, method, err); end(span, err) }()
+	req = s.withDefaultExpiry(req)
 	m, err := s.validateCharge(req)
 	if err != nil {
 		return nil, err
@@ -277,6 +281,7 @@ func (s *Service) CreateCharge(ctx context.Context, req *ChargeRequest) (p *Paym
 	if (built.Core == nil) == (built.Snap == nil) {
 		return nil, fmt.Errorf("charge %s: method %s built %s", req.OrderID, m.Name(), "neither or both of a Core and a Snap request")
 	}
+	s.applyCallbackDefaults(built)
 	p = &Payment{
 		OrderID: req.OrderID, Method: m.Name(), Amount: req.Amount, Currency: "IDR", Status: StatusInitiated,
 		Customer: req.Customer, Items: req.Items, Metadata: req.Metadata,

@@ -2,7 +2,6 @@ package methods
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -36,34 +35,8 @@ func checkMaxLen(v *payments.ValidationError, field, s string, max int) {
 	}
 }
 
-// checkCallbackURL records field unless s is empty, an absolute http(s)
-// URL, or an app deeplink (someapp://path): where an e-wallet app sends
-// the customer back (GoPay, ShopeePay, DANA). Schemes that run code or read
-// local files in a browser are refused, since the URL ends up in a link.
+// checkCallbackURL is payments.CheckCallbackURL: one rule for plugins and
+// the host's ChargeDefaults.
 func checkCallbackURL(v *payments.ValidationError, field, s string) {
-	if s == "" {
-		return
-	}
-	const want = "must be an http(s) URL or an app deeplink such as myapp://payment/finish"
-	if hasSpaceOrControl(s) {
-		v.Add(field, want+"; it contains spaces or control characters")
-		return
-	}
-	u, err := url.Parse(s)
-	if err != nil || u.Scheme == "" {
-		v.Add(field, want)
-		return
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "http", "https":
-		if u.Host == "" {
-			v.Add(field, want+"; the http(s) URL has no host")
-		}
-	case "javascript", "data", "file", "vbscript", "blob", "about":
-		v.Add(field, fmt.Sprintf("%s; scheme %q is not allowed", want, u.Scheme))
-	default:
-		if !strings.HasPrefix(s[len(u.Scheme):], "://") {
-			v.Add(field, want)
-		}
-	}
+	payments.CheckCallbackURL(v, field, s)
 }

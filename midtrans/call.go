@@ -3,6 +3,7 @@ package midtrans
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,6 +40,29 @@ type call struct {
 	path   string // already escaped, starting with "/"
 	query  string // already encoded, without "?"
 	body   any    // encoded as JSON; nil sends no body
+	// auth says which key authenticates the call; the zero value is the
+	// server key. Card tokenization is authenticated by the client key.
+	auth authMode
+	// logPath replaces path in logs and errors when the path holds a
+	// secret (a card token).
+	logPath string
+}
+
+// authMode is how a call authenticates.
+type authMode int
+
+const (
+	authServerKey authMode = iota // Basic base64(serverKey + ":")
+	authClientKey                 // Basic base64(clientKey + ":"), as midtrans-go's GetBIN
+	authNone                      // the client key travels in the query
+)
+
+// shownPath is the path as logs and errors may show it.
+func (cl call) shownPath() string {
+	if cl.logPath != "" {
+		return cl.logPath
+	}
+	return cl.path
 }
 
 // attemptResult is what one HTTP exchange produced.
@@ -57,6 +81,7 @@ func (c *Client) send(ctx context.Context, cl call, opts []CallOption, decode fu
 	if err != nil {
 		return err
 	}
+	c.mergeDefaults(cl.op, &o)
 	var payload []byte
 	if cl.body != nil {
 		if payload, err = json.Marshal(cl.body); err != nil {
@@ -147,7 +172,7 @@ func (c *Client) send(ctx context.Context, cl call, opts []CallOption, decode fu
 		wait := c.backoff(attempt, retryAfter, hasRetryAfter)
 		c.recordRetry(ctx, cl.op, metricReason)
 		c.log.LogAttrs(ctx, slog.LevelWarn, "midtrans retry",
-			slog.String("op", cl.op), slog.String("method", cl.method), slog.String("path", cl.path),
+			slog.String("op", cl.op), slog.String("method", cl.method), slog.String("path", cl.shownPath()),
 			slog.Int("attempt", attempt), slog.String("reason", reason), slog.Duration("wait", wait))
 		if err := sleep(ctx, wait); err != nil {
 			return c.finalError(cl.op, &multiError{
@@ -206,14 +231,14 @@ func (c *Client) attempt(ctx context.Context, cl call, o *callOptions, payload [
 	}
 	req, err := http.NewRequestWithContext(actx, cl.method, target, body)
 	if err != nil {
-		return attemptResult{err: err}
+		return attemptResult{err: hideURL(err, cl)}
 	}
-	c.setHeaders(req, o)
+	c.setHeaders(req, o, cl.auth)
 
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
-		res := attemptResult{err: withCause(err, actx), sent: wroteHeaders.Load() || !gotConn.Load()}
+		res := attemptResult{err: withCause(hideURL(err, cl), actx), sent: wroteHeaders.Load() || !gotConn.Load()}
 		c.logAttempt(ctx, cl, n, 0, 0, time.Since(start), res.err)
 		c.recordAttempt(ctx, cl.op, 0, time.Since(start))
 		return res
@@ -244,7 +269,7 @@ func withCause(err error, actx context.Context) error {
 	return err
 }
 
-func (c *Client) setHeaders(req *http.Request, o *callOptions) {
+func (c *Client) setHeaders(req *http.Request, o *callOptions, auth authMode) {
 	h := req.Header
 	h.Set("Accept", "application/json")
 	h.Set("Content-Type", "application/json")
@@ -252,7 +277,14 @@ func (c *Client) setHeaders(req *http.Request, o *callOptions) {
 	for k, vs := range o.header {
 		h[k] = append([]string(nil), vs...)
 	}
-	h.Set("Authorization", c.creds.auth.reveal())
+	switch auth {
+	case authServerKey:
+		h.Set("Authorization", c.creds.auth.reveal())
+	case authClientKey:
+		h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(c.clientKey+":")))
+	default:
+		h.Del("Authorization")
+	}
 	if o.idempotencyKey != "" && req.Method != http.MethodGet {
 		// Midtrans honours keys on POSTs only.
 		h.Set("Idempotency-Key", o.idempotencyKey)
@@ -267,7 +299,7 @@ func (c *Client) setHeaders(req *http.Request, o *callOptions) {
 
 func (c *Client) logAttempt(ctx context.Context, cl call, n, status, code int, d time.Duration, err error) {
 	attrs := []slog.Attr{
-		slog.String("op", cl.op), slog.String("method", cl.method), slog.String("path", cl.path),
+		slog.String("op", cl.op), slog.String("method", cl.method), slog.String("path", cl.shownPath()),
 		slog.Int("attempt", n), slog.Int("http_status", status), slog.Int("code", code), slog.Duration("duration", d),
 	}
 	if err != nil {

@@ -102,6 +102,21 @@ type Config struct {
 	// nil): the global one, otel.GetMeterProvider(). Only the OpenTelemetry
 	// API is used.
 	MeterProvider metric.MeterProvider
+
+	// Headers are sent on every call, e.g. X-Payment-Locale or a header
+	// Midtrans asked the merchant to send (X-POP-ID). A per-call WithHeader
+	// of the same name wins. One value per name. Refused (ErrInvalidConfig):
+	// the headers WithHeader refuses, and Content-Type, Accept and
+	// User-Agent, which the client controls (see UserAgent).
+	Headers http.Header
+	// OverrideNotificationURLs and AppendNotificationURLs are the defaults
+	// of WithOverrideNotification and WithAppendNotification (1 to 3
+	// absolute http(s) URLs each), sent on the calls that create a
+	// transaction (Charge, CreateSnapTransaction). A call that passes
+	// either option itself gets none of these defaults, since Midtrans
+	// ignores Append whenever Override is present.
+	OverrideNotificationURLs []string
+	AppendNotificationURLs   []string
 }
 
 // String describes the Config with the server key redacted.
@@ -196,6 +211,8 @@ type Client struct {
 	log       *slog.Logger
 	userAgent string
 	inst      *instruments
+	// defaults are Config.Headers and the notification URLs, checked once.
+	defaults callOptions
 
 	// The jitter source belongs to the Client (no global random state);
 	// *rand.Rand is not safe for concurrent use, hence the mutex.
@@ -289,6 +306,11 @@ func New(cfg Config) (*Client, error) {
 		return nil, configError("UserAgent", "must not contain line breaks")
 	}
 
+	defaults, err := configDefaults(cfg)
+	if err != nil {
+		return nil, err
+	}
+
 	var seed [32]byte
 	crand.Read(seed[:]) // never fails (crypto/rand panics instead on a broken system)
 
@@ -309,6 +331,7 @@ func New(cfg Config) (*Client, error) {
 		log:       logger,
 		userAgent: ua,
 		inst:      newInstruments(cfg.MeterProvider),
+		defaults:  defaults,
 		rng:       rand.New(rand.NewChaCha8(seed)),
 	}, nil
 }

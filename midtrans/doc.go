@@ -75,4 +75,23 @@
 // CIMB Clicks, KlikBCA and Indomaret: a retried charge for those meets the
 // duplicate order rule instead, and comes back as an unknown outcome that
 // also matches ErrDuplicateOrder.
+//
+// # Client-wide defaults
+//
+// Config.Headers are sent on every call, and Config.OverrideNotificationURLs
+// and AppendNotificationURLs on the calls that create a transaction. They
+// are checked by the same rules as WithHeader and the notification options,
+// once, in New; a call's own option of the same kind wins. Authorization,
+// Content-Type and Accept stay the client's.
+//
+// # Card utilities
+//
+// CardToken (GET /v2/token) and RegisterCard (GET /v2/card/register) send
+// raw card data with the client key, as Midtrans' JavaScript does in the
+// browser; they exist for PCI-DSS certified servers, tools and tests. The
+// card data travels in the query, which this package never logs nor puts in
+// an error; a Card prints masked. PointInquiry (GET
+// /v2/point_inquiry/{token_id}, server key) logs its path with the token
+// redacted. BIN (GET /v1/bins/{bin}) authenticates with the client key, as
+// midtrans-go does. All are GETs, retried like Status.
 package midtrans

@@ -8,7 +8,8 @@ import (
 // secretFields are the JSON members MaskPayload hides: a notification's
 // signature_key (with the order's fields, a known-plaintext hash of the
 // server key) and card tokens, which charge a card again.
-var secretFields = [...]string{"signature_key", "token_id", "saved_token_id", "card_token", "payment_option_token", "server_key"}
+var secretFields = [...]string{"signature_key", "token_id", "saved_token_id", "card_token", "payment_option_token", "server_key",
+	"card_number", "card_cvv"}
 
 // Masked is what MaskPayload puts in place of a secret.
 const Masked = "[REDACTED]"

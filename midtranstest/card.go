@@ -19,6 +19,7 @@ const (
 	cardChallenge               // 201 capture, fraud_status challenge
 	cardDenyRC51                // 202 deny, channel_response_code 51
 	cardDenyOver30k             // RC 51 when the amount exceeds 30,000
+	card3DS1                    // outdated 3DS 1 card: the charge is refused with 402
 )
 
 // sandboxOutcome maps Midtrans' sandbox card numbers to their result. Cards not
@@ -40,6 +41,8 @@ func sandboxOutcome(number string) cardOutcome {
 		return cardDenyRC51
 	case "4806000000000081":
 		return cardDenyOver30k
+	case "4723249479082225", "5555666677771111":
+		return card3DS1
 	}
 	return cardAccept
 }
@@ -55,6 +58,7 @@ func sandboxCard(first8, last4 string) string {
 		"5306889942833340", "4604633194219929", "5424184049821670", "4024007176265022",
 		"5487971631330522", "4716125059847899", "5250548692069390", "4472429869996670",
 		"4806000000000081", "4705859510984866", "5597518926561951", "4511111111111117",
+		"4723249479082225", "5555666677771111",
 	} {
 		if n[:8] == first8 && n[len(n)-4:] == last4 {
 			return n
@@ -145,21 +149,7 @@ func savedTokenFor(masked string) string {
 // token answers GET /v2/token (client key in the query): the browser-side card
 // tokenization that MidtransNew3ds.getCardToken performs.
 func (s *Server) token(r *http.Request) apiResult {
-	q := r.URL.Query()
-	n := normalizeCardNumber(q.Get("card_number"))
-	var msgs []string
-	if !luhnValid(n) {
-		msgs = append(msgs, "card_number does not match with luhn algorithm")
-	}
-	if m, ok := atoiRange(q.Get("card_exp_month"), 1, 12); !ok || m == 0 {
-		msgs = append(msgs, "card_exp_month must be between 01 and 12")
-	}
-	if _, ok := atoiRange(q.Get("card_exp_year"), 2000, 2199); !ok {
-		msgs = append(msgs, "card_exp_year is invalid")
-	}
-	if cvv := q.Get("card_cvv"); !isDigits(cvv) || len(cvv) < 3 || len(cvv) > 4 {
-		msgs = append(msgs, "card_cvv must be 3 or 4 digits")
-	}
+	n, msgs := cardQueryProblems(r, true)
 	if len(msgs) > 0 {
 		return validationError(msgs)
 	}

@@ -137,7 +137,7 @@ func parseMethod(m map[string]any, c common) (mr methodReq, ptMsgs, msgs []strin
 			mr.installment = n
 		}
 	default:
-		ptMsgs = append(ptMsgs, fmt.Sprintf("payment_type %q is not supported", pt))
+		ptMsgs = append(ptMsgs, unsupportedType(pt))
 	}
 	return mr, ptMsgs, msgs
 }
@@ -169,6 +169,10 @@ func (s *Server) charge(r *http.Request, body []byte) apiResult {
 	}
 	c, commonMsgs := parseCommon(m)
 	mr, ptMsgs, methodMsgs := parseMethod(m, c)
+	custom := s.customType(mr.paymentType, ptMsgs)
+	if custom != nil {
+		ptMsgs = nil
+	}
 	msgs := append(append(ptMsgs, commonMsgs...), methodMsgs...)
 	_, _, customOK := expiryRules(mr.method)
 	start, dur, expMsgs, hasCustom := time.Time{}, time.Duration(0), []string(nil), false
@@ -179,6 +183,16 @@ func (s *Server) charge(r *http.Request, body []byte) apiResult {
 	if len(msgs) > 0 {
 		return validationError(msgs)
 	}
+	if res, refused := s.refuseCharge(mr); refused {
+		return res
+	}
+	var ext customCharge
+	if custom != nil {
+		var res apiResult
+		if ext, res = s.runCustomType(custom, mr.paymentType, c, m, body); res.status != 0 {
+			return res
+		}
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -188,11 +202,17 @@ func (s *Server) charge(r *http.Request, body []byte) apiResult {
 		if card, ok = s.resolveCard(mr); !ok {
 			return coreError(http.StatusOK, "411", msgTokenInvalid, false)
 		}
+		if card.outcome == card3DS1 {
+			return coreError(http.StatusOK, "402", msg3DS1, true)
+		}
 	}
 	if s.orderTaken(c.orderID) {
 		return coreError(http.StatusOK, "406", msgDuplicate, true)
 	}
 	t := s.newTxn(mr, c, body, r.Header, false)
+	if custom != nil {
+		t.txID, t.extra = ext.txID, ext.fields
+	}
 	if hasCustom {
 		_, max, _ := expiryRules(mr.method)
 		if dur > max {
@@ -427,6 +447,9 @@ func (t *txn) chargeStatus() (string, string) {
 	if t.method == "permata" {
 		msg = "Success, PERMATA VA transaction is successful"
 	}
+	if msg == "" {
+		msg = t.paymentType + " transaction is created"
+	}
 	return "201", msg
 }
 
@@ -493,5 +516,6 @@ func (s *Server) chargeResponse(t *txn) obj {
 			o["saved_token_id_expired_at"] = jakarta(c.savedExpiry)
 		}
 	}
+	t.addExtra(o)
 	return o
 }

@@ -292,8 +292,12 @@ func TestNotificationConformance(t *testing.T) {
 		{"bri-va", "bri", nil, s.Pay, []string{"expiry_time"}},
 		{"permata-va", "permata", nil, s.Pay, []string{"expiry_time"}},
 		{"echannel", "echannel", nil, s.Pay, []string{"expiry_time"}},
-		{"gopay", "gopay", nil, s.Pay, []string{"expiry_time"}},
-		{"shopeepay", "shopeepay", nil, s.Pay, []string{"expiry_time"}},
+		// The docs list payment_option_type on GoPay settlement and refund
+		// notifications, and shopeepay_reference_number and reference_id on
+		// ShopeePay settlements (the status sample shows all three); the
+		// settlement samples predate them.
+		{"gopay", "gopay", nil, s.Pay, []string{"expiry_time", "payment_option_type"}},
+		{"shopeepay", "shopeepay", nil, s.Pay, []string{"expiry_time", "shopeepay_reference_number", "reference_id"}},
 		{"qris", "qris", nil, s.Pay, []string{"expiry_time"}},
 		{"cstore-indomaret", "cstore-indomaret", nil, s.Pay, []string{"expiry_time"}},
 		{"cstore-alfamart", "cstore-alfamart", nil, s.Pay, []string{"expiry_time"}},

@@ -66,6 +66,10 @@ func (s *Server) Pay(id string) error {
 
 func (s *Server) settle(t *txn) {
 	t.settledAt = s.now()
+	if t.method == "shopeepay" {
+		t.setExtra("shopeepay_reference_number", randomDigits(18))
+		t.setExtra("reference_id", "DL-"+randomAlnum(22))
+	}
 	fraud := t.fraud
 	if fraud == "" && t.method != "indomaret" {
 		fraud = "accept" // GoPay settlements carry fraud_status; Indomaret never does

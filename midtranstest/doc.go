@@ -104,8 +104,30 @@
 // processing them; SetLatency delays every API answer (processing happens first, so a
 // client that times out leaves a real transaction behind); DropNextResponses(n) processes
 // the next n calls and closes the connection without answering, the classic "unknown
-// outcome". Calls lists every API call with its idempotency key, notification headers and
-// answered status.
+// outcome". Calls lists every API call with its idempotency key, headers (all but
+// Authorization), body and answered status.
+//
+// Documented refusals on demand: DisableChannel(paymentType) makes that channel answer
+// 402 "Payment channel is not activated."; the sandbox's outdated 3DS 1 cards
+// (4723249479082225, 5555666677771111) are refused with 402; OVO's "not registered"
+// number +628249134000 gets 404 "User with requested phone number doesn't exist".
+// Nothing is created for any of them.
+//
+// # Payment types it does not know
+//
+// Config.PaymentTypes teaches the simulator a Core API payment_type (an integrator's own
+// plugin's): the function sees the validated charge and adds fields (actions, a
+// redirect_url, references) to its answer, its status and its notifications, or refuses
+// it with a validation error. Pay, Expire, Cancel and notifications then work as for any
+// e-wallet.
+//
+// # Card utilities
+//
+// GET /v2/token and /v2/card/register (client key in the query) validate the card like
+// Midtrans (Luhn, expiry, CVV) and return a token or a saved_token_id that charges the
+// card with its sandbox outcome. GET /v2/point_inquiry/{token_id} answers a balance of
+// 10,000 for the simulator's tokens and 411 for others. GET /v1/bins/{bin} (client key
+// as Basic user) answers by card network for 4, 5, 34/37 and 35 prefixes, 404 otherwise.
 //
 // # Browser pages
 //
@@ -120,9 +142,9 @@
 // Expiry has no timer: a pending transaction past its expiry_time (on Config.Now) turns to
 // expire, with its notification, the next time it is looked up; use Expire to force it.
 // Card captures never settle by themselves (use Settle). Multi-use (B2B) VAs are
-// simplified: /status/b2b lists the transaction itself. Not present: GoPay account
-// linking, subscriptions, BI-SNAP, point inquiry and BIN lookup, the 402 for 3DS1 cards,
-// OVO's special phone numbers, a GoPay charge paid by QR reporting payment_type "qris",
+// simplified: /status/b2b lists the transaction itself as its only child (page 0; later
+// pages are empty). Not present: GoPay account linking, subscriptions, BI-SNAP, OVO's
+// other special phone numbers, a GoPay charge paid by QR reporting payment_type "qris",
 // refunds declined by the issuer, direct refunds rejected by the bank, rate limits (use
 // FailNext(n, 429)), one-time use and the 10-minute life of card tokens, and switching
 // the method of a Snap order after one was chosen.

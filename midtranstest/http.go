@@ -47,7 +47,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.servePage(w, r, segs) {
 		return
 	}
-	if len(segs) == 0 || (segs[0] != "v2" && !(segs[0] == "snap" && len(segs) > 1 && segs[1] == "v1")) {
+	if len(segs) == 0 || (segs[0] != "v2" && segs[0] != "v1" && !(segs[0] == "snap" && len(segs) > 1 && segs[1] == "v1")) {
 		http.NotFound(w, r)
 		return
 	}
@@ -77,12 +77,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, segs []string)
 	snap := segs[0] == "snap"
 	key := r.Header.Get("Idempotency-Key")
 
-	hdr := http.Header{}
-	for _, h := range []string{"X-Override-Notification", "X-Append-Notification", "Transaction-Source"} {
-		if v := r.Header.Values(h); len(v) > 0 {
-			hdr[h] = append([]string(nil), v...)
-		}
-	}
+	hdr := r.Header.Clone()
+	hdr.Del("Authorization") // a key; tests ask the simulator whether it was right
 
 	// Faults are decided on arrival, so "the next n calls" means arrival order.
 	s.mu.Lock()
@@ -137,7 +133,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, segs []string)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if len(segs) == 2 && segs[1] == "token" {
+	if browserCalled(segs) {
 		w.Header().Set("Access-Control-Allow-Origin", "*") // called from the browser (3DS JS)
 	}
 	w.WriteHeader(res.status)
@@ -163,6 +159,9 @@ func dropConnection(w http.ResponseWriter) {
 func (s *Server) authorized(r *http.Request, segs []string) bool {
 	if len(segs) == 2 && segs[0] == "v2" && segs[1] == "token" {
 		return subtle.ConstantTimeCompare([]byte(r.URL.Query().Get("client_key")), []byte(s.cfg.ClientKey)) == 1
+	}
+	if key, ok := s.cardAuth(r, segs); ok {
+		return key
 	}
 	user, pass, ok := r.BasicAuth()
 	return ok && pass == "" && subtle.ConstantTimeCompare([]byte(user), []byte(s.cfg.ServerKey)) == 1
@@ -269,6 +268,9 @@ func (s *Server) route(r *http.Request, segs []string, body []byte) apiResult {
 		}
 		return apiResult{status: http.StatusNotFound, body: mustJSON(obj{"error_messages": []string{"Not found"}})}
 	}
+	if segs[0] == "v1" {
+		return s.routeV1(r, segs)
+	}
 	want := http.MethodPost
 	var h func() apiResult
 	switch {
@@ -281,16 +283,22 @@ func (s *Server) route(r *http.Request, segs []string, body []byte) apiResult {
 		h = func() apiResult { return s.token(r) }
 	case len(segs) == 3 && segs[2] == "status":
 		want = http.MethodGet
-		h = func() apiResult { return s.status(segs[1], false) }
+		h = func() apiResult { return s.status(segs[1]) }
 	case len(segs) == 4 && segs[2] == "status" && segs[3] == "b2b":
 		want = http.MethodGet
-		h = func() apiResult { return s.status(segs[1], true) }
+		h = func() apiResult { return s.statusB2B(r, segs[1]) }
 	case len(segs) == 3 && (segs[2] == "approve" || segs[2] == "deny" || segs[2] == "cancel" || segs[2] == "expire"):
 		h = func() apiResult { return s.operate(segs[1], segs[2]) }
 	case len(segs) == 3 && segs[2] == "refund":
 		h = func() apiResult { return s.refundAPI(segs[1], body, false) }
 	case len(segs) == 5 && segs[2] == "refund" && segs[3] == "online" && segs[4] == "direct":
 		h = func() apiResult { return s.refundAPI(segs[1], body, true) }
+	case len(segs) == 3 && segs[1] == "card" && segs[2] == "register":
+		want = http.MethodGet
+		h = func() apiResult { return s.registerCard(r) }
+	case len(segs) == 3 && segs[1] == "point_inquiry":
+		want = http.MethodGet
+		h = func() apiResult { return s.pointInquiry(r, segs[2]) }
 	default:
 		return coreError(http.StatusNotFound, "404", msgNotFound, true)
 	}

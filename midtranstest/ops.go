@@ -13,21 +13,15 @@ func notFound() apiResult {
 
 func ok200(o obj) apiResult { return apiResult{status: http.StatusOK, body: mustJSON(o)} }
 
-// status answers GET /v2/{id}/status and /status/b2b.
-func (s *Server) status(id string, b2b bool) apiResult {
+// status answers GET /v2/{id}/status.
+func (s *Server) status(id string) apiResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.lookup(id, false)
 	if t == nil {
 		return notFound()
 	}
-	o := s.statusObject(t, false)
-	if b2b {
-		// B2B VAs are simplified: every transaction is its own single child.
-		return ok200(obj{"status_code": "200", "status_message": "Success, transactions are retrieved",
-			"transactions": []obj{o}})
-	}
-	return ok200(o)
+	return ok200(s.statusObject(t, false))
 }
 
 // operate answers approve, deny, cancel and expire.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -61,6 +62,14 @@ type Config struct {
 
 	// Logger receives debug logs of API calls and deliveries. Default: discard.
 	Logger *slog.Logger
+
+	// PaymentTypes teaches the simulator Core API payment types it does not
+	// know, by payment_type: a charge of one is validated like every
+	// charge (transaction details, items, custom expiry), then the function
+	// shapes its answer (see PaymentTypeFunc). The transaction then behaves
+	// like any other: Pay settles it, notifications and status carry the
+	// function's fields. Entries for types the simulator knows are ignored.
+	PaymentTypes map[string]PaymentTypeFunc
 }
 
 // defaultRetryDelays is Midtrans' schedule (2, 10, 30, 90, 210 minutes) divided by 10,000.
@@ -103,6 +112,7 @@ func (c *Config) setDefaults() (ownTransport *http.Transport) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	c.PaymentTypes = maps.Clone(c.PaymentTypes) // the caller's map may change later
 	return ownTransport
 }
 
@@ -141,6 +151,8 @@ type Server struct {
 	wg         sync.WaitGroup
 	closeOnce  sync.Once
 	chains     map[string]chan struct{} // transaction_id + URL → first attempt of the latest notification done
+
+	disabled map[string]bool // payment types whose channel is not activated (guarded by mu)
 }
 
 // NewServer starts a simulator on an httptest.Server. Call Close when done.
@@ -231,8 +243,7 @@ type Call struct {
 	Method         string
 	Path           string // URL path as received (escaped)
 	IdempotencyKey string
-	// Header holds only the headers of interest: X-Override-Notification,
-	// X-Append-Notification and Transaction-Source.
+	// Header holds the request's headers except Authorization.
 	Header http.Header
 	Body   []byte
 	// StatusCode is the HTTP status answered; for a dropped response, the one that

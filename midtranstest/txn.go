@@ -123,6 +123,11 @@ type txn struct {
 	refunds     []*refundEntry
 	refunded    int64
 	chargedBack int64
+
+	// extra are fields the simulator adds to every answer about the
+	// transaction without modelling them: a Config.PaymentTypes hook's, and
+	// ShopeePay's settlement references.
+	extra obj
 }
 
 // statusCode is the body status_code for the current state; notifications
@@ -211,6 +216,10 @@ func (s *Server) statusObject(t *txn, notification bool) obj {
 		}
 	case "ovo":
 		o["payer_phone_number"] = t.payerPhone
+	case "gopay":
+		if !t.settledAt.IsZero() {
+			o["payment_option_type"] = "GOPAY_WALLET" // settlement and refund notifications carry it
+		}
 	}
 	if c := t.card; c != nil {
 		o["masked_card"] = c.masked
@@ -238,7 +247,14 @@ func (s *Server) statusObject(t *txn, notification bool) obj {
 			o["saved_token_id"] = c.savedToken
 			o["saved_token_id_expired_at"] = jakarta(c.savedExpiry)
 		}
+		if !notification && t.status == stCapture {
+			// as in the capture answer: the acquiring channel and the
+			// 8-day window to void or capture
+			o["channel"] = "dragon"
+			o["expiry_time"] = jakarta(t.createdAt.Add(8 * 24 * time.Hour))
+		}
 	}
+	t.addExtra(o)
 	for k, v := range t.customFields {
 		o[k] = v
 	}
