@@ -141,6 +141,8 @@ type Server struct {
 	wg         sync.WaitGroup
 	closeOnce  sync.Once
 	chains     map[string]chan struct{} // transaction_id + URL → first attempt of the latest notification done
+
+	pay payAccounts // GoPay tokenization, guarded by mu
 }
 
 // NewServer starts a simulator on an httptest.Server. Call Close when done.

@@ -123,6 +123,9 @@ type txn struct {
 	refunds     []*refundEntry
 	refunded    int64
 	chargedBack int64
+
+	payAccount string // the linked GoPay account a tokenization charge paid from
+	payOption  string // and its payment option (payment_option_type)
 }
 
 // statusCode is the body status_code for the current state; notifications
@@ -192,6 +195,9 @@ func (s *Server) statusObject(t *txn, notification bool) obj {
 		o["settlement_time"] = jakarta(t.settledAt)
 	}
 	t.instrumentFields(o)
+	if t.payOption != "" && !t.settledAt.IsZero() {
+		o["payment_option_type"] = t.payOption
+	}
 	switch t.method {
 	case "bca", "bni", "bri", "cimb", "danamon", "bsi", "seabank", "saqu":
 		if !t.settledAt.IsZero() {
