@@ -277,6 +277,9 @@ func (s *Service) CreateCharge(ctx context.Context, req *ChargeRequest) (p *Paym
 	if (built.Core == nil) == (built.Snap == nil) {
 		return nil, fmt.Errorf("charge %s: method %s built %s", req.OrderID, m.Name(), "neither or both of a Core and a Snap request")
 	}
+	if err := s.resolveLinkedAccount(ctx, req, built); err != nil {
+		return nil, err
+	}
 	p = &Payment{
 		OrderID: req.OrderID, Method: m.Name(), Amount: req.Amount, Currency: "IDR", Status: StatusInitiated,
 		Customer: req.Customer, Items: req.Items, Metadata: req.Metadata,
