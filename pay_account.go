@@ -558,3 +558,10 @@ func (s *Service) resolveLinkedAccount(ctx context.Context, req *ChargeRequest, 
 	built.Core.GoPay.PaymentOptionToken = o.Token.Reveal()
 	return nil
 }
+
+// VerifyPaymentAccountSignature reports whether signature is the
+// signature_key of a pay account notification with these fields, under the
+// client's server key (midtrans.VerifyPaymentAccountSignature).
+func (s *Service) VerifyPaymentAccountSignature(accountID, accountStatus, statusCode, signature string) bool {
+	return s.client.VerifyPaymentAccountSignature(accountID, accountStatus, statusCode, signature)
+}
