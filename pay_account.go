@@ -185,6 +185,9 @@ type PaymentAccountChange struct {
 // change. A balance Midtrans writes in a form ParseAmount refuses is an
 // error: a balance is never guessed.
 func PaymentAccountChangeFrom(r *midtrans.PaymentAccountResponse, src Source) (*PaymentAccountChange, error) {
+	if r == nil {
+		return nil, errors.New("pay account: nil answer")
+	}
 	c := &PaymentAccountChange{AccountID: r.AccountID, Status: PayAccountStatus(strings.ToUpper(r.AccountStatus)), Source: src}
 	if r.Metadata != nil {
 		c.HasOptions = true
@@ -210,6 +213,9 @@ func PaymentAccountChangeFrom(r *midtrans.PaymentAccountResponse, src Source) (*
 // while the account is enabled, and replaced only when Midtrans listed
 // them. It is pure: a Store calls it under the row's lock.
 func PlanPaymentAccount(stored *PaymentAccount, c *PaymentAccountChange, now time.Time) (*PaymentAccount, bool, error) {
+	if stored == nil || c == nil {
+		return nil, false, errors.New("pay account: nil account or change")
+	}
 	if c.AccountID != stored.AccountID {
 		return nil, false, fmt.Errorf("pay account %s: a change for %s: %w", stored.AccountID, c.AccountID, ErrConflict)
 	}
@@ -467,6 +473,10 @@ func (s *Service) ApplyPaymentAccountNotification(ctx context.Context, n *midtra
 	ctx, span := s.span(ctx, "ApplyPaymentAccountNotification", "")
 	defer func() { end(span, err) }()
 	var v ValidationError
+	if n == nil {
+		v.Add("account_id", "is required")
+		return nil, v.Err()
+	}
 	checkAccountID(&v, "account_id", n.AccountID)
 	if !PayAccountStatus(strings.ToUpper(n.AccountStatus)).Known() {
 		v.Add("account_status", fmt.Sprintf("unknown account_status %q", n.AccountStatus))

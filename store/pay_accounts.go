@@ -83,6 +83,10 @@ func (r *payAccountRow) payAccount() (*payments.PaymentAccount, error) {
 // CreatePaymentAccount implements payments.PayAccountStore.
 func (s *Store) CreatePaymentAccount(ctx context.Context, a *payments.PaymentAccount) error {
 	var v payments.ValidationError
+	if a == nil {
+		v.Add("account_id", "is required")
+		return v.Err()
+	}
 	if a.ID == "" {
 		v.Add("id", "is required")
 	}
