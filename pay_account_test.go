@@ -189,6 +189,14 @@ func TestGoPayTokenization(t *testing.T) {
 			t.Errorf("balance after the charge: %s", w.Balance)
 		}
 
+		// Beyond the balance: Midtrans denies it, and the payment says so.
+		if err := sim.SetPayAccountBalance(a.AccountID, "GOPAY_WALLET", 1000); err != nil {
+			t.Fatal(err)
+		}
+		if p, err := svc.CreateCharge(ctx, gopayCharge("tok-poor", 150000, linked)); err != nil || p.Status != payments.StatusDeny || p.Paid() {
+			t.Errorf("charge beyond the balance: %s, %v", show(p), err)
+		}
+
 		// Unlink: only the owner; then the account charges nothing.
 		if _, err := svc.UnlinkGoPayAccount(ctx, "cust-2", a.AccountID); !errors.Is(err, payments.ErrNotFound) {
 			t.Errorf("another customer unlinked it: %v", err)
