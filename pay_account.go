@@ -575,3 +575,20 @@ func (s *Service) resolveLinkedAccount(ctx context.Context, req *ChargeRequest, 
 func (s *Service) VerifyPaymentAccountSignature(accountID, accountStatus, statusCode, signature string) bool {
 	return s.client.VerifyPaymentAccountSignature(accountID, accountStatus, statusCode, signature)
 }
+
+// linkedChargeRefused refreshes the linked account of a charge Midtrans
+// refused as invalid: the usual cause is a token revoked without the
+// notification reaching us (unlinked in the GoPay app), and the refresh
+// stores the account disabled, so the next charge is refused before it is
+// stored or sent. A failed refresh is only logged: the charge's own error
+// is what the caller needs.
+func (s *Service) linkedChargeRefused(ctx context.Context, built Request, callErr error) {
+	if built.Core == nil || built.Core.GoPay == nil || built.Core.GoPay.PaymentOptionToken == "" ||
+		built.Core.GoPay.AccountID == "" || !errors.Is(callErr, midtrans.ErrValidation) {
+		return
+	}
+	if _, err := s.RefreshPaymentAccount(ctx, built.Core.GoPay.AccountID); err != nil {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "payments: refresh of a refused linked account failed",
+			slog.String("account_id", built.Core.GoPay.AccountID), slog.String("error", err.Error()))
+	}
+}

@@ -294,3 +294,41 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestGoPayAccountUnlinkedUnnoticed: unlinked in the GoPay app while the
+// notification never arrives; the next charge is refused by Midtrans, the
+// payment fails, and the account is refreshed to disabled, so the charge
+// after it is refused before anything is stored or sent.
+func TestGoPayAccountUnlinkedUnnoticed(t *testing.T) {
+	testenv.Each(t, testenv.Config{}, func(t *testing.T, env *testenv.Env) {
+		ctx := testenv.Ctx(t)
+		svc, sim := env.Service, env.Sim
+		a, err := svc.LinkGoPayAccount(ctx, &payments.LinkGoPayAccount{CustomerID: "cust-5", PhoneNumber: "81255556666", CountryCode: "62"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sim.ActivatePayAccount(a.AccountID); err != nil {
+			t.Fatal(err)
+		}
+		if a, err = svc.RefreshPaymentAccount(ctx, a.AccountID); err != nil || a.Status != payments.PayAccountEnabled {
+			t.Fatalf("refresh: %+v, %v", a, err)
+		}
+		if err := sim.DisablePayAccount(a.AccountID); err != nil { // no notification URL: nobody hears of it
+			t.Fatal(err)
+		}
+		linked := methods.GoPayOptions{AccountID: a.AccountID, CustomerID: "cust-5"}
+		p, err := svc.CreateCharge(ctx, gopayCharge("unnoticed-1", 50000, linked))
+		if !errors.Is(err, midtrans.ErrValidation) || p == nil || p.Status != payments.StatusFailure {
+			t.Fatalf("charge with a revoked token: %s, %v", show(p), err)
+		}
+		if got, err := svc.PaymentAccountByID(ctx, a.AccountID); err != nil || got.Status != payments.PayAccountDisabled {
+			t.Fatalf("after the refusal: %+v, %v", got, err)
+		}
+		calls := len(sim.Calls())
+		_, err = svc.CreateCharge(ctx, gopayCharge("unnoticed-2", 50000, linked))
+		wantField(t, err, "options.account_id")
+		if len(sim.Calls()) != calls {
+			t.Error("the second charge reached Midtrans")
+		}
+	})
+}

@@ -331,6 +331,7 @@ func (s *Service) CreateCharge(ctx context.Context, req *ChargeRequest) (p *Paym
 	}
 	resp, err := s.client.Charge(ctx, built.Core, opts...)
 	if err != nil {
+		s.linkedChargeRefused(ctx, built, err)
 		return s.chargeFailed(ctx, p, err)
 	}
 	c := s.changeFrom(p, m, resp, SourceCharge)
