@@ -39,7 +39,7 @@ func ExampleService_LinkGoPayAccount() {
 		log.Fatal(err)
 	}
 
-	a, err := svc.LinkGoPayAccount(ctx, &payments.LinkGoPayAccount{
+	a, err := svc.LinkGoPayAccount(ctx, &payments.LinkGoPayAccountRequest{
 		CustomerID:  "user-42", // your id of the signed-in customer
 		PhoneNumber: "81212345678",
 		CountryCode: "62",

@@ -257,8 +257,9 @@ func sameOptions(a, b []PayAccountOption) bool {
 	return true
 }
 
-// LinkGoPayAccount is what the host knows when a customer links GoPay.
-type LinkGoPayAccount struct {
+// LinkGoPayAccountRequest is what the host knows when a customer links
+// GoPay.
+type LinkGoPayAccountRequest struct {
 	// CustomerID is the host's id of the authenticated customer: 1-255
 	// characters without control characters.
 	CustomerID string
@@ -273,7 +274,7 @@ type LinkGoPayAccount struct {
 }
 
 // Validate names every bad field in a *ValidationError.
-func (l *LinkGoPayAccount) Validate() error {
+func (l *LinkGoPayAccountRequest) Validate() error {
 	var v ValidationError
 	if l == nil {
 		v.Add("customer_id", "is required")
@@ -345,7 +346,7 @@ func allDigits(s string) bool {
 // simply lapses unconfirmed; its notifications are ignored as unknown.
 // A number already linked to another customer of this merchant account is
 // an error wrapping ErrConflict.
-func (s *Service) LinkGoPayAccount(ctx context.Context, l *LinkGoPayAccount) (a *PaymentAccount, err error) {
+func (s *Service) LinkGoPayAccount(ctx context.Context, l *LinkGoPayAccountRequest) (a *PaymentAccount, err error) {
 	ctx, span := s.span(ctx, "LinkGoPayAccount", "")
 	defer func() { end(span, err) }()
 	if err := l.Validate(); err != nil {

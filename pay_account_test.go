@@ -61,13 +61,13 @@ func TestGoPayTokenization(t *testing.T) {
 
 		calls := len(sim.Calls())
 		for _, bad := range []struct {
-			l     *payments.LinkGoPayAccount
+			l     *payments.LinkGoPayAccountRequest
 			field string
 		}{
-			{&payments.LinkGoPayAccount{PhoneNumber: "81212345678", CountryCode: "62"}, "customer_id"},
-			{&payments.LinkGoPayAccount{CustomerID: "cust-1", PhoneNumber: "081212345678", CountryCode: "62"}, "phone_number"},
-			{&payments.LinkGoPayAccount{CustomerID: "cust-1", PhoneNumber: "81212345678", CountryCode: "+62"}, "country_code"},
-			{&payments.LinkGoPayAccount{CustomerID: "cust-1", PhoneNumber: "81212345678", CountryCode: "62", RedirectURL: "javascript:alert(1)"}, "redirect_url"},
+			{&payments.LinkGoPayAccountRequest{PhoneNumber: "81212345678", CountryCode: "62"}, "customer_id"},
+			{&payments.LinkGoPayAccountRequest{CustomerID: "cust-1", PhoneNumber: "081212345678", CountryCode: "62"}, "phone_number"},
+			{&payments.LinkGoPayAccountRequest{CustomerID: "cust-1", PhoneNumber: "81212345678", CountryCode: "+62"}, "country_code"},
+			{&payments.LinkGoPayAccountRequest{CustomerID: "cust-1", PhoneNumber: "81212345678", CountryCode: "62", RedirectURL: "javascript:alert(1)"}, "redirect_url"},
 			{nil, "customer_id"},
 		} {
 			_, err := svc.LinkGoPayAccount(ctx, bad.l)
@@ -77,7 +77,7 @@ func TestGoPayTokenization(t *testing.T) {
 			t.Fatal("an invalid link reached Midtrans")
 		}
 
-		a, err := svc.LinkGoPayAccount(ctx, &payments.LinkGoPayAccount{CustomerID: "cust-1", PhoneNumber: "81212345678",
+		a, err := svc.LinkGoPayAccount(ctx, &payments.LinkGoPayAccountRequest{CustomerID: "cust-1", PhoneNumber: "81212345678",
 			CountryCode: "62", RedirectURL: "https://shop.example/gopay/linked"})
 		if err != nil {
 			t.Fatal(err)
@@ -236,7 +236,7 @@ func TestGoPayAccountNotifications(t *testing.T) {
 			t.Fatal(err)
 		}
 		webhook(t, env, h)
-		a, err := svc.LinkGoPayAccount(ctx, &payments.LinkGoPayAccount{CustomerID: "cust-9", PhoneNumber: "81299998888", CountryCode: "62"})
+		a, err := svc.LinkGoPayAccount(ctx, &payments.LinkGoPayAccountRequest{CustomerID: "cust-9", PhoneNumber: "81299998888", CountryCode: "62"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -303,7 +303,7 @@ func TestGoPayAccountUnlinkedUnnoticed(t *testing.T) {
 	testenv.Each(t, testenv.Config{}, func(t *testing.T, env *testenv.Env) {
 		ctx := testenv.Ctx(t)
 		svc, sim := env.Service, env.Sim
-		a, err := svc.LinkGoPayAccount(ctx, &payments.LinkGoPayAccount{CustomerID: "cust-5", PhoneNumber: "81255556666", CountryCode: "62"})
+		a, err := svc.LinkGoPayAccount(ctx, &payments.LinkGoPayAccountRequest{CustomerID: "cust-5", PhoneNumber: "81255556666", CountryCode: "62"})
 		if err != nil {
 			t.Fatal(err)
 		}
