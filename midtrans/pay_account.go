@@ -259,12 +259,15 @@ func ParsePaymentAccountNotification(body []byte) (*PaymentAccountResponse, erro
 // pay account (linking or unlinking) notification: an object with an
 // account_id and no order_id.
 func IsPaymentAccountNotification(body []byte) bool {
-	var probe struct {
-		OrderID   json.RawMessage `json:"order_id"`
-		AccountID json.RawMessage `json:"account_id"`
-	}
-	if json.Unmarshal(body, &probe) != nil {
+	// Members by their exact names, as the lenient decoders match them
+	// (encoding/json alone would take "Account_ID" too).
+	var members map[string]json.RawMessage
+	if json.Unmarshal(body, &members) != nil {
 		return false
 	}
-	return len(probe.AccountID) > 0 && string(probe.AccountID) != "null" && (len(probe.OrderID) == 0 || string(probe.OrderID) == "null")
+	present := func(name string) bool {
+		v, ok := members[name]
+		return ok && string(v) != "null"
+	}
+	return present("account_id") && !present("order_id")
 }
