@@ -338,14 +338,15 @@ func allDigits(s string) bool {
 
 // LinkGoPayAccount starts linking the customer's GoPay account and stores
 // it, tied to l.CustomerID: pending, with the activation URLs to send the
-// customer to (enabled at once when Midtrans reports the number already
-// linked). Bad input is a *ValidationError and nothing is sent.
+// customer to. Bad input is a *ValidationError and nothing is sent.
+// When Midtrans answers that the number is linked already, the account is
+// returned refreshed if this customer linked it through this Service, and
+// otherwise refused with an error wrapping ErrConflict: typing someone's
+// phone number must not give their account.
 //
 // The account is stored after Midtrans answers, since its id is
 // Midtrans'. Should storing fail after Midtrans made it, the pending link
 // simply lapses unconfirmed; its notifications are ignored as unknown.
-// A number already linked to another customer of this merchant account is
-// an error wrapping ErrConflict.
 func (s *Service) LinkGoPayAccount(ctx context.Context, l *LinkGoPayAccountRequest) (a *PaymentAccount, err error) {
 	ctx, span := s.span(ctx, "LinkGoPayAccount", "")
 	defer func() { end(span, err) }()
@@ -361,6 +362,22 @@ func (s *Service) LinkGoPayAccount(ctx context.Context, l *LinkGoPayAccountReque
 	status := PayAccountStatus(strings.ToUpper(resp.AccountStatus))
 	if status != PayAccountPending && status != PayAccountEnabled {
 		return nil, fmt.Errorf("link gopay account: Midtrans answered account_status %q", resp.AccountStatus)
+	}
+	if status == PayAccountEnabled {
+		// Midtrans says the number is linked already. Only an account this
+		// customer linked through this Service is theirs: anyone may type
+		// a phone number, and an account linked elsewhere was never
+		// confirmed by this customer.
+		stored, err := s.store.PaymentAccount(ctx, resp.AccountID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return nil, fmt.Errorf("link gopay account %s: already linked, not by this customer here: %w", resp.AccountID, ErrConflict)
+		case err != nil:
+			return nil, fmt.Errorf("link gopay account %s: %w", resp.AccountID, err)
+		case stored.CustomerID != l.CustomerID:
+			return nil, fmt.Errorf("link gopay account %s: linked to another customer: %w", resp.AccountID, ErrConflict)
+		}
+		return s.RefreshPaymentAccount(ctx, resp.AccountID)
 	}
 	now := s.now().UTC()
 	a = &PaymentAccount{ID: uid.New(), AccountID: resp.AccountID, CustomerID: l.CustomerID, PaymentType: "gopay",
@@ -386,9 +403,6 @@ func (s *Service) LinkGoPayAccount(ctx context.Context, l *LinkGoPayAccountReque
 	}
 	s.log.LogAttrs(ctx, slog.LevelInfo, "payments: gopay account link", slog.String("account_id", a.AccountID),
 		slog.String("status", string(status)))
-	if status == PayAccountEnabled {
-		return s.RefreshPaymentAccount(ctx, a.AccountID)
-	}
 	return a, nil
 }
 

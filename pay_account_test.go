@@ -332,3 +332,32 @@ func TestGoPayAccountUnlinkedUnnoticed(t *testing.T) {
 		}
 	})
 }
+
+// TestGoPayLinkAgain: linking a number that is linked already returns the
+// customer's own account, and is refused to anyone else.
+func TestGoPayLinkAgain(t *testing.T) {
+	testenv.Each(t, testenv.Config{}, func(t *testing.T, env *testenv.Env) {
+		ctx := testenv.Ctx(t)
+		svc, sim := env.Service, env.Sim
+		req := &payments.LinkGoPayAccountRequest{CustomerID: "cust-7", PhoneNumber: "81277778888", CountryCode: "62"}
+		a, err := svc.LinkGoPayAccount(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sim.ActivatePayAccount(a.AccountID); err != nil {
+			t.Fatal(err)
+		}
+		again, err := svc.LinkGoPayAccount(ctx, req)
+		if err != nil || again.AccountID != a.AccountID || again.Status != payments.PayAccountEnabled || len(again.Options) == 0 {
+			t.Fatalf("link again: %+v, %v", again, err)
+		}
+		thief := *req
+		thief.CustomerID = "cust-8"
+		if _, err := svc.LinkGoPayAccount(ctx, &thief); !errors.Is(err, payments.ErrConflict) {
+			t.Errorf("another customer linking the same number: %v", err)
+		}
+		if _, err := svc.PaymentAccount(ctx, "cust-8"); !errors.Is(err, payments.ErrNotFound) {
+			t.Errorf("the other customer got an account: %v", err)
+		}
+	})
+}
