@@ -30,6 +30,13 @@
 //     fire a hook twice.
 //   - Hooks: signals (SignalPaid, SignalExpired, ...) that receivers Connect
 //     to, delivered durably by Service.Run.
+//   - GoPay tokenization: LinkGoPayAccount stores a customer's GoPay account
+//     (PaymentAccount, tied to the host's customer id), a pay account
+//     notification or RefreshPaymentAccount records it enabled with its
+//     balances, CreateCharge with methods.GoPayOptions{AccountID,
+//     CustomerID} pays from it (the Service adds the payment option token
+//     from the Store: it never reaches the host or a browser), and
+//     UnlinkGoPayAccount ends it. PlanPaymentAccount is its one rule.
 //
 // # Money is never lost or doubled
 //

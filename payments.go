@@ -282,6 +282,9 @@ func (s *Service) CreateCharge(ctx context.Context, req *ChargeRequest) (p *Paym
 		return nil, fmt.Errorf("charge %s: method %s built %s", req.OrderID, m.Name(), "neither or both of a Core and a Snap request")
 	}
 	s.applyCallbackDefaults(built)
+	if err := s.resolveLinkedAccount(ctx, req, built); err != nil {
+		return nil, err
+	}
 	p = &Payment{
 		OrderID: req.OrderID, Method: m.Name(), Amount: req.Amount, Currency: "IDR", Status: StatusInitiated,
 		Customer: req.Customer, Items: req.Items, Metadata: req.Metadata,
@@ -334,6 +337,7 @@ func (s *Service) CreateCharge(ctx context.Context, req *ChargeRequest) (p *Paym
 	}
 	resp, err := s.client.Charge(ctx, built.Core, opts...)
 	if err != nil {
+		s.linkedChargeRefused(ctx, built, err)
 		return s.chargeFailed(ctx, p, err)
 	}
 	c := s.changeFrom(p, m, resp, SourceCharge)

@@ -30,6 +30,10 @@ const (
 	opDirectRefund = "direct_refund"
 	opCapture      = "capture"
 	opSnap         = "snap"
+
+	opLinkPaymentAccount   = "link_payment_account"
+	opGetPaymentAccount    = "get_payment_account"
+	opUnlinkPaymentAccount = "unlink_payment_account"
 )
 
 // call describes one API call.
@@ -379,7 +383,7 @@ func classify(op string, status int, body []byte) verdict {
 		_ = decodeMember(members, "error_messages", &v.env.ErrorMessages)
 	}
 	switch {
-	case v.hasCode && (code == 200 || code == 201 || code == 202 || code == 407):
+	case v.hasCode && isResultCode(op, code):
 		return v
 	case !v.hasCode && isSuccess(status) && isObject && codeReadable:
 		return v
@@ -421,3 +425,15 @@ func peekStatusCode(body []byte) string {
 }
 
 func isSuccess(status int) bool { return status >= 200 && status <= 299 }
+
+// isResultCode reports whether a body status_code is a business result of
+// op. The pay account endpoints (GoPay tokenization) speak another
+// dialect: 204 reports a disabled or expired account, and 202 is their
+// failure ("internal server error", "caller authentication error").
+func isResultCode(op string, code int) bool {
+	switch op {
+	case opLinkPaymentAccount, opGetPaymentAccount, opUnlinkPaymentAccount:
+		return code == 200 || code == 201 || code == 204
+	}
+	return code == 200 || code == 201 || code == 202 || code == 407
+}

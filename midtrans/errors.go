@@ -65,8 +65,9 @@ var (
 // kinds or look at Code.
 type APIError struct {
 	// Op is the operation: "charge", "status", "status_b2b", "approve",
-	// "deny", "cancel", "expire", "refund", "direct_refund", "capture" or
-	// "snap".
+	// "deny", "cancel", "expire", "refund", "direct_refund", "capture",
+	// "snap", "link_payment_account", "get_payment_account" or
+	// "unlink_payment_account".
 	Op string
 	// HTTPStatus is the HTTP status of the response.
 	HTTPStatus int

@@ -7,9 +7,12 @@ import (
 
 // secretFields are the JSON members MaskPayload hides: a notification's
 // signature_key (with the order's fields, a known-plaintext hash of the
-// server key) and card tokens, which charge a card again.
+// server key), card tokens, which charge a card again, card numbers and
+// CVVs (sent in a query by the card utilities), and a linked GoPay
+// account's payment option tokens ("token" in its payment_options, and
+// payment_option_token in a charge), which charge the account again.
 var secretFields = [...]string{"signature_key", "token_id", "saved_token_id", "card_token", "payment_option_token", "server_key",
-	"card_number", "card_cvv"}
+	"card_number", "card_cvv", "token"}
 
 // Masked is what MaskPayload puts in place of a secret.
 const Masked = "[REDACTED]"

@@ -156,6 +156,12 @@ type EChannel struct {
 type GoPay struct {
 	EnableCallback bool   `json:"enable_callback,omitempty"`
 	CallbackURL    string `json:"callback_url,omitempty"`
+	// AccountID and PaymentOptionToken charge a linked GoPay account
+	// (tokenization): the account_id from LinkPaymentAccount and the token
+	// of one of its payment options from GetPaymentAccount. The token is a
+	// secret: MaskPayload hides it.
+	AccountID          string `json:"account_id,omitempty"`
+	PaymentOptionToken string `json:"payment_option_token,omitempty"`
 }
 
 // ShopeePay is the shopeepay object (Core API and Snap).

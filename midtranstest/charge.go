@@ -25,6 +25,9 @@ type methodReq struct {
 	cardBank    string
 	saveToken   bool
 	installment int64
+
+	payAccountID string // gopay.account_id (tokenization)
+	payToken     string // gopay.payment_option_token
 }
 
 // parseMethod validates payment_type and its object. ptMsgs come first in the answer.
@@ -70,6 +73,8 @@ func parseMethod(m map[string]any, c common) (mr methodReq, ptMsgs, msgs []strin
 		}
 	case "gopay":
 		mr.callbackURL = str(obj("gopay"), "callback_url")
+		mr.payAccountID = str(obj("gopay"), "account_id")
+		mr.payToken = str(obj("gopay"), "payment_option_token")
 	case "shopeepay":
 		mr.callbackURL = str(obj("shopeepay"), "callback_url")
 	case "uob_ezpay":
@@ -206,12 +211,23 @@ func (s *Server) charge(r *http.Request, body []byte) apiResult {
 			return coreError(http.StatusOK, "402", msg3DS1, true)
 		}
 	}
+	var linked *payAccount
+	var linkedOption *payOption
+	if mr.paymentType == "gopay" && (mr.payToken != "" || mr.payAccountID != "") {
+		var ok bool
+		if linked, linkedOption, ok = s.resolvePayToken(mr); !ok {
+			return validationError([]string{msgPayTokenInvalid})
+		}
+	}
 	if s.orderTaken(c.orderID) {
 		return coreError(http.StatusOK, "406", msgDuplicate, true)
 	}
 	t := s.newTxn(mr, c, body, r.Header, false)
 	if custom != nil {
 		t.txID, t.extra = ext.txID, ext.fields
+	}
+	if linked != nil {
+		s.chargeLinked(t, linked, linkedOption)
 	}
 	if hasCustom {
 		_, max, _ := expiryRules(mr.method)
@@ -417,6 +433,9 @@ func (s *Server) completeCard(t *txn) {
 // chargeStatus is the status_code and status_message of a charge answer, by method and
 // state, worded as the docs samples are.
 func (t *txn) chargeStatus() (string, string) {
+	if t.payAccount != "" {
+		return t.linkedChargeStatus()
+	}
 	if t.card != nil {
 		switch {
 		case t.status == stDeny && t.fraud == "deny":

@@ -143,7 +143,10 @@
 // expire, with its notification, the next time it is looked up; use Expire to force it.
 // Card captures never settle by themselves (use Settle). Multi-use (B2B) VAs are
 // simplified: /status/b2b lists the transaction itself as its only child (page 0; later
-// pages are empty). Not present: GoPay account linking, subscriptions, BI-SNAP, OVO's
+// pages are empty). GoPay account linking is simulated (see pay_account.go:
+// LinkPaymentAccount's endpoints, ActivatePayAccount, DisablePayAccount,
+// ExpirePayAccount, charges from a linked account) without its pre-authorisation,
+// recurring and PIN-verification flows. Not present: subscriptions, BI-SNAP, OVO's
 // other special phone numbers, a GoPay charge paid by QR reporting payment_type "qris",
 // refunds declined by the issuer, direct refunds rejected by the bank, rate limits (use
 // FailNext(n, 429)), one-time use and the 10-minute life of card tokens, and switching

@@ -44,7 +44,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if s.servePage(w, r, segs) {
+	if s.servePage(w, r, segs) || s.servePayAccountPage(w, r, segs) {
 		return
 	}
 	if len(segs) == 0 || (segs[0] != "v2" && segs[0] != "v1" && !(segs[0] == "snap" && len(segs) > 1 && segs[1] == "v1")) {
@@ -267,6 +267,9 @@ func (s *Server) route(r *http.Request, segs []string, body []byte) apiResult {
 			return s.snapCreate(r, body)
 		}
 		return apiResult{status: http.StatusNotFound, body: mustJSON(obj{"error_messages": []string{"Not found"}})}
+	}
+	if res, ok := s.routePayAccount(r, segs, body); ok {
+		return res
 	}
 	if segs[0] == "v1" {
 		return s.routeV1(r, segs)

@@ -128,6 +128,9 @@ type txn struct {
 	// transaction without modelling them: a Config.PaymentTypes hook's, and
 	// ShopeePay's settlement references.
 	extra obj
+
+	payAccount string // the linked GoPay account a tokenization charge paid from
+	payOption  string // and its payment option (payment_option_type)
 }
 
 // statusCode is the body status_code for the current state; notifications
@@ -197,6 +200,9 @@ func (s *Server) statusObject(t *txn, notification bool) obj {
 		o["settlement_time"] = jakarta(t.settledAt)
 	}
 	t.instrumentFields(o)
+	if t.payOption != "" && !t.settledAt.IsZero() {
+		o["payment_option_type"] = t.payOption
+	}
 	switch t.method {
 	case "bca", "bni", "bri", "cimb", "danamon", "bsi", "seabank", "saqu":
 		if !t.settledAt.IsZero() {

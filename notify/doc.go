@@ -50,4 +50,12 @@
 //
 // WithoutConfirmation trades the status call for trust in the body; its
 // documentation says exactly what that gives up.
+//
+// A pay account notification (GoPay tokenization: account_id and
+// account_status, no order_id) is recognised by its shape and takes its
+// own path: its signature is SHA512(account_id + account_status +
+// status_code + server key), and it enters the Service through
+// ApplyPaymentAccountNotification, which confirms it with Midtrans before
+// committing. Point the dashboard's Pay Account Notification URL at the
+// same route.
 package notify

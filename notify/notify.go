@@ -202,6 +202,9 @@ type Result struct {
 	// ErrInvalidSignature, payments.ErrStatusContradicts or
 	// payments.ErrValidation) and Retry (the transient failure).
 	Err error
+	// AccountID is the pay account of a pay account notification (GoPay
+	// linking or unlinking), which has no order id.
+	AccountID string
 }
 
 // Answer is the JSON body of the reply to Midtrans (and what a human reads
@@ -212,11 +215,13 @@ type Answer struct {
 	OrderID  string `json:"order_id,omitempty"`
 	Decision string `json:"decision,omitempty"`
 	Message  string `json:"message,omitempty"`
+	// AccountID is Result.AccountID.
+	AccountID string `json:"account_id,omitempty"`
 }
 
 // Answer is r as the JSON answer.
 func (r Result) Answer() Answer {
-	return Answer{Status: r.Kind.String(), OrderID: r.OrderID, Decision: r.Decision, Message: r.Message}
+	return Answer{Status: r.Kind.String(), OrderID: r.OrderID, Decision: r.Decision, Message: r.Message, AccountID: r.AccountID}
 }
 
 func rejected(orderID string, err error) Result {
@@ -258,6 +263,9 @@ func (h *Handler) Handle(ctx context.Context, body []byte) Result {
 func (h *Handler) handle(ctx context.Context, body []byte) Result {
 	if len(body) > h.maxBody {
 		return rejected("", fmt.Errorf("%w: more than %d bytes", ErrTooLarge, h.maxBody))
+	}
+	if midtrans.IsPaymentAccountNotification(body) {
+		return h.handleAccount(ctx, body)
 	}
 	n, err := Parse(body)
 	if err != nil {

@@ -7,7 +7,9 @@
 // Tables are prefixed nusapay_ so they never collide with a host
 // application's own "payments" table: nusapay_payments, nusapay_payment_events
 // (the append-only audit trail; triggers refuse UPDATE and DELETE),
-// nusapay_refunds, nusapay_inbox and nusapay_outbox. Migrations are embedded
+// nusapay_refunds, nusapay_inbox, nusapay_outbox and nusapay_pay_accounts
+// (linked GoPay accounts, with their payment option tokens: as sensitive as
+// the server key's reach). Migrations are embedded
 // SQL, one set per dialect, and Migrate runs them with Bun's migrator under
 // the module's own table names (nusapay_migrations and
 // nusapay_migration_locks), never Bun's defaults, which the host may already

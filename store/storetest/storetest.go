@@ -72,6 +72,9 @@ func Run(t *testing.T, newStore Factory) {
 		{"NotificationByID", testNotificationByID},
 		{"PruneEvents", testPruneEvents},
 		{"PruneNotifications", testPruneNotifications},
+		{"PayAccounts", testPayAccounts},
+		{"PayAccountPlan", testPayAccountPlan},
+		{"ConcurrentPayAccountUpdates", testConcurrentPayAccountUpdates},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -417,6 +417,8 @@ func chargeHostOnlyOptions(t *testing.T, h *Harness) {
 		{"shopeepay", `{"callback_url":"https://evil.example/"}`, "options.callback_url"},
 		{"dana", `{"callback_url":"https://evil.example/"}`, "options.callback_url"},
 		{"bca_va", `{"va_number":"12345678"}`, "options.va_number"},
+		{"gopay", `{"account_id":"00000269-7836-49e5-bc65-e592afafec14","customer_id":"cust-1"}`, "options.account_id"},
+		{"gopay", `{"payment_option":"PAY_LATER"}`, "options.payment_option"},
 	} {
 		o := h.NewOrder(150000)
 		b := WantError(t, h.Charge(t, o.Ref, c.method, c.options), http.StatusBadRequest, "option_not_allowed")
