@@ -153,7 +153,7 @@ type Server struct {
 	chains     map[string]chan struct{} // transaction_id + URL → first attempt of the latest notification done
 
 	disabled map[string]bool // payment types whose channel is not activated (guarded by mu)
-	pay payAccounts // GoPay tokenization, guarded by mu
+	pay      payAccounts     // GoPay tokenization, guarded by mu
 }
 
 // NewServer starts a simulator on an httptest.Server. Call Close when done.
