@@ -65,8 +65,10 @@ var (
 // kinds or look at Code.
 type APIError struct {
 	// Op is the operation: "charge", "status", "status_b2b", "approve",
-	// "deny", "cancel", "expire", "refund", "direct_refund", "capture" or
-	// "snap".
+	// "deny", "cancel", "expire", "refund", "direct_refund", "capture",
+	// "snap", or a subscription call: "create_subscription",
+	// "get_subscription", "update_subscription", "enable_subscription",
+	// "disable_subscription", "cancel_subscription".
 	Op string
 	// HTTPStatus is the HTTP status of the response.
 	HTTPStatus int

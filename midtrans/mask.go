@@ -7,15 +7,18 @@ import (
 
 // secretFields are the JSON members MaskPayload hides: a notification's
 // signature_key (with the order's fields, a known-plaintext hash of the
-// server key) and card tokens, which charge a card again.
-var secretFields = [...]string{"signature_key", "token_id", "saved_token_id", "card_token", "payment_option_token", "server_key"}
+// server key), card tokens, which charge a card again, and a subscription's
+// token (a saved card token or a GoPay payment option token). A Snap
+// token, also named "token", is hidden with it: it is short-lived, and
+// showing it helps nobody.
+var secretFields = [...]string{"signature_key", "token_id", "saved_token_id", "card_token", "payment_option_token", "server_key", "token"}
 
 // Masked is what MaskPayload puts in place of a secret.
 const Masked = "[REDACTED]"
 
 // MaskPayload returns a Midtrans JSON payload (a notification, a charge or
 // status answer) fit to show people: every secret member (signature_key,
-// card tokens), at any depth, replaced by Masked; numbers kept as written.
+// card tokens, a subscription's token), at any depth, replaced by Masked; numbers kept as written.
 // A payload that is not JSON comes back as the JSON string "[not JSON]"
 // rather than unchecked.
 func MaskPayload(raw json.RawMessage) json.RawMessage {

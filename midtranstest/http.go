@@ -47,7 +47,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.servePage(w, r, segs) {
 		return
 	}
-	if len(segs) == 0 || (segs[0] != "v2" && !(segs[0] == "snap" && len(segs) > 1 && segs[1] == "v1")) {
+	if len(segs) == 0 || (segs[0] != "v2" && !(segs[0] == "snap" && len(segs) > 1 && segs[1] == "v1") &&
+		!(segs[0] == "v1" && len(segs) > 1 && segs[1] == "subscriptions")) {
 		http.NotFound(w, r)
 		return
 	}
@@ -255,6 +256,8 @@ func successful(res apiResult, snap bool) bool {
 	switch b.StatusCode {
 	case "200", "201", "202", "407":
 		return true
+	case "":
+		return res.status == http.StatusOK // the subscription API answers without status_code
 	}
 	return false
 }
@@ -268,6 +271,9 @@ func (s *Server) route(r *http.Request, segs []string, body []byte) apiResult {
 			return s.snapCreate(r, body)
 		}
 		return apiResult{status: http.StatusNotFound, body: mustJSON(obj{"error_messages": []string{"Not found"}})}
+	}
+	if segs[0] == "v1" {
+		return s.subscriptionAPI(r, segs, body)
 	}
 	want := http.MethodPost
 	var h func() apiResult
