@@ -72,6 +72,8 @@ func Run(t *testing.T, newStore Factory) {
 		{"NotificationByID", testNotificationByID},
 		{"PruneEvents", testPruneEvents},
 		{"PruneNotifications", testPruneNotifications},
+		{"Subscriptions", testSubscriptions},
+		{"SubscriptionAccounts", testSubscriptionAccounts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
