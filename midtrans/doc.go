@@ -75,4 +75,12 @@
 // CIMB Clicks, KlikBCA and Indomaret: a retried charge for those meets the
 // duplicate order rule instead, and comes back as an unknown outcome that
 // also matches ErrDuplicateOrder.
+//
+// Subscriptions (the recurring API, /v1/subscriptions) use the same
+// machinery: CreateSubscription honours WithIdempotencyKey (Midtrans keeps
+// it for 3 minutes), reads are retried, and the API's own error shape
+// (status_message with validation_message, singular, and no status_code)
+// comes back as an *APIError kinded by its HTTP status, with
+// ValidationMessages filled. A subscription's token, like a card token, is
+// a secret: MaskPayload hides it.
 package midtrans

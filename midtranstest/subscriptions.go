@@ -11,35 +11,6 @@ import (
 	"time"
 )
 
-// Subscriptions (the recurring API, /v1/subscriptions).
-//
-// What the simulator does, and what it assumes where Midtrans' documents
-// are silent:
-//
-//   - Create, get, update (PATCH), enable, disable and cancel answer as the
-//     recurring API does: no status_code member; success is HTTP 200 with
-//     the subscription (create, get) or {"status_message": "Subscription is
-//     updated."}; errors carry status_message and validation_message[]
-//     (singular), 400 for bad input, 404 "Subscription doesn't exist.".
-//     The validation messages' wording is the simulator's own.
-//   - A card subscription's token must be a saved_token_id the simulator
-//     issued (a charge with credit_card.save_token_id); a gopay one needs
-//     gopay.account_id. Idempotency-Key works on create (and every POST).
-//   - Nothing charges by itself: ChargeSubscription makes the next
-//     recurring charge. It creates an ordinary Core API transaction (GET
-//     status knows it) whose order_id Midtrans generates: "SUBS-", the
-//     subscription's name, "-" and 10 digits (the docs say the order id
-//     holds the name and 10 digits; the 2023 changelog says it is prefixed
-//     "SUBS-"; the exact joining is assumed). The transaction's id is
-//     appended to the subscription's transaction_id list, which is the
-//     documented link between the two, and the charge's signed payment
-//     notification goes to the Payment Notification URL like any other.
-//     Real Midtrans also posts a differently shaped, unsigned message
-//     ({"transaction": …, "subscription": …}) to a separate Recurring
-//     Notification URL; the simulator does not.
-//   - max_interval charges end the subscription (status "inactive").
-//     Cancel makes it "inactive" for good: enabling it again is a 400.
-
 // RecurringOutcome decides a simulated recurring charge.
 type RecurringOutcome int
 
@@ -116,6 +87,34 @@ func (s *Server) Subscription(id string) (Subscription, bool) {
 // as for any transaction. It returns ErrUnknownSubscription, or
 // ErrInvalidState when the subscription is not active (disabled,
 // cancelled or finished): Midtrans does not charge those.
+//
+// Subscriptions (the recurring API, /v1/subscriptions): what the
+// simulator does, and what it assumes where Midtrans' documents are
+// silent:
+//
+//   - Create, get, update (PATCH), enable, disable and cancel answer as the
+//     recurring API does: no status_code member; success is HTTP 200 with
+//     the subscription (create, get) or {"status_message": "Subscription is
+//     updated."}; errors carry status_message and validation_message[]
+//     (singular), 400 for bad input, 404 "Subscription doesn't exist.".
+//     The validation messages' wording is the simulator's own.
+//   - A card subscription's token must be a saved_token_id the simulator
+//     issued (a charge with credit_card.save_token_id); a gopay one needs
+//     gopay.account_id. Idempotency-Key works on create (and every POST).
+//   - Nothing charges by itself: ChargeSubscription makes the next
+//     recurring charge. It creates an ordinary Core API transaction (GET
+//     status knows it) whose order_id Midtrans generates: "SUBS-", the
+//     subscription's name, "-" and 10 digits (the docs say the order id
+//     holds the name and 10 digits; the 2023 changelog says it is prefixed
+//     "SUBS-"; the exact joining is assumed). The transaction's id is
+//     appended to the subscription's transaction_id list, which is the
+//     documented link between the two, and the charge's signed payment
+//     notification goes to the Payment Notification URL like any other.
+//     Real Midtrans also posts a differently shaped, unsigned message
+//     ({"transaction": …, "subscription": …}) to a separate Recurring
+//     Notification URL; the simulator does not.
+//   - max_interval charges end the subscription (status "inactive").
+//     Cancel makes it "inactive" for good: enabling it again is a 400.
 func (s *Server) ChargeSubscription(id string, outcome RecurringOutcome) (Transaction, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

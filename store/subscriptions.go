@@ -127,13 +127,6 @@ func (s *Store) SaveSubscription(ctx context.Context, next *payments.Subscriptio
 	if err != nil {
 		return fmt.Errorf("save subscription %s: %w", next.ID, err)
 	}
-	for i := range events {
-		if events[i].Subscription != nil {
-			ev := *events[i].Subscription
-			ev.Account, ev.Token = s.account, ""
-			events[i].Subscription = &ev
-		}
-	}
 	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		res, err := tx.NewUpdate().Model(row).
 			Column("midtrans_id", "name", "amount", "token", "gopay_account_id", "schedule_interval", "interval_unit",
