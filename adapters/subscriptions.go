@@ -93,7 +93,7 @@ type SubscriptionUpdateRequest struct {
 // authorizeSubscription checks the subscription id (before the Authorizer
 // sees it) and asks the Authorizer; ok=false carries the answer.
 func (a *API) authorizeSubscription(ctx context.Context, r *Request, op, id string) (context.Context, Response, bool) {
-	if id != "" && !payments.ValidOrderID(id) {
+	if op != OpSubscriptionCreate && !payments.ValidOrderID(id) {
 		var b ErrorBody
 		b.Error.Code, b.Error.Message = "invalid_subscription_id", "not a valid subscription id"
 		b.Error.Fields = []payments.FieldError{{Field: "subscription_id", Message: "must be 1-50 characters of A-Z a-z 0-9 - _ . ~"}}
