@@ -334,3 +334,40 @@ func TestSubscriptionRefusedAndUpdated(t *testing.T) {
 		}
 	})
 }
+
+// TestSubscriptionGoPay: a GoPay subscription charges the linked account;
+// its charge becomes a settled payment of method gopay.
+func TestSubscriptionGoPay(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		env := testenv.New(t, db, testenv.Config{})
+		webhook(t, env)
+		ctx := testenv.Ctx(t)
+		req := subscriptionReq("gopay-weekly", "eyJ0eXBlIjogIkdPUEFZX1dBTExFVCJ9")
+		req.PaymentType, req.IntervalUnit = payments.SubscriptionGoPay, payments.IntervalWeek
+		if _, err := env.Service.CreateSubscription(ctx, req); !errors.Is(err, payments.ErrValidation) {
+			t.Fatalf("gopay without an account: %v", err)
+		}
+		req.GoPayAccountID = "00000269-7836-49e5-bc65-e592afafec14"
+		sub, err := env.Service.CreateSubscription(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s, ok := env.Sim.Subscription(sub.MidtransID); !ok || s.PaymentType != "gopay" || s.IntervalUnit != "week" {
+			t.Fatalf("simulator has %+v", s)
+		}
+		tr, err := env.Sim.ChargeSubscription(sub.MidtransID, midtranstest.RecurringByToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := env.Sim.WaitIdle(ctx); err != nil {
+			t.Fatal(err)
+		}
+		p, err := env.Service.Payment(ctx, tr.OrderID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Method != "gopay" || p.Status != payments.StatusSettlement || p.SubscriptionID != sub.ID {
+			t.Fatalf("gopay charge = %s", show(p))
+		}
+	})
+}

@@ -318,6 +318,12 @@ func (s *Service) SyncSubscription(ctx context.Context, id string) (sub *Subscri
 // sends one; the transaction ids, read with GET subscription, confirm it,
 // so a look-alike order id is never adopted. That read also refreshes the
 // subscription's schedule and status.
+//
+// This consumes the ordinary, signed payment notification of the charge's
+// transaction (Payment Notification URL). Midtrans' separate Recurring
+// Notification URL posts another, unsigned shape ({"transaction": …,
+// "subscription": …}) that notify refuses as malformed: point that URL
+// elsewhere, or leave it empty.
 func (s *Service) recurringPayment(ctx context.Context, n *midtrans.TransactionResponse, body []byte) (*Payment, error) {
 	if n.TransactionID == "" {
 		return nil, nil

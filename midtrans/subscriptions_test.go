@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -193,5 +194,43 @@ func TestMaskSubscriptionToken(t *testing.T) {
 	masked := string(midtrans.MaskPayload(json.RawMessage(`{"id":"s1","token":"48111111abcdefgh1114","schedule":{"interval":1}}`)))
 	if strings.Contains(masked, "abcdefgh") || !strings.Contains(masked, `"id":"s1"`) {
 		t.Fatalf("masked = %s", masked)
+	}
+}
+
+func TestSubscriptionScheduleOnTheClock(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	sim := midtranstest.NewServer(midtranstest.Config{Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
+	t.Cleanup(sim.Close)
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	c := simClient(t, sim, nil)
+	ctx := ctxT(t)
+	token := savedCardToken(t, c, "clock-first", "4811111111111114")
+	created, err := c.CreateSubscription(ctx, &midtrans.SubscriptionRequest{Name: "daily", Amount: 1000, Currency: "IDR",
+		PaymentType: midtrans.SubscriptionPaymentCard, Token: token,
+		Schedule: midtrans.SubscriptionSchedule{Interval: 1, IntervalUnit: midtrans.IntervalDay, MaxInterval: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Without start_time the first charge is one interval later.
+	if got := sim.ChargeDueSubscriptions(); len(got) != 0 {
+		t.Fatalf("charged before due: %v", got)
+	}
+	advance(24 * time.Hour)
+	if got := sim.ChargeDueSubscriptions(); len(got) != 1 || got[0].Status != "capture" {
+		t.Fatalf("first due charge: %+v", got)
+	}
+	advance(24 * time.Hour)
+	if got := sim.ChargeDueSubscriptions(); len(got) != 1 {
+		t.Fatalf("second due charge: %+v", got)
+	}
+	// max_interval reached: the subscription ends.
+	s, _ := c.GetSubscription(ctx, created.ID)
+	if s.Status != midtrans.SubscriptionInactive || s.Schedule.CurrentInterval != 2 || len(s.TransactionIDs) != 2 {
+		t.Fatalf("after max_interval: %+v", s)
+	}
+	advance(24 * time.Hour)
+	if got := sim.ChargeDueSubscriptions(); len(got) != 0 {
+		t.Fatalf("charged after its end: %v", got)
 	}
 }

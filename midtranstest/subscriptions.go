@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -168,6 +169,31 @@ func (s *Server) ChargeSubscription(id string, outcome RecurringOutcome) (Transa
 	sub.updatedAt = now
 	s.notifyLocked(t)
 	return s.snapshot(t), nil
+}
+
+// ChargeDueSubscriptions makes the recurring charge of every active
+// subscription whose next execution time has come on the configured clock
+// (Config.Now), as Midtrans' scheduler would, and returns the charges made,
+// each approved or denied as its token decides. A subscription that fell
+// several intervals behind is charged once per call.
+func (s *Server) ChargeDueSubscriptions() []Transaction {
+	s.mu.Lock()
+	var due []string
+	now := s.now()
+	for id, sub := range s.subs {
+		if sub.status == "active" && !sub.nextExec.IsZero() && !now.Before(sub.nextExec) {
+			due = append(due, id)
+		}
+	}
+	s.mu.Unlock()
+	slices.Sort(due)
+	var out []Transaction
+	for _, id := range due {
+		if t, err := s.ChargeSubscription(id, RecurringByToken); err == nil {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func addInterval(t time.Time, n int, unit string) time.Time {
