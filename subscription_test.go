@@ -17,6 +17,7 @@ import (
 	"github.com/nusapay/payments"
 	"github.com/nusapay/payments/internal/dbtest"
 	"github.com/nusapay/payments/internal/testenv"
+	"github.com/nusapay/payments/midtrans"
 	"github.com/nusapay/payments/midtranstest"
 	"github.com/nusapay/payments/notify"
 )
@@ -368,6 +369,51 @@ func TestSubscriptionGoPay(t *testing.T) {
 		}
 		if p.Method != "gopay" || p.Status != payments.StatusSettlement || p.SubscriptionID != sub.ID {
 			t.Fatalf("gopay charge = %s", show(p))
+		}
+	})
+}
+
+// TestSubscriptionUnknownOutcomeResumes: a create whose answer is lost
+// stays initiated; creating it again sends the same idempotency key, so
+// Midtrans ends up with one subscription, which is then stored.
+func TestSubscriptionUnknownOutcomeResumes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		env := testenv.New(t, db, testenv.Config{Client: func(c *midtrans.Config) {
+			c.MaxRetries = -1
+			c.HTTPClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+		}})
+		ctx := testenv.Ctx(t)
+		token := savedToken(t, env, "resume-first")
+		env.Sim.DropNextResponses(1)
+		sub, err := env.Service.CreateSubscription(ctx, subscriptionReq("resumed", token))
+		if !errors.Is(err, payments.ErrOutcomeUnknown) || sub == nil || sub.Status != payments.SubscriptionInitiated {
+			t.Fatalf("lost answer: %+v, %v", sub, err)
+		}
+		// Not confirmed: operations wait for it.
+		if _, err := env.Service.DisableSubscription(ctx, sub.ID); !errors.Is(err, payments.ErrNotAllowed) {
+			t.Fatalf("disable an initiated subscription: %v", err)
+		}
+		again, err := env.Service.CreateSubscription(ctx, subscriptionReq("resumed", token))
+		if err != nil || again.ID != sub.ID || again.Status != payments.SubscriptionActive {
+			t.Fatalf("resumed: %+v, %v", again, err)
+		}
+		var keys []string
+		for _, c := range env.Sim.Calls() {
+			if c.Path == "/v1/subscriptions" {
+				keys = append(keys, c.IdempotencyKey)
+			}
+		}
+		if len(keys) != 2 || keys[0] != sub.ID || keys[1] != sub.ID {
+			t.Fatalf("create calls with keys %v, want two with %s", keys, sub.ID)
+		}
+		if s, ok := env.Sim.Subscription(again.MidtransID); !ok || s.Name != "resumed" {
+			t.Fatalf("simulator has %+v", s)
+		}
+		// A different request under the same name is a duplicate, not a resume.
+		other := subscriptionReq("resumed", token)
+		other.Amount = 1
+		if _, err := env.Service.CreateSubscription(ctx, other); !errors.Is(err, payments.ErrDuplicateSubscription) {
+			t.Fatalf("another request, same name: %v", err)
 		}
 	})
 }
