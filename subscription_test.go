@@ -417,3 +417,27 @@ func TestSubscriptionUnknownOutcomeResumes(t *testing.T) {
 		}
 	})
 }
+
+// FuzzRecurringName: a name read from an order id is one a subscription
+// may have, and the order id Midtrans makes from it reads back to it.
+func FuzzRecurringName(f *testing.F) {
+	for _, s := range []string{"SUBS-gold-monthly-0123456789", "gold-0123456789", "SUBS--0123456789", "SUBS-a-012345678x", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, orderID string) {
+		name, ok := payments.RecurringName(orderID)
+		if !ok {
+			return
+		}
+		if name == "" || len(name) > payments.MaxSubscriptionNameLen || !payments.ValidOrderID(name) {
+			t.Fatalf("RecurringName(%q) = %q, not a subscription name", orderID, name)
+		}
+		made := "SUBS-" + name + "-0123456789"
+		if !payments.ValidOrderID(made) {
+			t.Fatalf("order id %q made from %q is not valid", made, name)
+		}
+		if back, ok := payments.RecurringName(made); !ok || back != name {
+			t.Fatalf("RecurringName(%q) = %q, %v; want %q", made, back, ok, name)
+		}
+	})
+}
