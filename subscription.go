@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/nusapay/payments/internal/uid"
@@ -340,4 +341,21 @@ func recurringSignals(next *Payment, out []Signal) []Signal {
 		}
 	}
 	return append(out, add...)
+}
+
+// String describes s for people and logs without its Token, so printing a
+// subscription (%v, %+v) never shows the secret.
+func (s Subscription) String() string {
+	token := ""
+	if s.Token != "" {
+		token = "[REDACTED]"
+	}
+	return fmt.Sprintf("Subscription{ID:%s Account:%s MidtransID:%s Name:%s Amount:%d PaymentType:%s Token:%s Status:%s Schedule:%+v Version:%d}",
+		s.ID, s.Account, s.MidtransID, s.Name, s.Amount, s.PaymentType, token, s.Status, s.Schedule, s.Version)
+}
+
+// LogValue logs s without its Token.
+func (s Subscription) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("id", s.ID), slog.String("midtrans_id", s.MidtransID), slog.String("name", s.Name),
+		slog.Int64("amount", int64(s.Amount)), slog.String("payment_type", s.PaymentType), slog.String("status", string(s.Status)))
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -440,4 +442,24 @@ func FuzzRecurringName(f *testing.F) {
 			t.Fatalf("RecurringName(%q) = %q, %v; want %q", made, back, ok, name)
 		}
 	})
+}
+
+// TestSubscriptionNeverPrintsToken: fmt and slog show a subscription
+// without its token.
+func TestSubscriptionNeverPrintsToken(t *testing.T) {
+	sub := payments.Subscription{ID: "s1", Name: "gold", Token: "48111111secrettoken1114", Amount: 1000}
+	var buf strings.Builder
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "sub", sub, "ptr", &sub)
+	for _, s := range []string{fmt.Sprintf("%v", sub), fmt.Sprintf("%+v", &sub), fmt.Sprint(sub), buf.String()} {
+		if strings.Contains(s, "secrettoken") {
+			t.Errorf("token printed: %s", s)
+		}
+		if !strings.Contains(s, "gold") {
+			t.Errorf("name missing: %s", s)
+		}
+	}
+	b, _ := json.Marshal(sub)
+	if strings.Contains(string(b), "secrettoken") {
+		t.Errorf("token in JSON: %s", b)
+	}
 }
