@@ -28,6 +28,11 @@ const (
 	SignalReversed          Signal = "reversed"           // a paid payment was reversed to deny: undo fulfilment
 	SignalAmountMismatch    Signal = "amount_mismatch"    // Midtrans reported another amount; nothing applied
 	SignalStatusChanged     Signal = "status_changed"     // any applied change
+
+	SignalSubscriptionCreated  Signal = "subscription_created"  // Midtrans confirmed a new subscription (Event.Subscription)
+	SignalSubscriptionCharged  Signal = "subscription_charged"  // a subscription's charge was paid (Event.Payment.SubscriptionID)
+	SignalSubscriptionFailed   Signal = "subscription_failed"   // a subscription's charge was denied, expired or failed
+	SignalSubscriptionDisabled Signal = "subscription_disabled" // an active subscription stopped charging (Event.Subscription)
 )
 
 // Signals returns every signal, in declaration order.
@@ -37,6 +42,7 @@ func Signals() []Signal {
 		SignalDenied, SignalCancelled, SignalExpired, SignalFailed, SignalRefunded,
 		SignalPartiallyRefunded, SignalChargedBack, SignalReversed, SignalAmountMismatch,
 		SignalStatusChanged,
+		SignalSubscriptionCreated, SignalSubscriptionCharged, SignalSubscriptionFailed, SignalSubscriptionDisabled,
 	}
 }
 
@@ -92,6 +98,7 @@ func SignalsFor(prev, next *Payment) []Signal {
 			}
 		}
 	}
+	out = recurringSignals(next, out)
 	return append(out, SignalStatusChanged)
 }
 
@@ -103,7 +110,8 @@ type Event struct {
 	ID     string `json:"id"`
 	Signal Signal `json:"signal"`
 	Source Source `json:"source"`
-	// Payment is the payment as it was right after the change.
+	// Payment is the payment as it was right after the change; nil for
+	// SignalSubscriptionCreated and SignalSubscriptionDisabled.
 	Payment *Payment `json:"payment"`
 	// Previous and Current are the states before and after the change
 	// (equal for created and amount_mismatch events).
@@ -117,6 +125,10 @@ type Event struct {
 	// LastError is why the last attempt failed; set for SignalDead
 	// receivers. Not stored.
 	LastError string `json:"-"`
+	// Subscription is the subscription right after the change, for
+	// SignalSubscriptionCreated and SignalSubscriptionDisabled (its Token
+	// is never stored in an event).
+	Subscription *Subscription `json:"subscription,omitempty"`
 }
 
 // SignalDead is fired, in process and best effort, when a hook event is

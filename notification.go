@@ -186,6 +186,11 @@ func (s *Service) awaitCopy(ctx context.Context, key string, wait, inFlight time
 func (s *Service) processNotification(ctx context.Context, n *midtrans.TransactionResponse, rec *Notification, opts NotificationOptions) (NotificationResult, error) {
 	p, err := s.store.Payment(ctx, n.OrderID)
 	if errors.Is(err, ErrNotFound) {
+		// A subscription's charge: Midtrans made the order, so the
+		// payment is made now, linked to its subscription.
+		p, err = s.recurringPayment(ctx, n, rec.Body)
+	}
+	if err == nil && p == nil {
 		s.log.WarnContext(ctx, "payments: notification for an unknown order", "order_id", n.OrderID)
 		return s.finishNotification(ctx, rec, NotificationResult{State: NotificationIgnored, Detail: "unknown order"})
 	}

@@ -72,6 +72,10 @@ type Payment struct {
 
 	// ChargeResponse is the raw JSON Midtrans answered to the charge.
 	ChargeResponse json.RawMessage `json:"charge_response,omitempty"`
+
+	// SubscriptionID is the Subscription (its ID) whose recurring charge
+	// this payment is; empty for other payments.
+	SubscriptionID string `json:"subscription_id,omitempty"`
 }
 
 // Instructions are what a checkout page shows so the customer can pay:

@@ -48,6 +48,7 @@ type Store interface {
 	Outbox
 	ActionLog
 	PayAccountStore
+	SubscriptionStore
 	// ForAccount returns a view of the same store (same database, same
 	// transaction binding) scoped to account. It is cheap and does no I/O;
 	// New calls it once and uses only the view. A new store's own account,

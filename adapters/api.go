@@ -120,7 +120,11 @@ type Order struct {
 // and nil to allow: it is recorded with every action (payments.WithActor)
 // and its audit rows. An error refuses with 403 (wrap ErrUnauthenticated
 // for 401). orderID, when set, is always one payments.ValidOrderID accepts;
-// op is not checked yet.
+// op is not checked yet. The subscription routes ask about the ops
+// "subscription.create" (orderID ""), "subscription.view",
+// "subscription.update", "subscription.enable", "subscription.disable" and
+// "subscription.sync", with the subscription's id as orderID (see
+// OpSubscriptionCreate).
 type Authorizer func(ctx context.Context, r *Request, op, orderID string) (staff string, err error)
 
 // OpView is the op an Authorizer is asked about for reading the console.
@@ -342,6 +346,7 @@ func (a *API) Routes() []Route {
 	}
 	if a.authorize != nil {
 		routes = append(routes, Route{Name: RouteOperation, Method: http.MethodPost, Path: "/payments/{order_id}/{op}", MaxBody: MaxOperationBody, Handle: a.stateChanging(a.handleOperation)})
+		routes = append(routes, a.subscriptionRoutes()...)
 	}
 	if a.cons != nil {
 		routes = append(routes, a.consoleRoutes()...)

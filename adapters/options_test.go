@@ -22,7 +22,8 @@ func TestNilOptions(t *testing.T) {
 		return nil, errors.New("order table unavailable") // logged, 500
 	}))
 	allow := adapters.WithAuthorizer(func(context.Context, *adapters.Request, string, string) (string, error) { return "staff", nil })
-	all := []string{adapters.RouteNotifications, adapters.RoutePayment, adapters.RouteCharges, adapters.RouteOperation}
+	subs := []string{adapters.RouteSubscriptions, adapters.RouteSubscription, adapters.RouteSubscriptionUpdate, adapters.RouteSubscriptionOp}
+	all := append([]string{adapters.RouteNotifications, adapters.RoutePayment, adapters.RouteCharges, adapters.RouteOperation}, subs...)
 	for _, c := range []struct {
 		name   string
 		opts   []adapters.Option
@@ -30,9 +31,10 @@ func TestNilOptions(t *testing.T) {
 	}{
 		{"WithLogger", []adapters.Option{adapters.WithLogger(nil), failing, allow}, all},
 		{"WithNotifyHandler", []adapters.Option{adapters.WithNotifyHandler(nil), failing, allow}, all},
-		{"WithOrderSource", []adapters.Option{adapters.WithOrderSource(nil), allow}, []string{adapters.RouteNotifications, adapters.RoutePayment, adapters.RouteOperation}},
+		{"WithOrderSource", []adapters.Option{adapters.WithOrderSource(nil), allow},
+			append([]string{adapters.RouteNotifications, adapters.RoutePayment, adapters.RouteOperation}, subs...)},
 		{"WithOrderSource(OrderSourceFunc(nil))", []adapters.Option{adapters.WithOrderSource(adapters.OrderSourceFunc(nil)), allow},
-			[]string{adapters.RouteNotifications, adapters.RoutePayment, adapters.RouteOperation}},
+			append([]string{adapters.RouteNotifications, adapters.RoutePayment, adapters.RouteOperation}, subs...)},
 		{"WithAuthorizer", []adapters.Option{adapters.WithAuthorizer(nil), failing}, []string{adapters.RouteNotifications, adapters.RoutePayment, adapters.RouteCharges}},
 		{"WithTrustedOrigins()", []adapters.Option{adapters.WithTrustedOrigins(), failing, allow}, all},
 		{"nil Option", []adapters.Option{nil, failing, allow}, all},
@@ -46,10 +48,12 @@ func TestNilOptions(t *testing.T) {
 			for _, r := range api.Routes() {
 				names = append(names, r.Name)
 				req := &adapters.Request{Method: r.Method, Host: "shop.example", Header: http.Header{"Content-Type": {"application/json"}},
-					Params: map[string]string{"order_id": "INV-nil-opt", "op": "sync"}}
+					Params: map[string]string{"order_id": "INV-nil-opt", "op": "sync", "subscription_id": "sub-nil-opt"}}
 				want := map[string]int{
 					adapters.RouteNotifications: http.StatusOK, adapters.RoutePayment: http.StatusNotFound,
 					adapters.RouteCharges: http.StatusInternalServerError, adapters.RouteOperation: http.StatusNotFound,
+					adapters.RouteSubscriptions: http.StatusBadRequest, adapters.RouteSubscription: http.StatusNotFound,
+					adapters.RouteSubscriptionUpdate: http.StatusBadRequest, adapters.RouteSubscriptionOp: http.StatusNotFound,
 				}[r.Name]
 				switch r.Name {
 				case adapters.RouteNotifications:

@@ -94,4 +94,14 @@
 // /v2/point_inquiry/{token_id}, server key) logs its path with the token
 // redacted. BIN (GET /v1/bins/{bin}) authenticates with the client key, as
 // midtrans-go does. All are GETs, retried like Status.
+//
+// # Subscriptions
+//
+// Subscriptions (the recurring API, /v1/subscriptions) use the same
+// machinery: CreateSubscription honours WithIdempotencyKey (Midtrans keeps
+// it for 3 minutes), reads are retried, and the API's own error shape
+// (status_message with validation_message, singular, and no status_code)
+// comes back as an *APIError kinded by its HTTP status, with
+// ValidationMessages filled. A subscription's token, like a card token, is
+// a secret: MaskPayload hides it.
 package midtrans

@@ -66,8 +66,11 @@ var (
 type APIError struct {
 	// Op is the operation: "charge", "status", "status_b2b", "approve",
 	// "deny", "cancel", "expire", "refund", "direct_refund", "capture",
-	// "snap", "link_payment_account", "get_payment_account" or
-	// "unlink_payment_account".
+	// "snap", "link_payment_account", "get_payment_account",
+	// "unlink_payment_account", "card_token", "register_card",
+	// "point_inquiry", "bin", or a subscription call: "create_subscription",
+	// "get_subscription", "update_subscription", "enable_subscription",
+	// "disable_subscription", "cancel_subscription".
 	Op string
 	// HTTPStatus is the HTTP status of the response.
 	HTTPStatus int

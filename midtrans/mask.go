@@ -8,9 +8,12 @@ import (
 // secretFields are the JSON members MaskPayload hides: a notification's
 // signature_key (with the order's fields, a known-plaintext hash of the
 // server key), card tokens, which charge a card again, card numbers and
-// CVVs (sent in a query by the card utilities), and a linked GoPay
-// account's payment option tokens ("token" in its payment_options, and
-// payment_option_token in a charge), which charge the account again.
+// CVVs (sent in a query by the card utilities), a linked GoPay account's
+// payment option tokens ("token" in its payment_options, and
+// payment_option_token in a charge), which charge the account again, and a
+// subscription's token (a saved card token or a GoPay payment option
+// token). A Snap token, also named "token", is hidden with them: it is
+// short-lived, and showing it helps nobody.
 var secretFields = [...]string{"signature_key", "token_id", "saved_token_id", "card_token", "payment_option_token", "server_key",
 	"card_number", "card_cvv", "token"}
 
@@ -19,7 +22,7 @@ const Masked = "[REDACTED]"
 
 // MaskPayload returns a Midtrans JSON payload (a notification, a charge or
 // status answer) fit to show people: every secret member (signature_key,
-// card tokens), at any depth, replaced by Masked; numbers kept as written.
+// card tokens, a subscription's token), at any depth, replaced by Masked; numbers kept as written.
 // A payload that is not JSON comes back as the JSON string "[not JSON]"
 // rather than unchecked.
 func MaskPayload(raw json.RawMessage) json.RawMessage {

@@ -151,4 +151,8 @@
 // refunds declined by the issuer, direct refunds rejected by the bank, rate limits (use
 // FailNext(n, 429)), one-time use and the 10-minute life of card tokens, and switching
 // the method of a Snap order after one was chosen.
+//
+// Subscriptions (/v1/subscriptions) are kept with their schedule and state;
+// ChargeSubscription makes a recurring charge on demand (its doc lists what
+// is assumed where Midtrans' documents are silent).
 package midtranstest

@@ -254,6 +254,8 @@ func successful(res apiResult, snap bool) bool {
 	switch b.StatusCode {
 	case "200", "201", "202", "407":
 		return true
+	case "":
+		return res.status == http.StatusOK // the subscription API answers without status_code
 	}
 	return false
 }
@@ -272,6 +274,9 @@ func (s *Server) route(r *http.Request, segs []string, body []byte) apiResult {
 		return res
 	}
 	if segs[0] == "v1" {
+		if len(segs) > 1 && segs[1] == "subscriptions" {
+			return s.subscriptionAPI(r, segs, body)
+		}
 		return s.routeV1(r, segs)
 	}
 	want := http.MethodPost

@@ -140,6 +140,7 @@ type Server struct {
 	failCode    int
 	latency     time.Duration
 	dropN       int
+	subs        map[string]*subscription // by id; created on first use
 
 	// notification delivery
 	dmu        sync.Mutex

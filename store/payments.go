@@ -213,13 +213,16 @@ func (s *Store) insertEvents(ctx context.Context, tx bun.Tx, events []payments.E
 		}
 		rows[i] = outboxRow{
 			EventID:       ev.ID,
-			Account:       ev.Payment.Account,
-			PaymentID:     ev.Payment.ID,
-			OrderID:       ev.Payment.OrderID,
 			Topic:         string(ev.Signal),
 			Payload:       string(body),
 			NextAttemptAt: now,
 			CreatedAt:     now,
+		}
+		if ev.Payment != nil {
+			rows[i].Account, rows[i].PaymentID, rows[i].OrderID = ev.Payment.Account, ev.Payment.ID, ev.Payment.OrderID
+		} else if ev.Subscription != nil {
+			// A subscription's own events queue under its id.
+			rows[i].Account, rows[i].PaymentID = ev.Subscription.Account, ev.Subscription.ID
 		}
 	}
 	// One statement for all of a change's events: a round trip each would

@@ -47,6 +47,8 @@ type paymentRow struct {
 	SyncedAt       time.Time `bun:"synced_at,nullzero"`
 	CreatedAt      time.Time `bun:"created_at,notnull"`
 	UpdatedAt      time.Time `bun:"updated_at,notnull"`
+	// SubscriptionID links a subscription's charge; written on insert only.
+	SubscriptionID string `bun:"subscription_id,nullzero"`
 }
 
 func rowFromPayment(p *payments.Payment) (*paymentRow, error) {
@@ -80,6 +82,7 @@ func rowFromPayment(p *payments.Payment) (*paymentRow, error) {
 		Version:        p.Version,
 		CreatedAt:      dbTime(p.CreatedAt),
 		UpdatedAt:      dbTime(p.UpdatedAt),
+		SubscriptionID: p.SubscriptionID,
 	}
 	if p.Customer != nil {
 		b, err := json.Marshal(p.Customer)
@@ -123,6 +126,7 @@ func (r *paymentRow) payment() (*payments.Payment, error) {
 		Version:         r.Version,
 		CreatedAt:       utc(r.CreatedAt),
 		UpdatedAt:       utc(r.UpdatedAt),
+		SubscriptionID:  r.SubscriptionID,
 	}
 	if r.Instructions != "" {
 		if err := json.Unmarshal([]byte(r.Instructions), &p.Instructions); err != nil {

@@ -75,6 +75,8 @@ func Run(t *testing.T, newStore Factory) {
 		{"PayAccounts", testPayAccounts},
 		{"PayAccountPlan", testPayAccountPlan},
 		{"ConcurrentPayAccountUpdates", testConcurrentPayAccountUpdates},
+		{"Subscriptions", testSubscriptions},
+		{"SubscriptionAccounts", testSubscriptionAccounts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

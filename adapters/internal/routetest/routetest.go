@@ -26,7 +26,7 @@ import (
 func Run(t *testing.T, start Start) {
 	testenv.Each(t, testenv.Config{}, func(t *testing.T, env *testenv.Env) {
 		h := NewHarness(t, env, start)
-		for _, c := range append(table(), consoleCases()...) {
+		for _, c := range append(append(table(), consoleCases()...), subscriptionCases()...) {
 			t.Run(c.name, func(t *testing.T) { c.run(t, h) })
 		}
 	})
