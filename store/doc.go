@@ -65,6 +65,15 @@
 // and an inbox index on (account, state, processed_at). Audit rows are
 // never pruned: the audit table is append-only, by trigger.
 //
+// # Outbox lag
+//
+// OldestPendingEvent reads when the account's oldest pending event (neither
+// delivered nor dead) was created, for the Service's outbox lag gauge. It
+// reads one row in index order (migration 20261202000008; the EXPLAIN test
+// proves it): on PostgreSQL and SQLite a partial index on created_at over
+// pending events, like the claim index, on MySQL (account, dead,
+// delivered_at, created_at).
+//
 // # Transactions
 //
 // New binds a Store to a bun.IDB. Bind it to the host's *bun.DB, or to a

@@ -71,6 +71,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"NotificationByID", testNotificationByID},
 		{"PruneEvents", testPruneEvents},
 		{"PruneNotifications", testPruneNotifications},
+		{"OldestPendingEvent", testOldestPendingEvent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
