@@ -74,6 +74,17 @@
 // pending events, like the claim index, on MySQL (account, dead,
 // delivered_at, created_at).
 //
+// # Tracing
+//
+// QueryHook is a Bun query hook that records a span per query with the
+// database system, the operation and the table, never the query text or
+// an argument (Bun inlines arguments into the query it reports, so a hook
+// that records it would record order ids, emails and notification
+// bodies). The store adds no hook itself; a host that wants query spans
+// adds it to the database it opens:
+//
+//	db.AddQueryHook(store.QueryHook(tp))
+//
 // # Transactions
 //
 // New binds a Store to a bun.IDB. Bind it to the host's *bun.DB, or to a
