@@ -97,11 +97,13 @@ func (s *Service) PruneOnce(ctx context.Context) (PruneResult, error) {
 	if cfg.DeliveredEvents > 0 {
 		n, err := s.store.PruneEvents(ctx, now.Add(-cfg.DeliveredEvents), cfg.Batch)
 		res.Events = n
+		s.countPruned(ctx, "events", n)
 		errs = append(errs, err)
 	}
 	if cfg.ProcessedNotifications > 0 && ctx.Err() == nil {
 		n, err := s.store.PruneNotifications(ctx, now.Add(-cfg.ProcessedNotifications), cfg.Batch)
 		res.Notifications = n
+		s.countPruned(ctx, "notifications", n)
 		errs = append(errs, err)
 	}
 	return res, errors.Join(errs...)
