@@ -87,8 +87,8 @@ type PruneResult struct {
 // PruneOnce runs one pruning pass (Run does so every Interval): it deletes
 // the account's hook events delivered before now minus DeliveredEvents and
 // notifications finished before now minus ProcessedNotifications, in
-// batches, and returns how many of each it deleted. With no age set it
-// deletes nothing.
+// batches, and returns how many of each it deleted (also counted in the
+// metric payments.pruned, by kind). With no age set it deletes nothing.
 func (s *Service) PruneOnce(ctx context.Context) (PruneResult, error) {
 	var res PruneResult
 	now := s.now()
