@@ -63,7 +63,7 @@ func TestTelemetry(t *testing.T) {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
 		var logs lockedBuffer
 		log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		db.AddQueryHook(store.QueryHook(tp))
+		db = db.WithQueryHook(store.QueryHook(tp))
 		env := testenv.New(t, db, testenv.Config{
 			Sim: midtranstest.Config{ServerKey: serverKey, ClientKey: clientKey},
 			Client: func(c *midtrans.Config) {

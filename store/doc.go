@@ -81,9 +81,9 @@
 // an argument (Bun inlines arguments into the query it reports, so a hook
 // that records it would record order ids, emails and notification
 // bodies). The store adds no hook itself; a host that wants query spans
-// adds it to the database it opens:
+// adds it to the database it opens, before the store uses it:
 //
-//	db.AddQueryHook(store.QueryHook(tp))
+//	db = db.WithQueryHook(store.QueryHook(tp))
 //
 // # Transactions
 //

@@ -29,10 +29,10 @@ const tracerName = "github.com/nusapay/payments/store"
 // the span in the query's ctx, such as the Service's payments.deliver; a
 // transaction's BEGIN, queries and COMMIT are siblings.
 //
-// A host adds it to the database it gives the store, before the first
-// query:
+// A host adds it to the database it gives the store (WithQueryHook returns
+// a copy of the *bun.DB with the hook, on the same connection pool):
 //
-//	db.AddQueryHook(store.QueryHook(tp))
+//	db = db.WithQueryHook(store.QueryHook(tp))
 //
 // tp nil is the global tracer provider (otel.GetTracerProvider()).
 func QueryHook(tp trace.TracerProvider) bun.QueryHook {

@@ -35,7 +35,7 @@ func TestQueryHook(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		spans := tracetest.NewSpanRecorder()
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
-		db.AddQueryHook(store.QueryHook(tp))
+		db = db.WithQueryHook(store.QueryHook(tp))
 		s, err := store.New(db)
 		if err != nil {
 			t.Fatal(err)
@@ -149,8 +149,7 @@ func TestQueryHook(t *testing.T) {
 // TestQueryHookNilProvider: QueryHook(nil) uses the global tracer
 // provider, and queries run through it.
 func TestQueryHookNilProvider(t *testing.T) {
-	db := dbtest.SQLite(t)
-	db.AddQueryHook(store.QueryHook(nil))
+	db := dbtest.SQLite(t).WithQueryHook(store.QueryHook(nil))
 	s, err := store.New(db)
 	if err != nil {
 		t.Fatal(err)

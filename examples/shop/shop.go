@@ -165,7 +165,7 @@ func New(ctx context.Context, cfg Config) (_ *Shop, err error) {
 	}
 	if s.tel != nil {
 		// A span per query, without its text or arguments.
-		s.db.AddQueryHook(store.QueryHook(s.tp))
+		s.db = s.db.WithQueryHook(store.QueryHook(s.tp))
 	}
 	if err := store.Migrate(ctx, s.db); err != nil {
 		return nil, err
