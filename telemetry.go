@@ -76,30 +76,38 @@ const outboxLagTimeout = 2 * time.Second
 // rises while receivers fail or no process runs delivery, where
 // payments.outbox.delivery_delay, recorded on delivery, stays silent. New
 // calls it once its store view is set; the callback stays registered with
-// the meter provider for as long as the provider lives.
+// the meter provider for as long as the provider lives. It is registered
+// apart from the instrument, which every Service shares: each Service
+// observes its own account.
 func (s *Service) observeOutboxLag() {
-	_, _ = s.mp.Meter(tracerName).Float64ObservableGauge("payments.outbox.oldest_pending_age", metric.WithUnit("s"),
-		metric.WithDescription("Age of the account's oldest hook event neither delivered nor dead (0 when none waits): the outbox's lag"),
-		metric.WithFloat64Callback(s.outboxLag))
+	m := s.mp.Meter(tracerName)
+	lag, err := m.Float64ObservableGauge("payments.outbox.oldest_pending_age", metric.WithUnit("s"),
+		metric.WithDescription("Age of the account's oldest hook event neither delivered nor dead (0 when none waits): the outbox's lag"))
+	if err != nil {
+		return
+	}
+	_, _ = m.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		s.observeLag(ctx, o, lag)
+		return nil
+	}, lag)
 }
 
-// outboxLag observes the outbox lag. A failed or slow read skips the
+// observeLag observes the outbox lag. A failed or slow read skips the
 // observation and is logged at debug level: it never fails the collection
 // of the other metrics.
-func (s *Service) outboxLag(ctx context.Context, o metric.Float64Observer) error {
+func (s *Service) observeLag(ctx context.Context, o metric.Observer, lag metric.Float64Observable) {
 	ctx, cancel := context.WithTimeout(ctx, outboxLagTimeout)
 	defer cancel()
 	oldest, ok, err := s.store.OldestPendingEvent(ctx)
 	if err != nil {
 		s.log.LogAttrs(ctx, slog.LevelDebug, "payments: outbox lag not observed", slog.String("error", err.Error()))
-		return nil
+		return
 	}
 	var age float64
 	if ok {
 		age = max(s.now().Sub(oldest), 0).Seconds()
 	}
-	o.Observe(age, metric.WithAttributes(attribute.String(attrAccount, s.account)))
-	return nil
+	o.ObserveFloat64(lag, age, metric.WithAttributes(attribute.String(attrAccount, s.account)))
 }
 
 // WithMeterProvider sets the OpenTelemetry meter provider; the default (and

@@ -22,6 +22,7 @@ import (
 	"github.com/nusapay/payments"
 	"github.com/nusapay/payments/internal/dbtest"
 	"github.com/nusapay/payments/internal/testenv"
+	"github.com/nusapay/payments/methods"
 	"github.com/nusapay/payments/midtrans"
 	"github.com/nusapay/payments/midtranstest"
 	"github.com/nusapay/payments/notify"
@@ -439,5 +440,49 @@ func TestOutboxLagNotObserved(t *testing.T) {
 				t.Errorf("no debug log line:\n%s", logs.String())
 			}
 		})
+	}
+}
+
+// TestOutboxLagPerAccount: two Services of two accounts on one meter
+// provider each observe their own account's lag: the account waiting
+// longer shows the larger age, and an account with nothing pending shows 0.
+func TestOutboxLagPerAccount(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	env := testenv.New(t, dbtest.SQLite(t), testenv.Config{Options: []payments.Option{payments.WithMeterProvider(mp)}})
+	ctx := testenv.Ctx(t)
+	services := map[string]*payments.Service{payments.DefaultAccount: env.Service}
+	for _, account := range []string{"shop-b", "shop-idle"} {
+		svc, err := payments.New(env.Client, env.Store, payments.WithAccount(account), payments.WithMeterProvider(mp),
+			payments.WithMethods(methods.Default()...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		services[account] = svc
+	}
+	if _, err := services[payments.DefaultAccount].CreateCharge(ctx, chargeReq("lag-a", "gopay", nil)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if _, err := services["shop-b"].CreateCharge(ctx, chargeReq("lag-b", "gopay", nil)); err != nil {
+		t.Fatal(err)
+	}
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(ctx, &rm); err != nil {
+		t.Fatal(err)
+	}
+	ages := map[string]float64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if g, ok := m.Data.(metricdata.Gauge[float64]); ok && m.Name == "payments.outbox.oldest_pending_age" {
+				for _, dp := range g.DataPoints {
+					account, _ := dp.Attributes.Value("payments.account")
+					ages[account.AsString()] = dp.Value
+				}
+			}
+		}
+	}
+	if len(ages) != 3 || ages["shop-idle"] != 0 || ages["shop-b"] <= 0 || ages[payments.DefaultAccount] < ages["shop-b"]+0.04 {
+		t.Errorf("outbox lag by account %v: want the default account's older than shop-b's, shop-idle's 0", ages)
 	}
 }
