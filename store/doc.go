@@ -71,8 +71,8 @@
 // delivered nor dead) was created, for the Service's outbox lag gauge. It
 // reads one row in index order (migration 20261202000008; the EXPLAIN test
 // proves it): on PostgreSQL and SQLite a partial index on created_at over
-// pending events, like the claim index, on MySQL (account, dead,
-// delivered_at, created_at).
+// pending events, like the claim index, on MySQL (dead, delivered_at,
+// account, created_at), which the claim and prunes have no use for.
 //
 // # Tracing
 //

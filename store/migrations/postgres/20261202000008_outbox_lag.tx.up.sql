@@ -4,7 +4,10 @@
 -- the claim index is, so delivered and dead events stay out of it. It does
 -- not lead with the account (see 20261202000002): the account is checked
 -- on the rows it reads, from the oldest on, and the first one of the
--- account ends the scan.
+-- account ends the scan. While few events are pending, the planner may
+-- read a claim's candidates through this index as well as through the
+-- claim index (both hold the same rows); with many, the claim keeps the
+-- claim index's order.
 --
 -- CREATE INDEX locks writes to the table while it builds; on a large table
 -- build the index beforehand with CREATE INDEX CONCURRENTLY under this
