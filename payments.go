@@ -193,6 +193,7 @@ func New(client *midtrans.Client, store Store, opts ...Option) (*Service, error)
 	if s.store = store.ForAccount(s.account); s.store == nil {
 		return nil, fmt.Errorf("payments: store returned no view of account %s", s.account)
 	}
+	s.observeOutboxLag()
 	return s, nil
 }
 

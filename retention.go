@@ -87,8 +87,8 @@ type PruneResult struct {
 // PruneOnce runs one pruning pass (Run does so every Interval): it deletes
 // the account's hook events delivered before now minus DeliveredEvents and
 // notifications finished before now minus ProcessedNotifications, in
-// batches, and returns how many of each it deleted. With no age set it
-// deletes nothing.
+// batches, and returns how many of each it deleted (also counted in the
+// metric payments.pruned, by kind). With no age set it deletes nothing.
 func (s *Service) PruneOnce(ctx context.Context) (PruneResult, error) {
 	var res PruneResult
 	now := s.now()
@@ -97,11 +97,13 @@ func (s *Service) PruneOnce(ctx context.Context) (PruneResult, error) {
 	if cfg.DeliveredEvents > 0 {
 		n, err := s.store.PruneEvents(ctx, now.Add(-cfg.DeliveredEvents), cfg.Batch)
 		res.Events = n
+		s.countPruned(ctx, "events", n)
 		errs = append(errs, err)
 	}
 	if cfg.ProcessedNotifications > 0 && ctx.Err() == nil {
 		n, err := s.store.PruneNotifications(ctx, now.Add(-cfg.ProcessedNotifications), cfg.Batch)
 		res.Notifications = n
+		s.countPruned(ctx, "notifications", n)
 		errs = append(errs, err)
 	}
 	return res, errors.Join(errs...)

@@ -181,6 +181,12 @@ type Outbox interface {
 	// transaction, until a batch deletes fewer or ctx ends, and returns how
 	// many it deleted.
 	PruneEvents(ctx context.Context, before time.Time, limit int) (int, error)
+	// OldestPendingEvent returns when the account's oldest pending event
+	// (neither delivered nor dead: waiting, leased or due for a retry) was
+	// created, with ok false when none is pending: how far delivery lags.
+	// It reads one row through an index, cheap enough for a metric
+	// callback.
+	OldestPendingEvent(ctx context.Context) (createdAt time.Time, ok bool, err error)
 }
 
 // ErrLeaseLost: the outbox event's lease expired and another owner took it.

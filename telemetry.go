@@ -3,6 +3,8 @@ package payments
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -21,6 +23,8 @@ const (
 	attrFrom      = "payments.from"
 	attrTo        = "payments.to"
 	attrSignal    = "payments.signal"
+	attrKind      = "payments.kind"
+	attrAccount   = "payments.account"
 )
 
 // Results of a charge or an operation.
@@ -39,6 +43,7 @@ type instruments struct {
 	hookDeliveries, hookDead          metric.Int64Counter
 	deliveryDelay                     metric.Float64Histogram
 	reconcileBatches, reconcileSynced metric.Int64Counter
+	pruned                            metric.Int64Counter
 }
 
 func newInstruments(mp metric.MeterProvider) *instruments {
@@ -55,9 +60,54 @@ func newInstruments(mp metric.MeterProvider) *instruments {
 	in.hookDead = counter("payments.hook.dead_letters", "{event}", "Hook events given up after the last attempt, by signal")
 	in.reconcileBatches = counter("payments.reconciler.batches", "{batch}", "Batches of payments the reconciler read")
 	in.reconcileSynced = counter("payments.reconciler.synced", "{payment}", "Payments the reconciler synced, by result (ok, error)")
+	in.pruned = counter("payments.pruned", "{row}", "Rows retention deleted, by kind (events, notifications)")
 	in.deliveryDelay, _ = m.Float64Histogram("payments.outbox.delivery_delay", metric.WithUnit("s"),
 		metric.WithDescription("Age of a hook event when it is delivered or given up: the outbox's lag"))
 	return &in
+}
+
+// outboxLagTimeout bounds the outbox lag gauge's query, so a slow database
+// delays a metric collection by this much at most.
+const outboxLagTimeout = 2 * time.Second
+
+// observeOutboxLag registers the gauge payments.outbox.oldest_pending_age:
+// the age of the account's oldest hook event that is neither delivered nor
+// dead (0 when none waits), read from the Store at each collection. It
+// rises while receivers fail or no process runs delivery, where
+// payments.outbox.delivery_delay, recorded on delivery, stays silent. New
+// calls it once its store view is set; the callback stays registered with
+// the meter provider for as long as the provider lives. It is registered
+// apart from the instrument, which every Service shares: each Service
+// observes its own account.
+func (s *Service) observeOutboxLag() {
+	m := s.mp.Meter(tracerName)
+	lag, err := m.Float64ObservableGauge("payments.outbox.oldest_pending_age", metric.WithUnit("s"),
+		metric.WithDescription("Age of the account's oldest hook event neither delivered nor dead (0 when none waits): the outbox's lag"))
+	if err != nil {
+		return
+	}
+	_, _ = m.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		s.observeLag(ctx, o, lag)
+		return nil
+	}, lag)
+}
+
+// observeLag observes the outbox lag. A failed or slow read skips the
+// observation and is logged at debug level: it never fails the collection
+// of the other metrics.
+func (s *Service) observeLag(ctx context.Context, o metric.Observer, lag metric.Float64Observable) {
+	ctx, cancel := context.WithTimeout(ctx, outboxLagTimeout)
+	defer cancel()
+	oldest, ok, err := s.store.OldestPendingEvent(ctx)
+	if err != nil {
+		s.log.LogAttrs(ctx, slog.LevelDebug, "payments: outbox lag not observed", slog.String("error", err.Error()))
+		return
+	}
+	var age float64
+	if ok {
+		age = max(s.now().Sub(oldest), 0).Seconds()
+	}
+	o.ObserveFloat64(lag, age, metric.WithAttributes(attribute.String(attrAccount, s.account)))
 }
 
 // WithMeterProvider sets the OpenTelemetry meter provider; the default (and
@@ -118,6 +168,13 @@ func (s *Service) countTransition(ctx context.Context, res *ApplyResult) {
 	}
 	s.inst.transitions.Add(ctx, 1, metric.WithAttributes(attribute.String(attrFrom, string(res.Previous.Status)),
 		attribute.String(attrTo, string(res.Payment.Status))))
+}
+
+// countPruned counts rows retention deleted, by kind.
+func (s *Service) countPruned(ctx context.Context, kind string, n int) {
+	if n > 0 {
+		s.inst.pruned.Add(ctx, int64(n), metric.WithAttributes(attribute.String(attrKind, kind)))
+	}
 }
 
 // countDelivery counts one delivery attempt of an event and, once it is

@@ -22,9 +22,11 @@ import (
 	"github.com/nusapay/payments"
 	"github.com/nusapay/payments/internal/dbtest"
 	"github.com/nusapay/payments/internal/testenv"
+	"github.com/nusapay/payments/methods"
 	"github.com/nusapay/payments/midtrans"
 	"github.com/nusapay/payments/midtranstest"
 	"github.com/nusapay/payments/notify"
+	"github.com/nusapay/payments/store"
 )
 
 // lockedBuffer collects log lines from concurrent writers.
@@ -46,11 +48,13 @@ func (l *lockedBuffer) String() string {
 }
 
 // TestTelemetry runs a charge, a notification storm with a forged copy, a
-// refund, a refused operation, a hook delivery failing to dead letter and a
-// reconciler pass with a retried Midtrans call, all recorded by the SDK's
-// in-memory reader and span recorder, and checks that every instrument is
-// there with sane values, that the webhook's span is a linked root, and
-// that no secret appears in any span, metric or log line.
+// refund, a refused operation, a hook delivery failing to dead letter, a
+// reconciler pass with a retried Midtrans call and a pruning pass, with the
+// store's query hook on, all recorded by the SDK's in-memory reader and
+// span recorder, and checks that every instrument is there with sane
+// values (the outbox lag gauge among them), that every notification and
+// every delivery attempt has a span, that the webhook's span is a linked
+// root, and that no secret appears in any span, metric or log line.
 func TestTelemetry(t *testing.T) {
 	const serverKey, clientKey = "SB-Mid-server-SECRET-xyz", "SB-Mid-client-SECRET-abc"
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
@@ -60,6 +64,7 @@ func TestTelemetry(t *testing.T) {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
 		var logs lockedBuffer
 		log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		db = db.WithQueryHook(store.QueryHook(tp))
 		env := testenv.New(t, db, testenv.Config{
 			Sim: midtranstest.Config{ServerKey: serverKey, ClientKey: clientKey},
 			Client: func(c *midtrans.Config) {
@@ -67,7 +72,8 @@ func TestTelemetry(t *testing.T) {
 			},
 			Options: []payments.Option{payments.WithMeterProvider(mp), payments.WithTracerProvider(tp),
 				payments.WithLogger(log), fastDelivery(2),
-				payments.WithReconciler(payments.ReconcileConfig{PendingAfter: time.Nanosecond, PendingEvery: time.Nanosecond})},
+				payments.WithReconciler(payments.ReconcileConfig{PendingAfter: time.Nanosecond, PendingEvery: time.Nanosecond}),
+				payments.WithRetention(payments.RetentionConfig{DeliveredEvents: time.Nanosecond, ProcessedNotifications: time.Nanosecond})},
 		})
 		svc, ctx := env.Service, testenv.Ctx(t)
 		h, err := notify.New(svc, notify.WithLogger(log))
@@ -154,6 +160,14 @@ func TestTelemetry(t *testing.T) {
 		if n, err := svc.ReconcileOnce(ctx); err != nil || n < 1 {
 			t.Fatalf("reconcile: %d synced, %v", n, err)
 		}
+		// The pending payment's events stay undelivered: the outbox lags.
+
+		// A pruning pass: the delivered events and the processed
+		// notification.
+		pruned, err := svc.PruneOnce(ctx)
+		if err != nil || pruned.Events < 1 || pruned.Notifications < 1 {
+			t.Fatalf("prune: %+v, %v", pruned, err)
+		}
 
 		var rm metricdata.ResourceMetrics
 		if err := reader.Collect(ctx, &rm); err != nil {
@@ -194,6 +208,14 @@ func TestTelemetry(t *testing.T) {
 			}
 			return n
 		}
+		gauge := func(name string) []metricdata.DataPoint[float64] {
+			t.Helper()
+			data, ok := got[name].(metricdata.Gauge[float64])
+			if !ok {
+				t.Fatalf("no gauge %s (have %v)", name, keys(got))
+			}
+			return data.DataPoints
+		}
 		str := attribute.String
 		checks := []struct {
 			what     string
@@ -218,6 +240,8 @@ func TestTelemetry(t *testing.T) {
 			{"status retried on 503", sum("midtrans.retries", str("midtrans.operation", "status"), str("midtrans.retry_reason", "server_error")), 1, 1},
 			{"midtrans calls", int64(count("midtrans.request.duration")), 6, 1000},
 			{"outbox delays", int64(count("payments.outbox.delivery_delay")), 2, 1000},
+			{"pruned events", sum("payments.pruned", str("payments.kind", "events")), int64(pruned.Events), int64(pruned.Events)},
+			{"pruned notifications", sum("payments.pruned", str("payments.kind", "notifications")), int64(pruned.Notifications), int64(pruned.Notifications)},
 		}
 		for _, c := range checks {
 			if c.got < c.min || c.got > c.max {
@@ -227,12 +251,21 @@ func TestTelemetry(t *testing.T) {
 		if sum("midtrans.retries") < 1 {
 			t.Error("no retry counted")
 		}
+		// The outbox lag: the age of the pending payment's oldest event,
+		// for the Service's account.
+		if lag := gauge("payments.outbox.oldest_pending_age"); len(lag) != 1 || !matches(lag[0].Attributes, []attribute.KeyValue{str("payments.account", payments.DefaultAccount)}) ||
+			lag[0].Value <= 0 || lag[0].Value > 600 {
+			t.Errorf("outbox lag %+v, want one positive age of the default account", lag)
+		}
 
 		// Spans: every notification and delivery has one; the webhook's
 		// is a root linked to the caller's span.
 		ended := spans.Ended()
-		var handles, deliveries int
+		var handles, deliveries, queries int
 		for _, s := range ended {
+			if set := attribute.NewSet(s.Attributes()...); set.HasValue("db.system.name") {
+				queries++
+			}
 			switch s.Name() {
 			case "notify.Handle":
 				handles++
@@ -243,8 +276,14 @@ func TestTelemetry(t *testing.T) {
 				deliveries++
 			}
 		}
-		if handles != 6 || deliveries < 3 {
-			t.Errorf("%d notify.Handle spans, %d payments.deliver spans", handles, deliveries)
+		if n := sum("payments.notifications"); handles != 6 || int64(handles) != n {
+			t.Errorf("%d notify.Handle spans for %d notifications, want 6", handles, n)
+		}
+		if n := sum("payments.hook.deliveries"); deliveries < 3 || int64(deliveries) != n {
+			t.Errorf("%d payments.deliver spans for %d delivery attempts", deliveries, n)
+		}
+		if queries < 20 {
+			t.Errorf("%d query spans", queries)
 		}
 
 		// No secret anywhere.
@@ -316,6 +355,10 @@ func metricAttrStrings(data metricdata.Aggregation) []string {
 		for _, dp := range d.DataPoints {
 			sets = append(sets, dp.Attributes)
 		}
+	case metricdata.Gauge[float64]:
+		for _, dp := range d.DataPoints {
+			sets = append(sets, dp.Attributes)
+		}
 	default:
 		return []string{fmt.Sprintf("unexpected aggregation %T", data)}
 	}
@@ -324,4 +367,122 @@ func metricAttrStrings(data metricdata.Aggregation) []string {
 		out = append(out, attrStrings(s.ToSlice())...)
 	}
 	return out
+}
+
+// TestOutboxLagNotObserved: when the store cannot answer, because the
+// database is gone or because the outbox is locked past the callback's
+// time limit, the outbox lag gauge is skipped and logged at debug level,
+// and the collection of every other metric goes on without an error.
+func TestOutboxLagNotObserved(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		open  func(testing.TB) *bun.DB
+		spoil func(t *testing.T, db *bun.DB)
+	}{
+		{"closed database", dbtest.SQLite, func(t *testing.T, db *bun.DB) {
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"outbox locked", dbtest.Postgres, func(t *testing.T, db *bun.DB) {
+			tx, err := db.BeginTx(testenv.Ctx(t), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = tx.Rollback() })
+			if _, err := tx.Exec("LOCK TABLE nusapay_outbox IN ACCESS EXCLUSIVE MODE"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reader := sdkmetric.NewManualReader()
+			mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+			var logs lockedBuffer
+			log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			db := tc.open(t)
+			env := testenv.New(t, db, testenv.Config{Options: []payments.Option{payments.WithMeterProvider(mp), payments.WithLogger(log)}})
+			ctx := testenv.Ctx(t)
+			if _, err := env.Service.CreateCharge(ctx, chargeReq("lag-1", "gopay", nil)); err != nil {
+				t.Fatal(err)
+			}
+			collect := func() map[string]metricdata.Aggregation {
+				t.Helper()
+				var rm metricdata.ResourceMetrics
+				if err := reader.Collect(ctx, &rm); err != nil {
+					t.Fatalf("collect: %v", err)
+				}
+				got := map[string]metricdata.Aggregation{}
+				for _, sm := range rm.ScopeMetrics {
+					for _, m := range sm.Metrics {
+						got[m.Name] = m.Data
+					}
+				}
+				return got
+			}
+			// The charge's event waits: the gauge is there.
+			if _, ok := collect()["payments.outbox.oldest_pending_age"]; !ok {
+				t.Fatal("no outbox lag while the charge's event waits")
+			}
+			tc.spoil(t, db)
+			start := time.Now()
+			got := collect()
+			if took := time.Since(start); took > 5*time.Second {
+				t.Errorf("collection took %s", took)
+			}
+			if _, ok := got["payments.outbox.oldest_pending_age"]; ok {
+				t.Error("outbox lag observed without an answer from the store")
+			}
+			if _, ok := got["payments.charges"]; !ok {
+				t.Errorf("the other metrics are not collected: %v", keys(got))
+			}
+			if !strings.Contains(logs.String(), "level=DEBUG msg=\"payments: outbox lag not observed\"") {
+				t.Errorf("no debug log line:\n%s", logs.String())
+			}
+		})
+	}
+}
+
+// TestOutboxLagPerAccount: two Services of two accounts on one meter
+// provider each observe their own account's lag: the account waiting
+// longer shows the larger age, and an account with nothing pending shows 0.
+func TestOutboxLagPerAccount(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	env := testenv.New(t, dbtest.SQLite(t), testenv.Config{Options: []payments.Option{payments.WithMeterProvider(mp)}})
+	ctx := testenv.Ctx(t)
+	services := map[string]*payments.Service{payments.DefaultAccount: env.Service}
+	for _, account := range []string{"shop-b", "shop-idle"} {
+		svc, err := payments.New(env.Client, env.Store, payments.WithAccount(account), payments.WithMeterProvider(mp),
+			payments.WithMethods(methods.Default()...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		services[account] = svc
+	}
+	if _, err := services[payments.DefaultAccount].CreateCharge(ctx, chargeReq("lag-a", "gopay", nil)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if _, err := services["shop-b"].CreateCharge(ctx, chargeReq("lag-b", "gopay", nil)); err != nil {
+		t.Fatal(err)
+	}
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(ctx, &rm); err != nil {
+		t.Fatal(err)
+	}
+	ages := map[string]float64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if g, ok := m.Data.(metricdata.Gauge[float64]); ok && m.Name == "payments.outbox.oldest_pending_age" {
+				for _, dp := range g.DataPoints {
+					account, _ := dp.Attributes.Value("payments.account")
+					ages[account.AsString()] = dp.Value
+				}
+			}
+		}
+	}
+	if len(ages) != 3 || ages["shop-idle"] != 0 || ages["shop-b"] <= 0 || ages[payments.DefaultAccount] < ages["shop-b"]+0.04 {
+		t.Errorf("outbox lag by account %v: want the default account's older than shop-b's, shop-idle's 0", ages)
+	}
 }

@@ -67,6 +67,26 @@
 // and an inbox index on (account, state, processed_at). Audit rows are
 // never pruned: the audit table is append-only, by trigger.
 //
+// # Outbox lag
+//
+// OldestPendingEvent reads when the account's oldest pending event (neither
+// delivered nor dead) was created, for the Service's outbox lag gauge. It
+// reads one row in index order (migration 20261202000008; the EXPLAIN test
+// proves it): on PostgreSQL and SQLite a partial index on created_at over
+// pending events, like the claim index, on MySQL (dead, delivered_at,
+// account, created_at), which the claim and prunes have no use for.
+//
+// # Tracing
+//
+// QueryHook is a Bun query hook that records a span per query with the
+// database system, the operation and the table, never the query text or
+// an argument (Bun inlines arguments into the query it reports, so a hook
+// that records it would record order ids, emails and notification
+// bodies). The store adds no hook itself; a host that wants query spans
+// adds it to the database it opens, before the store uses it:
+//
+//	db = db.WithQueryHook(store.QueryHook(tp))
+//
 // # Transactions
 //
 // New binds a Store to a bun.IDB. Bind it to the host's *bun.DB, or to a

@@ -22,3 +22,8 @@ func PruneEventsSQL(s *Store, before time.Time, limit int) string {
 func PruneNotificationsSQL(s *Store, before time.Time, limit int) string {
 	return s.db.NewRaw(s.sql.pruneNotifications, s.account, bun.List(finishedStates), dbTime(before), limit).String()
 }
+
+// OldestPendingSQL is the SQL of OldestPendingEvent.
+func OldestPendingSQL(s *Store) string {
+	return s.db.NewRaw(oldestPending, s.account).String()
+}

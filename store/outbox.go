@@ -161,3 +161,24 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// oldestPending reads the created_at of the account's oldest pending
+// event: the first row of the pending events in created_at order, which an
+// index serves (migration 20261202000008). Its argument: account.
+const oldestPending = `
+    SELECT created_at FROM nusapay_outbox
+    WHERE account = ? AND delivered_at IS NULL AND NOT dead
+    ORDER BY created_at
+    LIMIT 1`
+
+// OldestPendingEvent implements payments.Outbox.
+func (s *Store) OldestPendingEvent(ctx context.Context) (time.Time, bool, error) {
+	var at []time.Time
+	if err := s.db.NewRaw(oldestPending, s.account).Scan(ctx, &at); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, fmt.Errorf("oldest pending event: %w", err)
+	}
+	if len(at) == 0 {
+		return time.Time{}, false, nil
+	}
+	return at[0].UTC(), true, nil
+}

@@ -44,6 +44,9 @@ func run(ctx context.Context, addr string, cfg Config, stdout, stderr io.Writer)
 				cfg.BaseURL, shop.cfg.SyncEvery)
 		}
 	}
+	if cfg.Telemetry != nil {
+		fmt.Fprintf(stdout, "TELEMETRY: spans as they end and metrics every %s print here as JSON\n", metricsEvery)
+	}
 	fmt.Fprintf(stdout, "orders and payments: %s\n", shop.DBPath())
 	fmt.Fprintf(stdout, "shop: %s/\n", cfg.BaseURL)
 	fmt.Fprintf(stdout, "ops console: %s (user %s, password %s; set STAFF_PASSWORD to choose it)\n",

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/nusapay/payments"
 	"github.com/nusapay/payments/adapters"
@@ -61,6 +64,13 @@ type Config struct {
 	// the ops console at /payments/console and the operation routes;
 	// empty means a random one (Shop.StaffPassword, printed on start).
 	StaffPassword string
+	// Telemetry, when set, receives the shop's traces and metrics as JSON
+	// (the -telemetry flag sets it to stdout): the shop installs the
+	// OpenTelemetry SDK with stdout exporters and hands its providers to
+	// the Service, the Midtrans client and the store's query hook. Nil
+	// leaves the module on the global providers, which do nothing unless
+	// a host sets them.
+	Telemetry io.Writer
 }
 
 func (c *Config) setDefaults() {
@@ -119,6 +129,11 @@ type Shop struct {
 	snapJS  snapJS
 	csp     string
 	handler http.Handler
+	// tel is the SDK installed for Config.Telemetry (nil without); tp and
+	// mp are its providers, or nil for the global ones.
+	tel *telemetry
+	tp  trace.TracerProvider
+	mp  metric.MeterProvider
 
 	stop      context.CancelFunc
 	done      chan struct{}
@@ -153,8 +168,18 @@ func New(ctx context.Context, cfg Config) (_ *Shop, err error) {
 		}
 	}()
 
+	if cfg.Telemetry != nil {
+		if s.tel, err = newTelemetry(cfg.Telemetry); err != nil {
+			return nil, err
+		}
+		s.tp, s.mp = s.tel.tp, s.tel.mp
+	}
 	if s.db, err = store.OpenSQLite(cfg.DBPath); err != nil {
 		return nil, err
+	}
+	if s.tel != nil {
+		// A span per query, without its text or arguments.
+		s.db = s.db.WithQueryHook(store.QueryHook(s.tp))
 	}
 	if err := store.Migrate(ctx, s.db); err != nil {
 		return nil, err
@@ -168,7 +193,8 @@ func New(ctx context.Context, cfg Config) (_ *Shop, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s.svc, err = payments.New(client, st, payments.WithMethods(methods.Default()...), payments.WithLogger(s.log))
+	s.svc, err = payments.New(client, st, payments.WithMethods(methods.Default()...), payments.WithLogger(s.log),
+		payments.WithTracerProvider(s.tp), payments.WithMeterProvider(s.mp))
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +241,7 @@ func (s *Shop) midtransClient() (*midtrans.Client, error) {
 			Environment: string(s.cfg.Environment), ClientKey: s.cfg.ClientKey}
 		s.snapJS = snapJS{ScriptURL: snapOrigin(s.cfg.Environment) + "/snap/snap.js", ClientKey: s.cfg.ClientKey}
 		return midtrans.New(midtrans.Config{ServerKey: s.cfg.ServerKey, ClientKey: s.cfg.ClientKey,
-			Environment: s.cfg.Environment, BaseURL: s.cfg.MidtransURL, Logger: s.log})
+			Environment: s.cfg.Environment, BaseURL: s.cfg.MidtransURL, Logger: s.log, MeterProvider: s.mp})
 	}
 	s.sim = midtranstest.NewServer(midtranstest.Config{NotificationURL: s.cfg.BaseURL + webhookPath})
 	// The same 3DS code runs against the simulator's stand-in library,
@@ -223,7 +249,7 @@ func (s *Shop) midtransClient() (*midtrans.Client, error) {
 	s.threeDS = threeDS{ScriptURL: s.sim.URL() + "/v2/assets/js/midtrans-new-3ds.min.js",
 		Environment: string(midtrans.Sandbox), ClientKey: s.sim.ClientKey()}
 	return midtrans.New(midtrans.Config{ServerKey: s.sim.ServerKey(), ClientKey: s.sim.ClientKey(),
-		BaseURL: s.sim.URL(), Logger: s.log})
+		BaseURL: s.sim.URL(), Logger: s.log, MeterProvider: s.mp})
 }
 
 // snapOrigin is where snap.js and the Snap page live for env.
@@ -290,8 +316,9 @@ func (s *Shop) StaffPassword() string { return s.cfg.StaffPassword }
 // Simulator is the Midtrans simulator, or nil with real keys.
 func (s *Shop) Simulator() *midtranstest.Server { return s.sim }
 
-// Close stops the workers, the simulator and the database. Stop the HTTP
-// server first, so no request finds them gone.
+// Close stops the workers, prints the last of the telemetry, and stops the
+// simulator and the database. Stop the HTTP server first, so no request
+// finds them gone.
 func (s *Shop) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
@@ -305,13 +332,17 @@ func (s *Shop) Close() error {
 }
 
 func (s *Shop) closeResources() error {
+	var errs []error
+	if s.tel != nil {
+		errs = append(errs, s.tel.shutdown())
+	}
 	if s.sim != nil {
 		s.sim.Close()
 	}
 	if s.db != nil {
-		return s.db.Close()
+		errs = append(errs, s.db.Close())
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func templateFuncs() template.FuncMap {

@@ -77,6 +77,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ConcurrentPayAccountUpdates", testConcurrentPayAccountUpdates},
 		{"Subscriptions", testSubscriptions},
 		{"SubscriptionAccounts", testSubscriptionAccounts},
+		{"OldestPendingEvent", testOldestPendingEvent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
