@@ -86,3 +86,8 @@ CREATE INDEX IF NOT EXISTS nusapay_outbox_payment_seq_idx ON nusapay_outbox (pay
 --bun:split
 CREATE INDEX IF NOT EXISTS nusapay_outbox_delivered_idx ON nusapay_outbox (delivered_at)
     WHERE delivered_at IS NOT NULL;
+--bun:split
+-- 20261202000008_outbox_lag's index, which the rebuild above dropped with
+-- the old table.
+CREATE INDEX IF NOT EXISTS nusapay_outbox_pending_created_idx ON nusapay_outbox (created_at)
+    WHERE delivered_at IS NULL AND NOT dead;
