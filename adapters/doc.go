@@ -10,6 +10,9 @@
 //	POST {prefix}/payments/{order_id}/{op}       an op of payments.Operations: sync, cancel,
 //	                                             expire, refund, capture, approve, deny
 //	                                             (only with an Authorizer)
+//	POST  {prefix}/subscriptions                 create a subscription; GET and PATCH
+//	      {prefix}/subscriptions/{id}            read and update one; POST .../{id}/{enable|
+//	                                             disable|sync} (only with an Authorizer)
 //	GET  {prefix}/console                        the ops console's list, and
 //	GET  {prefix}/console/payments/{order_id}    a payment's page (HTML, only with WithConsole)
 //	POST {prefix}/console/payments/{order_id}/{op}  a console action, as a same-origin form
