@@ -335,6 +335,14 @@ func (s *Service) reconcileLoop(ctx context.Context) {
 // unknown, that expired locally without a notification, or that has been
 // pending for long is synced with Midtrans (GET status), in batches. It
 // returns how many payments it synced.
+//
+// Replicas share the work through the database: each batch is claimed
+// (Store.ClaimReconcile), so of replicas reconciling at the same time each
+// due payment is synced by one, and N replicas make the status calls of
+// one. A claimed payment counts as synced at the claim: one whose sync
+// fails, or whose replica dies, is tried again when it is next due (a
+// minute later for unknown and expired payments, PendingEvery for pending
+// ones).
 func (s *Service) ReconcileOnce(ctx context.Context) (int, error) {
 	now := s.now()
 	cfg := s.reconcile
@@ -342,14 +350,18 @@ func (s *Service) ReconcileOnce(ctx context.Context) (int, error) {
 		// Unknown outcomes and local expiries: soon, and every minute after.
 		{UnknownBefore: now.Add(-cfg.UnknownAfter), ExpiredBefore: now.Add(-cfg.ExpiredAfter), SyncedBefore: now.Add(-time.Minute)},
 		// Long-pending payments: a safety net for missed notifications.
-		{PendingBefore: now.Add(-cfg.PendingAfter), SyncedBefore: now.Add(-cfg.PendingEvery)},
+		// Stores keep microseconds: a shorter PendingEvery would let a
+		// claim see its own payments again.
+		{PendingBefore: now.Add(-cfg.PendingAfter), SyncedBefore: now.Add(-max(cfg.PendingEvery, time.Microsecond))},
 	}
 	synced := 0
 	var errs []error
 	for _, q := range passes {
 		q.Limit = cfg.Batch
 		for {
-			batch, err := s.store.PaymentsToReconcile(ctx, q)
+			// A claim marks its payments synced now: the next claim, here
+			// or in another replica, does not see them again this pass.
+			batch, err := s.store.ClaimReconcile(ctx, q, now)
 			if err != nil {
 				return synced, errors.Join(append(errs, err)...)
 			}
@@ -366,7 +378,6 @@ func (s *Service) ReconcileOnce(ctx context.Context) (int, error) {
 			if len(batch) < q.Limit || ctx.Err() != nil {
 				break
 			}
-			q.After = batch[len(batch)-1].ID
 		}
 	}
 	return synced, errors.Join(errs...)
