@@ -288,60 +288,69 @@ func (s *Store) History(ctx context.Context, paymentID string) ([]payments.Audit
 	return out, nil
 }
 
-// reconcileDue is the WHERE clause of a reconcile claim for q, and its
-// arguments: the account's payments q selects. Each criterion is its own
-// branch of an OR, in a form an index bounds, so that every database reads
-// only what is due (the EXPLAIN tests hold each to it):
-//   - unknown outcomes through (status, updated_at), local expiries through
-//     (status, expires_at): payments in these states are few, and a sync
-//     moves them out;
+// reconcileBranches are the SELECTs of the candidates a reconcile claim
+// for q takes, one per criterion, each with its arguments: the account's
+// due payments not synced since q.SyncedBefore, at most limit, with the
+// claim's row lock. Each is a plain conjunction an index bounds, ordered
+// by that index where the range holds more than the due payments, so
+// every database reads the index in order and stops at the limit, never
+// reading what is not due (the EXPLAIN tests hold each
+// to it). One OR of them all, or a branch without the order, lets
+// planners misled by their estimates read every pending payment:
+//   - unknown outcomes, per status, through (status, updated_at), oldest
+//     first; local expiries through (status, expires_at): payments in
+//     these states are few, and a sync moves them out;
 //   - long-pending payments, which may stay pending for days and be many,
-//     through (status, synced_at, created_at): once never synced and old
-//     enough, once synced long enough ago. With the synced_at filter after
-//     the index, as before 20261202000011, every claim read every
-//     long-pending payment to keep the few not synced lately.
-//
-// The synced_at filter is repeated outside the OR for the first two
-// branches.
-func (s *Store) reconcileDue(q payments.ReconcileQuery) (string, []any) {
+//     through (status, synced_at, created_at) (migration 20261202000011):
+//     those never synced and old enough, an exact range of the index that
+//     needs no order (with one, PostgreSQL, which does not take IS NULL
+//     for an equality of the order, or MariaDB sorts the range), and those
+//     synced long enough ago, least recently synced first. With the synced_at filter after the index (status,
+//     created_at), every sweep read every long-pending payment.
+func (s *Store) reconcileBranches(q payments.ReconcileQuery, limit int) []rawQuery {
 	synced := dbTime(q.SyncedBefore)
-	var branches []string
-	var args []any
+	notSynced := " AND (synced_at IS NULL OR synced_at <= ?)"
+	var out []rawQuery
+	add := func(index, where, order string, args ...any) {
+		out = append(out, rawQuery{
+			sql: "SELECT id FROM " + TablePayments + index + " WHERE " + s.sql.reconcileAccount + " AND " + where +
+				order + " LIMIT ? " + claimLock(s.sql.skipLocked),
+			args: append(append([]any{s.account}, args...), limit),
+		})
+	}
+	pending := string(payments.StatusPending)
 	if !q.UnknownBefore.IsZero() {
-		branches = append(branches, "(status IN (?, ?) AND updated_at <= ?)")
-		args = append(args, string(payments.StatusInitiated), string(payments.StatusUnknown), dbTime(q.UnknownBefore))
+		for _, st := range []payments.Status{payments.StatusInitiated, payments.StatusUnknown} {
+			add("", "status = ? AND updated_at <= ?"+notSynced, " ORDER BY updated_at", string(st), dbTime(q.UnknownBefore), synced)
+		}
 	}
 	if !q.ExpiredBefore.IsZero() {
-		branches = append(branches, "(status = ? AND expires_at <= ?)")
-		args = append(args, string(payments.StatusPending), dbTime(q.ExpiredBefore))
+		add("", "status = ? AND expires_at <= ?"+notSynced, " ORDER BY expires_at", pending, dbTime(q.ExpiredBefore), synced)
 	}
 	if !q.PendingBefore.IsZero() {
-		branches = append(branches, "(status = ? AND synced_at IS NULL AND created_at <= ?)", "(status = ? AND synced_at <= ? AND created_at <= ?)")
-		args = append(args, string(payments.StatusPending), dbTime(q.PendingBefore),
-			string(payments.StatusPending), synced, dbTime(q.PendingBefore))
+		add(s.sql.reconcileIndex, "status = ? AND synced_at IS NULL AND created_at <= ?", "", pending, dbTime(q.PendingBefore))
+		add(s.sql.reconcileIndex, "status = ? AND synced_at <= ? AND created_at <= ?", " ORDER BY synced_at", pending, synced, dbTime(q.PendingBefore))
 	}
-	if len(branches) == 0 {
-		return "1 = 0", nil
-	}
-	where := "account = ? AND (" + strings.Join(branches, " OR ") + ") AND (synced_at IS NULL OR synced_at <= ?)"
-	return where, append(append([]any{s.account}, args...), synced)
+	return out
 }
 
-// reconcileCandidates is the SELECT of a claim's payment ids: q's due
-// payments, at most q.Limit, with the claim's row lock.
-func (s *Store) reconcileCandidates(q payments.ReconcileQuery) (string, []any) {
-	where, args := s.reconcileDue(q)
-	return "SELECT id FROM " + TablePayments + " WHERE " + where + " LIMIT ? " + claimLock(s.sql.skipLocked), append(args, q.Limit)
+// rawQuery is SQL with its arguments.
+type rawQuery struct {
+	sql  string
+	args []any
 }
 
-// ClaimReconcile implements payments.PaymentStore. On PostgreSQL and
-// SQLite one statement selects and marks the payments (UPDATE ... WHERE id
-// IN (SELECT ... LIMIT) RETURNING); on PostgreSQL the candidates are locked
-// FOR UPDATE SKIP LOCKED, so concurrent claimers take disjoint sets without
-// waiting, and a candidate another claim marked meanwhile is checked again
-// after the lock and dropped; SQLite's write transactions are serialised.
-// MySQL, lacking UPDATE ... RETURNING, locks the candidates FOR UPDATE
-// SKIP LOCKED, marks them and reads them back in one transaction.
+// ClaimReconcile implements payments.PaymentStore. In one transaction it
+// claims from each criterion's candidates in turn (reconcileBranches)
+// until it has q.Limit payments; a payment one branch marked is no longer
+// a candidate of the next. On PostgreSQL and SQLite one statement selects
+// and marks a branch's payments (WITH ... UPDATE ... RETURNING); on
+// PostgreSQL the candidates are locked FOR UPDATE SKIP LOCKED, so
+// concurrent claimers take disjoint sets without waiting, and a candidate
+// another claim marked meanwhile is checked again after the lock and
+// dropped; SQLite's write transactions are serialised. MySQL, lacking
+// UPDATE ... RETURNING, locks a branch's candidates FOR UPDATE SKIP
+// LOCKED, marks them and reads them back.
 func (s *Store) ClaimReconcile(ctx context.Context, q payments.ReconcileQuery, at time.Time) ([]*payments.Payment, error) {
 	if err := q.Validate(at); err != nil {
 		return nil, err
@@ -350,26 +359,41 @@ func (s *Store) ClaimReconcile(ctx context.Context, q payments.ReconcileQuery, a
 	if !dbTime(q.SyncedBefore).Before(at) {
 		return nil, errors.New("payments: reconcile claim: SyncedBefore must be before the claim time, at microsecond precision")
 	}
-	sel, args := s.reconcileCandidates(q)
 	var rows []paymentRow
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if s.sql.claimQuery != "" {
-			return tx.NewRaw("WITH due AS ("+sel+")\nUPDATE "+TablePayments+" SET synced_at = ? WHERE id IN (SELECT id FROM due)\nRETURNING *",
-				append(args, at)...).Scan(ctx, &rows)
+		rows = rows[:0]
+		for _, sel := range s.reconcileBranches(q, q.Limit) {
+			if len(rows) >= q.Limit {
+				break
+			}
+			sel.args[len(sel.args)-1] = q.Limit - len(rows)
+			var got []paymentRow
+			if s.sql.claimQuery != "" {
+				if err := tx.NewRaw("WITH due AS ("+sel.sql+")\nUPDATE "+TablePayments+" SET synced_at = ? WHERE id IN (SELECT id FROM due)\nRETURNING *",
+					append(sel.args, at)...).Scan(ctx, &got); err != nil && !errors.Is(err, sql.ErrNoRows) {
+					return err
+				}
+				rows = append(rows, got...)
+				continue
+			}
+			var ids []string
+			if err := tx.NewRaw(sel.sql, sel.args...).Scan(ctx, &ids); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if len(ids) == 0 {
+				continue
+			}
+			if _, err := tx.NewUpdate().Table(TablePayments).Set("synced_at = ?", at).Where("id IN (?)", bun.List(ids)).Exec(ctx); err != nil {
+				return err
+			}
+			if err := tx.NewSelect().Model(&got).Where("p.id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+				return err
+			}
+			rows = append(rows, got...)
 		}
-		var ids []string
-		if err := tx.NewRaw(sel, args...).Scan(ctx, &ids); err != nil {
-			return err
-		}
-		if len(ids) == 0 {
-			return nil
-		}
-		if _, err := tx.NewUpdate().Table(TablePayments).Set("synced_at = ?", at).Where("id IN (?)", bun.List(ids)).Exec(ctx); err != nil {
-			return err
-		}
-		return tx.NewSelect().Model(&rows).Where("p.id IN (?)", bun.List(ids)).Scan(ctx)
+		return nil
 	})
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err != nil {
 		return nil, fmt.Errorf("claim payments to reconcile: %w", err)
 	}
 	out := make([]*payments.Payment, 0, len(rows))
