@@ -77,7 +77,9 @@ type ReconcileConfig struct {
 	Disabled bool
 	// Interval between passes (default 1 minute).
 	Interval time.Duration
-	// Batch is how many payments a pass reads at a time (default 100).
+	// Batch is how many payments a pass claims at a time (default 100).
+	// A claimed payment counts as synced: other replicas leave it alone
+	// until it is due again.
 	Batch int
 	// UnknownAfter: a charge with an unknown outcome (or a crash before
 	// Midtrans was called) is synced once this old (default 1 minute).
