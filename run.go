@@ -150,7 +150,7 @@ func (s *Service) wake() {
 
 // Run delivers hook events, runs the reconciler and, when WithRetention
 // set an age, prunes old rows, until ctx ends, then returns ctx's error. Run it in every replica: the replicas share the work
-// through the database alone (outbox leases), with no other coordinator.
+// through the database alone (outbox leases, reconcile claims), with no other coordinator.
 func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for i := range s.delivery.Workers {
@@ -344,7 +344,8 @@ func (s *Service) reconcileLoop(ctx context.Context) {
 // one. A claimed payment counts as synced at the claim: one whose sync
 // fails, or whose replica dies, is tried again when it is next due (a
 // minute later for unknown and expired payments, PendingEvery for pending
-// ones).
+// ones). Claims are stamped with each replica's clock (WithClock): replica
+// clocks must agree to well within a minute.
 func (s *Service) ReconcileOnce(ctx context.Context) (int, error) {
 	now := s.now()
 	cfg := s.reconcile
