@@ -294,9 +294,9 @@ func (s *Store) History(ctx context.Context, paymentID string) ([]payments.Audit
 // claim's row lock. Each is a plain conjunction an index bounds, ordered
 // by that index where the range holds more than the due payments, so
 // every database reads the index in order and stops at the limit, never
-// reading what is not due (the EXPLAIN tests hold each
-// to it). One OR of them all, or a branch without the order, lets
-// planners misled by their estimates read every pending payment:
+// reading what is not due (the EXPLAIN test holds each to it). One OR of
+// them all, or a branch without its order, lets planners misled by their
+// estimates read every pending payment:
 //   - unknown outcomes, per status, through (status, updated_at), oldest
 //     first; local expiries through (status, expires_at): payments in
 //     these states are few, and a sync moves them out;
@@ -304,9 +304,10 @@ func (s *Store) History(ctx context.Context, paymentID string) ([]payments.Audit
 //     through (status, synced_at, created_at) (migration 20261202000011):
 //     those never synced and old enough, an exact range of the index that
 //     needs no order (with one, PostgreSQL, which does not take IS NULL
-//     for an equality of the order, or MariaDB sorts the range), and those
-//     synced long enough ago, least recently synced first. With the synced_at filter after the index (status,
-//     created_at), every sweep read every long-pending payment.
+//     for an equality of the order, and MariaDB sort the range), and those
+//     synced long enough ago, least recently synced first. With the
+//     synced_at filter after the index (status, created_at), as before,
+//     every sweep read every long-pending payment.
 func (s *Store) reconcileBranches(q payments.ReconcileQuery, limit int) []rawQuery {
 	synced := dbTime(q.SyncedBefore)
 	notSynced := " AND (synced_at IS NULL OR synced_at <= ?)"
