@@ -77,7 +77,9 @@ type ReconcileConfig struct {
 	Disabled bool
 	// Interval between passes (default 1 minute).
 	Interval time.Duration
-	// Batch is how many payments a pass reads at a time (default 100).
+	// Batch is how many payments a pass claims at a time (default 100).
+	// A claimed payment counts as synced: other replicas leave it alone
+	// until it is due again.
 	Batch int
 	// UnknownAfter: a charge with an unknown outcome (or a crash before
 	// Midtrans was called) is synced once this old (default 1 minute).
@@ -148,7 +150,7 @@ func (s *Service) wake() {
 
 // Run delivers hook events, runs the reconciler and, when WithRetention
 // set an age, prunes old rows, until ctx ends, then returns ctx's error. Run it in every replica: the replicas share the work
-// through the database alone (outbox leases), with no other coordinator.
+// through the database alone (outbox leases, reconcile claims), with no other coordinator.
 func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for i := range s.delivery.Workers {
@@ -335,6 +337,15 @@ func (s *Service) reconcileLoop(ctx context.Context) {
 // unknown, that expired locally without a notification, or that has been
 // pending for long is synced with Midtrans (GET status), in batches. It
 // returns how many payments it synced.
+//
+// Replicas share the work through the database: each batch is claimed
+// (Store.ClaimReconcile), so of replicas reconciling at the same time each
+// due payment is synced by one, and N replicas make the status calls of
+// one. A claimed payment counts as synced at the claim: one whose sync
+// fails, or whose replica dies, is tried again when it is next due (a
+// minute later for unknown and expired payments, PendingEvery for pending
+// ones). Claims are stamped with each replica's clock (WithClock): replica
+// clocks must agree to well within a minute.
 func (s *Service) ReconcileOnce(ctx context.Context) (int, error) {
 	now := s.now()
 	cfg := s.reconcile
@@ -342,14 +353,18 @@ func (s *Service) ReconcileOnce(ctx context.Context) (int, error) {
 		// Unknown outcomes and local expiries: soon, and every minute after.
 		{UnknownBefore: now.Add(-cfg.UnknownAfter), ExpiredBefore: now.Add(-cfg.ExpiredAfter), SyncedBefore: now.Add(-time.Minute)},
 		// Long-pending payments: a safety net for missed notifications.
-		{PendingBefore: now.Add(-cfg.PendingAfter), SyncedBefore: now.Add(-cfg.PendingEvery)},
+		// Stores keep microseconds: a shorter PendingEvery would let a
+		// claim see its own payments again.
+		{PendingBefore: now.Add(-cfg.PendingAfter), SyncedBefore: now.Add(-max(cfg.PendingEvery, time.Microsecond))},
 	}
 	synced := 0
 	var errs []error
 	for _, q := range passes {
 		q.Limit = cfg.Batch
 		for {
-			batch, err := s.store.PaymentsToReconcile(ctx, q)
+			// A claim marks its payments synced now: the next claim, here
+			// or in another replica, does not see them again this pass.
+			batch, err := s.store.ClaimReconcile(ctx, q, now)
 			if err != nil {
 				return synced, errors.Join(append(errs, err)...)
 			}
@@ -366,7 +381,6 @@ func (s *Service) ReconcileOnce(ctx context.Context) (int, error) {
 			if len(batch) < q.Limit || ctx.Err() != nil {
 				break
 			}
-			q.After = batch[len(batch)-1].ID
 		}
 	}
 	return synced, errors.Join(errs...)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -466,6 +467,94 @@ func TestReplicasShareReconciliation(t *testing.T) {
 			id := fmt.Sprintf("rep-rec-%d", i)
 			if p, err := env.Service.Payment(ctx, id); err != nil || !p.Paid() {
 				t.Errorf("%s after both reconcilers: %s %v", id, show(p), err)
+			}
+			mu.Lock()
+			n := paid[id]
+			mu.Unlock()
+			if n != 1 {
+				t.Errorf("%s: paid fired %d times", id, n)
+			}
+		}
+	})
+}
+
+// TestReplicasShareReconcilerWork: three replicas on one database and one
+// Midtrans reconcile 30 due payments at the same time. They share the
+// work through the database: 30 status calls in all, not one per replica
+// and payment, and every payment ends paid, with paid fired once.
+func TestReplicasShareReconcilerWork(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		var mu sync.Mutex
+		now := time.Now()
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		env := testenv.New(t, db, testenv.Config{Sim: midtranstest.Config{Now: clock}})
+		ctx := testenv.Ctx(t)
+		const orders, replicas = 30, 3
+		for i := range orders {
+			id := fmt.Sprintf("share-rec-%d", i)
+			if _, err := env.Service.CreateCharge(ctx, chargeReq(id, "bni_va", nil)); err != nil {
+				t.Fatal(err)
+			}
+			if err := env.Sim.Pay(id); err != nil { // no notification URL: the notification is lost
+				t.Fatal(err)
+			}
+		}
+		mu.Lock()
+		now = now.Add(2 * time.Hour) // past the pending threshold
+		mu.Unlock()
+		before := len(env.Sim.Calls())
+		paid := map[string]int{}
+		var svcs []*payments.Service
+		for r := range replicas {
+			svc, err := payments.New(env.Client, env.Store, payments.WithMethods(methods.Default()...), payments.WithClock(clock),
+				payments.WithInstanceName(fmt.Sprintf("replica-%d", r)),
+				payments.WithReconciler(payments.ReconcileConfig{PendingAfter: time.Hour, Batch: 4}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			svc.Connect(payments.SignalPaid, func(_ context.Context, e *payments.Event) error {
+				mu.Lock()
+				defer mu.Unlock()
+				paid[e.Payment.OrderID]++
+				return nil
+			})
+			svcs = append(svcs, svc)
+		}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		synced := make([]int, replicas)
+		for r, svc := range svcs {
+			wg.Go(func() {
+				<-start
+				n, err := svc.ReconcileOnce(ctx)
+				if err != nil {
+					t.Error(err)
+				}
+				synced[r] = n
+			})
+		}
+		close(start)
+		wg.Wait()
+		statusCalls := 0
+		for _, c := range env.Sim.Calls()[before:] {
+			if c.Method == http.MethodGet && strings.HasSuffix(c.Path, "/status") {
+				statusCalls++
+			}
+		}
+		t.Logf("status calls: %d; synced per replica: %v", statusCalls, synced)
+		if statusCalls != orders {
+			t.Errorf("%d replicas made %d status calls for %d due payments, want %d", replicas, statusCalls, orders, orders)
+		}
+		if total := synced[0] + synced[1] + synced[2]; total != orders {
+			t.Errorf("replicas synced %v payments, %d in all, want %d", synced, total, orders)
+		}
+		for _, svc := range svcs {
+			drainDelivery(t, svc)
+		}
+		for i := range orders {
+			id := fmt.Sprintf("share-rec-%d", i)
+			if p, err := env.Service.Payment(ctx, id); err != nil || !p.Paid() {
+				t.Errorf("%s after the reconcilers: %s %v", id, show(p), err)
 			}
 			mu.Lock()
 			n := paid[id]

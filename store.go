@@ -82,9 +82,22 @@ type PaymentStore interface {
 	Apply(ctx context.Context, c *Change) (*ApplyResult, error)
 	// History returns the audit trail of a payment, oldest first.
 	History(ctx context.Context, paymentID string) ([]AuditEntry, error)
-	// PaymentsToReconcile lists payments a status sync should look at (see
-	// ReconcileQuery), in id order, at most q.Limit, after q.After.
-	PaymentsToReconcile(ctx context.Context, q ReconcileQuery) ([]*Payment, error)
+	// ClaimReconcile claims up to q.Limit of the account's payments a
+	// status sync should look at (see ReconcileQuery) and returns them, in
+	// no particular order. The claim is the pacing mark itself: in one
+	// atomic step each payment is selected and recorded synced at at (as
+	// MarkSynced records it), so it is not due again, for any claimer, until
+	// a query whose SyncedBefore is at or after at. Concurrent claims, from
+	// this process or other replicas on the same database, therefore return
+	// disjoint sets, and the reconciler's replicas share its work as they
+	// share hook delivery; a payment whose claimer dies is claimed again
+	// once due again. q.SyncedBefore must be set and before at. A claim
+	// never waits for another claimer's rows (FOR UPDATE SKIP LOCKED on
+	// PostgreSQL and MySQL; SQLite's write transactions are serialised),
+	// and it reads only what is due, through indexes, so its cost follows
+	// the number of due payments, not the size of the table. It does not
+	// change the version.
+	ClaimReconcile(ctx context.Context, q ReconcileQuery, at time.Time) ([]*Payment, error)
 	// MarkSynced records that a payment was checked with Midtrans at t, so
 	// the reconciler paces itself. It does not change the version.
 	MarkSynced(ctx context.Context, paymentID string, t time.Time) error
@@ -277,15 +290,29 @@ type AuditEntry struct {
 // ReconcileQuery selects payments a status sync should check: those whose
 // outcome is unknown (initiated or unknown and untouched since
 // UnknownBefore), pending since before PendingBefore, or pending with an
-// expiry before ExpiredBefore — and not synced since SyncedBefore.
+// expiry before ExpiredBefore — and not synced (nor claimed) since
+// SyncedBefore: never, or at or before it. A zero time leaves its
+// criterion out; with none of the first three, nothing is selected.
 type ReconcileQuery struct {
 	UnknownBefore time.Time
 	PendingBefore time.Time
 	ExpiredBefore time.Time
 	SyncedBefore  time.Time
-	// After is the last payment id of the previous batch ("" for the first).
-	After string
+	// Limit is the most payments one claim returns (positive).
 	Limit int
+}
+
+// Validate reports a ReconcileQuery that cannot be claimed at at: Limit
+// must be positive, and SyncedBefore set and before at, or the claim
+// would not keep the payments it returns from the next claimer.
+func (q ReconcileQuery) Validate(at time.Time) error {
+	switch {
+	case q.Limit <= 0:
+		return errors.New("payments: reconcile claim: limit must be positive")
+	case q.SyncedBefore.IsZero() || !q.SyncedBefore.Before(at):
+		return errors.New("payments: reconcile claim: SyncedBefore must be set and before the claim time")
+	}
+	return nil
 }
 
 // Refund is one refund request, stored before Midtrans is called.

@@ -3,10 +3,12 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/nusapay/payments"
 	"github.com/nusapay/payments/internal/dbtest"
@@ -99,4 +101,59 @@ func BenchmarkClaimEvents(b *testing.B) {
 			done += len(evs)
 		}
 	})
+}
+
+// BenchmarkClaimReconcile measures one reconcile claim of the 100 due
+// payments among 1,000 or 30,000 long-pending payments synced lately:
+// the claim reads what is due, so its cost stays flat as the pending
+// payments grow.
+func BenchmarkClaimReconcile(b *testing.B) {
+	for _, pending := range []int{1000, 30000} {
+		b.Run(fmt.Sprintf("pending=%d", pending), func(b *testing.B) {
+			benchDBs(b, func(b *testing.B, db *bun.DB) {
+				ctx := context.Background()
+				now := time.Now().UTC().Truncate(time.Microsecond)
+				const due = 100
+				for start := 0; start < pending+due; start += 500 {
+					var values []string
+					var args []any
+					for i := start; i < min(start+500, pending+due); i++ {
+						var synced any // the due ones were never synced
+						if i >= due {
+							synced = now.AddDate(100, 0, 0) // synced lately: not due in this benchmark
+						}
+						created := now.Add(-2 * time.Hour)
+						values = append(values, "(?, ?, 'bca_va', 10000, 'pending', '', ?, ?, ?)")
+						args = append(args, fmt.Sprintf("r-%06d", i), fmt.Sprintf("rec-%06d", i), synced, created, created)
+					}
+					if _, err := db.ExecContext(ctx, "INSERT INTO nusapay_payments (id, order_id, method, amount, status, fraud_status, synced_at, created_at, updated_at) VALUES "+
+						strings.Join(values, ", "), args...); err != nil {
+						b.Fatal(err)
+					}
+				}
+				analyze := "ANALYZE"
+				switch db.Dialect().Name() {
+				case dialect.PG:
+					analyze = "ANALYZE nusapay_payments"
+				case dialect.MySQL:
+					analyze = "ANALYZE TABLE nusapay_payments"
+				}
+				if _, err := db.ExecContext(ctx, analyze); err != nil {
+					b.Fatal(err)
+				}
+				s, _ := store.New(db)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := range b.N {
+					// Each claim a minute after the last: what it claimed is due again.
+					at := now.Add(time.Duration(i) * time.Minute)
+					q := payments.ReconcileQuery{PendingBefore: now.Add(-time.Hour), SyncedBefore: at.Add(-30 * time.Second), Limit: due}
+					got, err := s.ClaimReconcile(ctx, q, at)
+					if err != nil || len(got) != due {
+						b.Fatalf("claimed %d, want %d: %v", len(got), due, err)
+					}
+				}
+			})
+		})
+	}
 }

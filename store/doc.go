@@ -76,6 +76,22 @@
 // pending events, like the claim index, on MySQL (dead, delivered_at,
 // account, created_at), which the claim and prunes have no use for.
 //
+// # Reconcile claims
+//
+// ClaimReconcile hands the reconciler's due payments to one replica at a
+// time: in one transaction it selects them and records them synced at the
+// claim time, which is the claim and the pacing mark at once, so no
+// concurrent claimer sees them until they are due again. On PostgreSQL and
+// SQLite each criterion is one statement (WITH … UPDATE … RETURNING), on
+// PostgreSQL its candidates locked FOR UPDATE SKIP LOCKED; on MySQL the
+// candidates are locked FOR UPDATE SKIP LOCKED, marked and read back. Each
+// criterion is its own index-ordered SELECT that stops at the limit
+// (migration 20261202000011; the EXPLAIN test proves it): unknown outcomes
+// through (status, updated_at), local expiries through (status,
+// expires_at), long-pending payments through (status, synced_at,
+// created_at), which MySQL is told to use (FORCE INDEX). A sweep thus
+// reads what is due, not every long-pending payment.
+//
 // # Tracing
 //
 // QueryHook is a Bun query hook that records a span per query with the

@@ -27,3 +27,13 @@ func PruneNotificationsSQL(s *Store, before time.Time, limit int) string {
 func OldestPendingSQL(s *Store) string {
 	return s.db.NewRaw(oldestPending, s.account).String()
 }
+
+// ReconcileClaimSQL are the SELECTs of the candidates a reconcile claim for
+// q locks and marks, one per criterion.
+func ReconcileClaimSQL(s *Store, q payments.ReconcileQuery) []string {
+	var out []string
+	for _, b := range s.reconcileBranches(q, q.Limit) {
+		out = append(out, s.db.NewRaw(b.sql, b.args...).String())
+	}
+	return out
+}

@@ -110,7 +110,7 @@ func TestMigrateAccountsUpgrade(t *testing.T) {
 			if ev, err := st.ClaimEvents(ctx, "w", 10, time.Minute); err != nil || len(ev) != 1 || ev[0].ID != "e-old-1" {
 				t.Fatalf("old outbox event: %+v, %v", ev, err)
 			}
-			if got, err := st.PaymentsToReconcile(ctx, payments.ReconcileQuery{UnknownBefore: now.Add(time.Hour), Limit: 10}); err != nil ||
+			if got, err := st.ClaimReconcile(ctx, payments.ReconcileQuery{UnknownBefore: now.Add(time.Hour), SyncedBefore: now.Add(time.Hour), Limit: 10}, now.Add(2*time.Hour)); err != nil ||
 				len(got) != 1 || got[0].OrderID != "old-2" {
 				t.Fatalf("old payments to reconcile: %+v, %v", got, err)
 			}

@@ -288,40 +288,114 @@ func (s *Store) History(ctx context.Context, paymentID string) ([]payments.Audit
 	return out, nil
 }
 
-// PaymentsToReconcile implements payments.PaymentStore.
-func (s *Store) PaymentsToReconcile(ctx context.Context, q payments.ReconcileQuery) ([]*payments.Payment, error) {
-	if q.Limit <= 0 {
-		return nil, errors.New("payments to reconcile: limit must be positive")
+// reconcileBranches are the SELECTs of the candidates a reconcile claim
+// for q takes, one per criterion, each with its arguments: the account's
+// due payments not synced since q.SyncedBefore, at most limit, with the
+// claim's row lock. Each is a plain conjunction an index bounds, ordered
+// by that index where the range holds more than the due payments, so
+// every database reads the index in order and stops at the limit, never
+// reading what is not due (the EXPLAIN test holds each to it). One OR of
+// them all, or a branch without its order, lets planners misled by their
+// estimates read every pending payment:
+//   - unknown outcomes, per status, through (status, updated_at), oldest
+//     first; local expiries through (status, expires_at): payments in
+//     these states are few, and a sync moves them out;
+//   - long-pending payments, which may stay pending for days and be many,
+//     through (status, synced_at, created_at) (migration 20261202000011):
+//     those never synced and old enough, an exact range of the index that
+//     needs no order (with one, PostgreSQL, which does not take IS NULL
+//     for an equality of the order, and MariaDB sort the range), and those
+//     synced long enough ago, least recently synced first. With the
+//     synced_at filter after the index (status, created_at), as before,
+//     every sweep read every long-pending payment.
+func (s *Store) reconcileBranches(q payments.ReconcileQuery, limit int) []rawQuery {
+	synced := dbTime(q.SyncedBefore)
+	notSynced := " AND (synced_at IS NULL OR synced_at <= ?)"
+	var out []rawQuery
+	add := func(index, where, order string, args ...any) {
+		out = append(out, rawQuery{
+			sql: "SELECT id FROM " + TablePayments + index + " WHERE " + s.sql.reconcileAccount + " AND " + where +
+				order + " LIMIT ? " + claimLock(s.sql.skipLocked),
+			args: append(append([]any{s.account}, args...), limit),
+		})
+	}
+	pending := string(payments.StatusPending)
+	if !q.UnknownBefore.IsZero() {
+		for _, st := range []payments.Status{payments.StatusInitiated, payments.StatusUnknown} {
+			add("", "status = ? AND updated_at <= ?"+notSynced, " ORDER BY updated_at", string(st), dbTime(q.UnknownBefore), synced)
+		}
+	}
+	if !q.ExpiredBefore.IsZero() {
+		add("", "status = ? AND expires_at <= ?"+notSynced, " ORDER BY expires_at", pending, dbTime(q.ExpiredBefore), synced)
+	}
+	if !q.PendingBefore.IsZero() {
+		add(s.sql.reconcileIndex, "status = ? AND synced_at IS NULL AND created_at <= ?", "", pending, dbTime(q.PendingBefore))
+		add(s.sql.reconcileIndex, "status = ? AND synced_at <= ? AND created_at <= ?", " ORDER BY synced_at", pending, synced, dbTime(q.PendingBefore))
+	}
+	return out
+}
+
+// rawQuery is SQL with its arguments.
+type rawQuery struct {
+	sql  string
+	args []any
+}
+
+// ClaimReconcile implements payments.PaymentStore. In one transaction it
+// claims from each criterion's candidates in turn (reconcileBranches)
+// until it has q.Limit payments; a payment one branch marked is no longer
+// a candidate of the next. On PostgreSQL and SQLite one statement selects
+// and marks a branch's payments (WITH ... UPDATE ... RETURNING); on
+// PostgreSQL the candidates are locked FOR UPDATE SKIP LOCKED, so
+// concurrent claimers take disjoint sets without waiting, and a candidate
+// another claim marked meanwhile is checked again after the lock and
+// dropped; SQLite's write transactions are serialised. MySQL, lacking
+// UPDATE ... RETURNING, locks a branch's candidates FOR UPDATE SKIP
+// LOCKED, marks them and reads them back.
+func (s *Store) ClaimReconcile(ctx context.Context, q payments.ReconcileQuery, at time.Time) ([]*payments.Payment, error) {
+	if err := q.Validate(at); err != nil {
+		return nil, err
+	}
+	at = dbTime(at)
+	if !dbTime(q.SyncedBefore).Before(at) {
+		return nil, errors.New("payments: reconcile claim: SyncedBefore must be before the claim time, at microsecond precision")
 	}
 	var rows []paymentRow
-	sel := s.db.NewSelect().Model(&rows).
-		Where("p.account = ?", s.account).
-		WhereGroup(" AND ", func(w *bun.SelectQuery) *bun.SelectQuery {
-			if !q.UnknownBefore.IsZero() {
-				w = w.WhereOr("(p.status IN (?, ?) AND p.updated_at <= ?)",
-					string(payments.StatusInitiated), string(payments.StatusUnknown), dbTime(q.UnknownBefore))
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		rows = rows[:0]
+		for _, sel := range s.reconcileBranches(q, q.Limit) {
+			if len(rows) >= q.Limit {
+				break
 			}
-			if !q.PendingBefore.IsZero() {
-				w = w.WhereOr("(p.status = ? AND p.created_at <= ?)", string(payments.StatusPending), dbTime(q.PendingBefore))
+			sel.args[len(sel.args)-1] = q.Limit - len(rows)
+			var got []paymentRow
+			if s.sql.claimQuery != "" {
+				if err := tx.NewRaw("WITH due AS ("+sel.sql+")\nUPDATE "+TablePayments+" SET synced_at = ? WHERE id IN (SELECT id FROM due)\nRETURNING *",
+					append(sel.args, at)...).Scan(ctx, &got); err != nil && !errors.Is(err, sql.ErrNoRows) {
+					return err
+				}
+				rows = append(rows, got...)
+				continue
 			}
-			if !q.ExpiredBefore.IsZero() {
-				w = w.WhereOr("(p.status = ? AND p.expires_at <= ?)", string(payments.StatusPending), dbTime(q.ExpiredBefore))
+			var ids []string
+			if err := tx.NewRaw(sel.sql, sel.args...).Scan(ctx, &ids); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
 			}
-			if q.UnknownBefore.IsZero() && q.PendingBefore.IsZero() && q.ExpiredBefore.IsZero() {
-				w = w.Where("1 = 0")
+			if len(ids) == 0 {
+				continue
 			}
-			return w
-		}).
-		OrderExpr("p.id ASC").
-		Limit(int64(q.Limit))
-	if !q.SyncedBefore.IsZero() {
-		sel = sel.Where("(p.synced_at IS NULL OR p.synced_at <= ?)", dbTime(q.SyncedBefore))
-	}
-	if q.After != "" {
-		sel = sel.Where("p.id > ?", q.After)
-	}
-	if err := sel.Scan(ctx); err != nil {
-		return nil, fmt.Errorf("payments to reconcile: %w", err)
+			if _, err := tx.NewUpdate().Table(TablePayments).Set("synced_at = ?", at).Where("id IN (?)", bun.List(ids)).Exec(ctx); err != nil {
+				return err
+			}
+			if err := tx.NewSelect().Model(&got).Where("p.id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+				return err
+			}
+			rows = append(rows, got...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim payments to reconcile: %w", err)
 	}
 	out := make([]*payments.Payment, 0, len(rows))
 	for i := range rows {

@@ -117,3 +117,66 @@ func TestMigrateRetention(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrateReconcileClaims: 20261202000011_reconcile_claims adds the
+// reconcile claim's index on a database at 20261202000010, and on MySQL,
+// where it is not a .tx migration, running it again changes nothing.
+func TestMigrateReconcileClaims(t *testing.T) {
+	for name, open := range map[string]func(testing.TB) *bun.DB{"sqlite": dbtest.SQLiteBare, "postgres": dbtest.PostgresBare, "mysql": dbtest.MySQLBare} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			db := open(t)
+			migrateTo(t, db, "20261202000010")
+			var count string
+			switch db.Dialect().Name() {
+			case dialect.PG:
+				count = "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'nusapay_payments_reconcile_idx'"
+			case dialect.MySQL:
+				count = "SELECT count(DISTINCT index_name) FROM information_schema.statistics WHERE table_schema = DATABASE() AND index_name = 'nusapay_payments_reconcile_idx'"
+			default:
+				count = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'nusapay_payments_reconcile_idx'"
+			}
+			index := func() string {
+				t.Helper()
+				var n string
+				if err := db.NewRaw(count).Scan(ctx, &n); err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			if n := index(); n != "0" {
+				t.Fatalf("%s reconcile indexes before the migration", n)
+			}
+			now := time.Now().UTC().Truncate(time.Microsecond)
+			if _, err := db.ExecContext(ctx, `INSERT INTO nusapay_payments (id, order_id, method, amount, status, created_at, updated_at)
+				VALUES ('p-old', 'old', 'bca_va', 5000, 'pending', ?, ?)`, now.Add(-2*time.Hour), now.Add(-2*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			dbtest.Migrate(t, db)
+			if n := index(); n != "1" {
+				t.Fatalf("%s reconcile indexes after the migration, want 1", n)
+			}
+			if db.Dialect().Name() == dialect.MySQL {
+				if _, err := db.ExecContext(ctx, "DELETE FROM "+store.MigrationTable+" WHERE name = '20261202000011'"); err != nil {
+					t.Fatal(err)
+				}
+				dbtest.Migrate(t, db)
+				if n := index(); n != "1" {
+					t.Fatalf("%s reconcile indexes after running the migration again, want 1", n)
+				}
+			}
+			// A payment from before the migration is claimed once.
+			st, err := store.New(db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := payments.ReconcileQuery{PendingBefore: now.Add(-time.Hour), SyncedBefore: now.Add(-30 * time.Minute), Limit: 10}
+			if got, err := st.ClaimReconcile(ctx, q, now); err != nil || len(got) != 1 || got[0].OrderID != "old" {
+				t.Fatalf("claim after the upgrade: %v, %v", got, err)
+			}
+			if got, err := st.ClaimReconcile(ctx, q, now); err != nil || len(got) != 0 {
+				t.Fatalf("claimed again: %v, %v", got, err)
+			}
+		})
+	}
+}

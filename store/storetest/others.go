@@ -402,11 +402,13 @@ func testReconcile(t *testing.T, s payments.Store) {
 	mustApply(t, s, c)
 	mustApply(t, s, change("rec-settled", payments.StatusSettlement))
 	now := time.Now()
-	ids := func(q payments.ReconcileQuery) []string {
+	// Each case claims an hour after the one before, with SyncedBefore
+	// after the earlier claims: what they claimed is due again.
+	claimed := func(q payments.ReconcileQuery, at time.Time) []string {
 		t.Helper()
 		var out []string
 		for {
-			batch, err := s.PaymentsToReconcile(ctx, q)
+			batch, err := s.ClaimReconcile(ctx, q, at)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -420,7 +422,9 @@ func testReconcile(t *testing.T, s payments.Store) {
 				sort.Strings(out)
 				return out
 			}
-			q.After = batch[len(batch)-1].ID
+			if len(out) > 10 {
+				t.Fatalf("claims return the same payments again: %v", out)
+			}
 		}
 	}
 	cases := []struct {
@@ -436,13 +440,108 @@ func testReconcile(t *testing.T, s payments.Store) {
 		{"nothing old enough", payments.ReconcileQuery{UnknownBefore: now.Add(-time.Hour), PendingBefore: now.Add(-time.Hour), ExpiredBefore: now.Add(-2 * time.Hour), Limit: 10}, nil},
 		{"no criteria", payments.ReconcileQuery{Limit: 10}, nil},
 	}
-	for _, tc := range cases {
-		if got := ids(tc.q); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+	for i, tc := range cases {
+		at := now.Add(time.Duration(i+1) * time.Hour)
+		tc.q.SyncedBefore = at.Add(-time.Minute)
+		if got := claimed(tc.q, at); fmt.Sprint(got) != fmt.Sprint(tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
-	if _, err := s.PaymentsToReconcile(ctx, payments.ReconcileQuery{}); err == nil {
-		t.Error("a zero limit was accepted")
+	// After the lease every due payment is claimed again; within it
+	// (claimed since SyncedBefore), none.
+	at := now.Add(time.Duration(len(cases)+2) * time.Hour)
+	all := payments.ReconcileQuery{UnknownBefore: now.Add(time.Minute), PendingBefore: now.Add(time.Minute), ExpiredBefore: now,
+		SyncedBefore: at.Add(-time.Hour), Limit: 10}
+	if got := claimed(all, at); len(got) != 4 {
+		t.Errorf("claimed after the lease: %v, want all four due payments", got)
+	}
+	all.SyncedBefore = at.Add(-30 * time.Minute)
+	if got := claimed(all, at.Add(time.Minute)); got != nil {
+		t.Errorf("claimed again within the lease: %v", got)
+	}
+	for name, q := range map[string]payments.ReconcileQuery{
+		"a zero limit":                 {PendingBefore: now, SyncedBefore: now.Add(-time.Minute)},
+		"no SyncedBefore":              {PendingBefore: now, Limit: 10},
+		"SyncedBefore at the claim":    {PendingBefore: now, SyncedBefore: at, Limit: 10},
+		"SyncedBefore after the claim": {PendingBefore: now, SyncedBefore: at.Add(time.Second), Limit: 10},
+	} {
+		if _, err := s.ClaimReconcile(ctx, q, at); err == nil {
+			t.Errorf("%s was accepted", name)
+		}
+	}
+}
+
+// testConcurrentReconcileClaims: replicas claiming the same due payments at
+// the same time each get a share, and every payment is claimed exactly
+// once; within the lease nobody claims it again, after it everyone may;
+// payments that are not due are never claimed.
+func testConcurrentReconcileClaims(t *testing.T, s payments.Store) {
+	ctx := ctxT(t)
+	const n = 40
+	for i := range n {
+		id := fmt.Sprintf("claim-%02d", i)
+		mustCreate(t, s, id)
+		mustApply(t, s, change(id, payments.StatusPending))
+	}
+	mustCreate(t, s, "claim-settled")
+	mustApply(t, s, change("claim-settled", payments.StatusSettlement))
+	mustCreate(t, s, "claim-initiated") // an unknown outcome, but UnknownBefore is not set
+	now := time.Now()
+	q := payments.ReconcileQuery{PendingBefore: now.Add(time.Minute), SyncedBefore: now.Add(time.Hour), Limit: 3}
+	at := now.Add(2 * time.Hour)
+	claimAll := func(owners int) map[string]int {
+		t.Helper()
+		var mu sync.Mutex
+		seen := map[string]int{}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for range owners {
+			wg.Go(func() {
+				<-start
+				for {
+					batch, err := s.ClaimReconcile(ctx, q, at)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					for _, p := range batch {
+						seen[p.OrderID]++
+					}
+					mu.Unlock()
+					if len(batch) < q.Limit {
+						return
+					}
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		return seen
+	}
+	for _, owners := range []int{2, 3, 4} {
+		seen := claimAll(owners)
+		if len(seen) != n {
+			t.Errorf("%d owners claimed %d distinct payments, want %d", owners, len(seen), n)
+		}
+		for id, times := range seen {
+			if times != 1 {
+				t.Errorf("%d owners: %s claimed %d times", owners, id, times)
+			}
+			if id == "claim-settled" || id == "claim-initiated" {
+				t.Errorf("%d owners: %s claimed, not due", owners, id)
+			}
+		}
+		// Within the lease: nothing is left to claim, from any owner.
+		if again := claimAll(2); len(again) != 0 {
+			t.Errorf("claimed again within the lease: %v", again)
+		}
+		// After it, every payment is due again for the next round.
+		q.SyncedBefore = at
+		at = at.Add(time.Hour)
+	}
+	if got := mustGet(t, s, "claim-00"); got.Version != 2 || got.Status != payments.StatusPending {
+		t.Fatalf("claims changed the payment: version %d, %s", got.Version, got.Status)
 	}
 }
 
@@ -452,21 +551,23 @@ func testMarkSynced(t *testing.T, s payments.Store) {
 	mustApply(t, s, change("rec-synced", payments.StatusPending))
 	now := time.Now()
 	q := payments.ReconcileQuery{PendingBefore: now.Add(time.Minute), SyncedBefore: now.Add(-time.Minute), Limit: 10}
-	if got, _ := s.PaymentsToReconcile(ctx, q); len(got) != 1 {
-		t.Fatalf("never-synced payment not listed: %d", len(got))
+	if got, err := s.ClaimReconcile(ctx, q, now); err != nil || len(got) != 1 {
+		t.Fatalf("never-synced payment not claimed: %d, %v", len(got), err)
 	}
-	if err := s.MarkSynced(ctx, p.ID, now); err != nil {
+	// Synced later than the claim: not due until a query after that sync.
+	if err := s.MarkSynced(ctx, p.ID, now.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.PaymentsToReconcile(ctx, q); len(got) != 0 {
-		t.Fatalf("payment synced just now listed again")
+	q.SyncedBefore = now.Add(30 * time.Minute)
+	if got, err := s.ClaimReconcile(ctx, q, now.Add(40*time.Minute)); err != nil || len(got) != 0 {
+		t.Fatalf("payment synced since SyncedBefore claimed: %d, %v", len(got), err)
 	}
-	q.SyncedBefore = now.Add(time.Minute)
-	if got, _ := s.PaymentsToReconcile(ctx, q); len(got) != 1 {
-		t.Fatalf("payment synced long enough ago not listed")
+	q.SyncedBefore = now.Add(time.Hour)
+	if got, err := s.ClaimReconcile(ctx, q, now.Add(2*time.Hour)); err != nil || len(got) != 1 {
+		t.Fatalf("payment synced long enough ago not claimed: %d, %v", len(got), err)
 	}
 	if got := mustGet(t, s, "rec-synced"); got.Version != 2 {
-		t.Fatalf("MarkSynced changed the version to %d", got.Version)
+		t.Fatalf("MarkSynced or a claim changed the version to %d", got.Version)
 	}
 	if err := s.MarkSynced(ctx, "missing", now); !errors.Is(err, payments.ErrNotFound) {
 		t.Fatalf("MarkSynced(missing) = %v", err)

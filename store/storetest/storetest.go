@@ -60,6 +60,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"OutboxEventPayload", testOutboxEventPayload},
 		{"ConcurrentOutboxWorkers", testConcurrentOutboxWorkers},
 		{"Reconcile", testReconcile},
+		{"ConcurrentReconcileClaims", testConcurrentReconcileClaims},
 		{"MarkSynced", testMarkSynced},
 		{"Accounts", testAccounts},
 		{"ListPaymentsFilters", testListPaymentsFilters},
