@@ -29,7 +29,7 @@ type baseline struct {
 	account   string
 
 	insInbox, selPay, updPay, insAudit, insOutbox string
-	insCharge, updCharge                         string
+	insCharge, updCharge                          string
 }
 
 func newBaseline(db *sql.DB, pg bool, serverKey string, client *midtrans.Client) *baseline {

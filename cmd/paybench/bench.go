@@ -44,7 +44,7 @@ type figures struct {
 	DBCPUPerOpUs float64 `json:"db_cpu_per_op_us,omitempty"`
 	AllocsPerOp  float64 `json:"allocs_per_op"`
 
-	latencies []time.Duration
+	latencies  []time.Duration
 	cpu, dbCPU time.Duration
 	dbCPUOK    bool
 	mallocs    uint64

@@ -178,8 +178,12 @@ func benchNotes() []string {
 }
 
 func printReport(w io.Writer, rep *report) {
-	fmt.Fprintf(w, "paybench %s, %s, %d CPUs, %d senders, n=%d per side and scenario, %d rounds (module, baseline interleaved)\n",
-		rep.Started.Format(time.RFC3339), rep.GoOS, rep.CPUs, rep.Senders, rep.N, rep.Rounds)
+	if len(rep.Soak) > 0 {
+		fmt.Fprintf(w, "paybench soak %s, %s, %d CPUs\n", rep.Started.Format(time.RFC3339), rep.GoOS, rep.CPUs)
+	} else {
+		fmt.Fprintf(w, "paybench %s, %s, %d CPUs, %d senders, n=%d per side and scenario, %d rounds (module, baseline interleaved)\n",
+			rep.Started.Format(time.RFC3339), rep.GoOS, rep.CPUs, rep.Senders, rep.N, rep.Rounds)
+	}
 	for _, n := range rep.Notes {
 		fmt.Fprintln(w, "  -", n)
 	}

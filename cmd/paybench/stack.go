@@ -121,4 +121,3 @@ func seedPending(ctx context.Context, db *bun.DB, serverKey string, orderIDs []s
 	}
 	return bodies, nil
 }
-
