@@ -314,7 +314,9 @@ func checkInvariants(ctx context.Context, d *database, st *soakState, rep *soakR
 		Scan(ctx, &pays); err != nil {
 		return fmt.Errorf("soak: read payments: %w", err)
 	}
-	violate := func(format string, args ...any) { rep.Violations = append(rep.Violations, fmt.Sprintf(format, args...)) }
+	violate := func(format string, args ...any) {
+		rep.Violations = append(rep.Violations, fmt.Sprintf(format, args...))
+	}
 	st.mu.Lock()
 	fulfilled := st.fulfilled
 	st.mu.Unlock()
