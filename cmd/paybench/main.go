@@ -33,6 +33,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -49,6 +50,7 @@ type config struct {
 	rounds   int
 	soak     time.Duration
 	json     bool
+	cpuProf  string
 }
 
 func main() {
@@ -73,6 +75,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&cfg.rounds, "rounds", 2, "rounds of module then baseline per scenario")
 	fs.DurationVar(&cfg.soak, "soak", 0, "run the soak test for this long instead of the benchmark (0: off)")
 	fs.BoolVar(&cfg.json, "json", false, "print JSON")
+	fs.StringVar(&cfg.cpuProf, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -119,6 +122,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		} else {
 			fmt.Fprintf(stderr, "paybench: PostgreSQL not reachable at %s, SQLite only: %v\n", redactDSN(cfg.pgDSN), err)
 		}
+	}
+	if cfg.cpuProf != "" {
+		f, err := os.Create(cfg.cpuProf)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	rep := &report{Started: time.Now().UTC(), GoOS: runtime.GOOS + "/" + runtime.GOARCH, CPUs: runtime.NumCPU(),
 		Senders: cfg.senders, N: cfg.n, Rounds: cfg.rounds}
