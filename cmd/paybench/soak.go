@@ -229,7 +229,7 @@ func soakAction(ctx context.Context, r *rand.Rand, st *soakState, sim *midtranst
 		st.mu.Lock()
 		st.orders = append(st.orders, id) // answered or not: the payment may exist
 		st.mu.Unlock()
-		st.count(map[bool]string{true: "charge", false: "charge_failed"}[ok])
+		st.count(outcome(ok, "charge", "charge_failed"))
 	case n < 60:
 		if id := st.randomOrder(r); id != "" && sim.Pay(id) == nil {
 			st.count("pay")
@@ -241,7 +241,7 @@ func soakAction(ctx context.Context, r *rand.Rand, st *soakState, sim *midtranst
 	case n < 75:
 		if id := st.randomOrder(r); id != "" {
 			_, _, err := svc.Refund(ctx, id, payments.RefundRequest{Amount: payments.Amount(1000 * (1 + r.IntN(30)))})
-			st.count(map[bool]string{true: "refund", false: "refund_refused_or_failed"}[err == nil])
+			st.count(outcome(err == nil, "refund", "refund_refused_or_failed"))
 		}
 	case n < 78:
 		if id := st.randomOrder(r); id != "" && sim.Refund(id, int64(1000*(1+r.IntN(30)))) == nil {
@@ -250,12 +250,12 @@ func soakAction(ctx context.Context, r *rand.Rand, st *soakState, sim *midtranst
 	case n < 83:
 		if id := st.randomOrder(r); id != "" {
 			_, err := svc.Cancel(ctx, id)
-			st.count(map[bool]string{true: "cancel", false: "cancel_refused_or_failed"}[err == nil])
+			st.count(outcome(err == nil, "cancel", "cancel_refused_or_failed"))
 		}
 	case n < 88:
 		if id := st.randomOrder(r); id != "" {
 			_, err := svc.Sync(ctx, id)
-			st.count(map[bool]string{true: "sync", false: "sync_failed"}[err == nil])
+			st.count(outcome(err == nil, "sync", "sync_failed"))
 		}
 	case n < 93:
 		// Up to 4 in a row: more than the client's 2 retries, so some
@@ -275,6 +275,14 @@ func soakAction(ctx context.Context, r *rand.Rand, st *soakState, sim *midtranst
 		}
 	}
 	time.Sleep(time.Duration(r.IntN(5)) * time.Millisecond)
+}
+
+// outcome names an action by whether it succeeded.
+func outcome(ok bool, done, failed string) string {
+	if ok {
+		return done
+	}
+	return failed
 }
 
 // drain syncs the payments left unknown or initiated until Midtrans'
