@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+
+	"github.com/nusapay/payments/store"
+)
+
+// database is one migrated database for a run, with what closes it.
+type database struct {
+	kind string // "sqlite" or "postgres"
+	db   *bun.DB
+	// appName tags this run's PostgreSQL connections (application_name),
+	// so their backends can be found for CPU accounting and fault
+	// injection without touching anyone else's.
+	appName string
+	close   func()
+}
+
+// openDatabase opens a fresh, migrated database of kind: a SQLite file in a
+// new temporary directory, or a new schema on the PostgreSQL server at dsn,
+// dropped by close.
+func openDatabase(ctx context.Context, kind, dsn string, conns int) (*database, error) {
+	switch kind {
+	case "sqlite":
+		dir, err := os.MkdirTemp("", "paybench-")
+		if err != nil {
+			return nil, err
+		}
+		db, err := store.OpenSQLite(filepath.Join(dir, "payments.db"))
+		if err != nil {
+			_ = os.RemoveAll(dir)
+			return nil, err
+		}
+		d := &database{kind: kind, db: db, close: func() { _ = db.Close(); _ = os.RemoveAll(dir) }}
+		if err := store.Migrate(ctx, db); err != nil {
+			d.close()
+			return nil, fmt.Errorf("migrate sqlite: %w", err)
+		}
+		return d, nil
+	case "postgres":
+		admin, err := store.OpenPostgres(dsn)
+		if err != nil {
+			return nil, err
+		}
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := admin.PingContext(pctx); err != nil {
+			_ = admin.Close()
+			return nil, fmt.Errorf("postgres at %s: %w", redactDSN(dsn), err)
+		}
+		var b [6]byte
+		_, _ = rand.Read(b[:])
+		tag := hex.EncodeToString(b[:])
+		schema := "paybench_" + tag
+		if _, err := admin.ExecContext(pctx, "CREATE SCHEMA "+schema); err != nil {
+			_ = admin.Close()
+			return nil, fmt.Errorf("create schema: %w", err)
+		}
+		drop := func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_, _ = admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
+			_ = admin.Close()
+		}
+		u, err := url.Parse(dsn)
+		if err != nil {
+			drop()
+			return nil, fmt.Errorf("postgres DSN: %w", err)
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		q.Set("application_name", "paybench_"+tag)
+		u.RawQuery = q.Encode()
+		db, err := store.OpenPostgres(u.String())
+		if err != nil {
+			drop()
+			return nil, err
+		}
+		db.SetMaxOpenConns(conns)
+		db.SetMaxIdleConns(conns)
+		d := &database{kind: kind, db: db, appName: "paybench_" + tag, close: func() { _ = db.Close(); drop() }}
+		if err := store.Migrate(ctx, db); err != nil {
+			d.close()
+			return nil, fmt.Errorf("migrate postgres: %w", err)
+		}
+		return d, nil
+	}
+	return nil, fmt.Errorf("unknown database %q (sqlite or postgres)", kind)
+}
+
+// redactDSN drops a password from dsn before it is printed.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparsable DSN)"
+	}
+	return u.Redacted()
+}
+
+// postgresReachable reports whether a PostgreSQL server answers at dsn.
+func postgresReachable(ctx context.Context, dsn string) error {
+	db, err := store.OpenPostgres(dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	return db.PingContext(ctx)
+}
+
+// backendCPU sums the CPU time of this database's PostgreSQL backends, read
+// from /proc (the server must run on this host, as it does over loopback).
+// It returns the time per backend pid, so a caller can diff two readings.
+// ok is false when the backends cannot be read.
+func (d *database) backendCPU(ctx context.Context) (map[int]time.Duration, bool) {
+	if d.db.Dialect().Name() != dialect.PG {
+		return nil, false
+	}
+	var pids []int
+	if err := d.db.NewSelect().TableExpr("pg_stat_activity").Column("pid").
+		Where("application_name = ?", d.appName).Scan(ctx, &pids); err != nil {
+		return nil, false
+	}
+	out := make(map[int]time.Duration, len(pids))
+	for _, pid := range pids {
+		t, err := procCPU(pid)
+		if err != nil {
+			return nil, false
+		}
+		out[pid] = t
+	}
+	return out, len(out) > 0
+}
+
+// procCPU reads a process's user+system CPU time from /proc/<pid>/stat.
+func procCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	f := strings.Fields(s[i+1:])
+	// After the command: state is field 3; utime and stime are 14 and 15.
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: too few fields", pid)
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: bad times", pid)
+	}
+	const clockTicks = 100 // USER_HZ on Linux
+	return time.Duration(ut+st) * time.Second / clockTicks, nil
+}
+
+// cpuDelta is the CPU the backends used between two readings; a backend
+// that appeared in between counts whole.
+func cpuDelta(before, after map[int]time.Duration) time.Duration {
+	var d time.Duration
+	for pid, t := range after {
+		d += t - before[pid]
+	}
+	return d
+}

@@ -1,0 +1,433 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/uptrace/bun/dialect"
+
+	"github.com/nusapay/payments"
+	"github.com/nusapay/payments/midtranstest"
+)
+
+// soakReport is what a soak run did and what it found at the end.
+type soakReport struct {
+	DB      string         `json:"db"`
+	Seconds float64        `json:"seconds"`
+	Actions map[string]int `json:"actions"`
+	// Payments counts the payments by final status.
+	Payments map[string]int `json:"payments"`
+	// Notifications is how many notification deliveries the simulator
+	// attempted, and NotificationsRetried how many of them it repeated
+	// after a non-2xx answer or an error.
+	Notifications        int `json:"notifications"`
+	NotificationsRetried int `json:"notifications_retried"`
+	// Events delivered to the paid receiver, receiver failures injected
+	// (errors and panics), dead events at the end.
+	PaidDeliveries   int `json:"paid_deliveries"`
+	ReceiverFailures int `json:"receiver_failures"`
+	DeadEvents       int `json:"dead_events"`
+	// Backlog is how many hook events were undelivered when the traffic
+	// stopped, and DrainSeconds how long resolving the unknown payments
+	// and delivering every event took after that.
+	Backlog      int     `json:"backlog"`
+	DrainSeconds float64 `json:"drain_seconds"`
+	// Invariants checked, and every violation found (none when all hold).
+	Invariants []string `json:"invariants"`
+	Violations []string `json:"violations"`
+}
+
+// soakState is shared by the soak's workers.
+type soakState struct {
+	mu     sync.Mutex
+	orders []string
+	// fulfilled counts, per order, the distinct paid events its receiver
+	// handled (it dedupes redeliveries by event ID, as receivers must).
+	fulfilled map[string]map[string]bool
+	actions   map[string]int
+	// failing makes receivers fail at random while set.
+	failing          atomic.Bool
+	paidDeliveries   atomic.Int64
+	receiverFailures atomic.Int64
+}
+
+func (s *soakState) count(action string) {
+	s.mu.Lock()
+	s.actions[action]++
+	s.mu.Unlock()
+}
+
+func (s *soakState) randomOrder(r *rand.Rand) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.orders) == 0 {
+		return ""
+	}
+	return s.orders[r.IntN(len(s.orders))]
+}
+
+func soakNotes() []string {
+	return []string{
+		"mixed traffic through the module's routes and Service: charges (bca_va, gopay, qris), customers paying, duplicate notifications, refunds (through the module and from the Midtrans side), cancels, syncs",
+		"faults: simulator errors (500, 503) and dropped answers on any call, paid and status-changed receivers failing or panicking, on PostgreSQL this run's backends terminated (pg_terminate_backend) mid-run",
+		"notifications confirmed with GET status (the default); hooks delivered by Service.Run; the reconciler resolves charges left unknown",
+		"at the end: faults off, notifications and hooks drained, then the invariants are checked in SQL",
+	}
+}
+
+// soak runs cfg.soak of mixed traffic with faults on d, drains, and checks
+// the invariants.
+func soak(ctx context.Context, cfg *config, d *database) (*soakReport, error) {
+	start := time.Now()
+	sim := midtranstest.NewServer(midtranstest.Config{RetryDelays: []time.Duration{50 * time.Millisecond, 100 * time.Millisecond,
+		200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond}})
+	defer sim.Close()
+	client, err := newClient(sim)
+	if err != nil {
+		return nil, err
+	}
+	mod, err := newModuleStack(d.db, client, []payments.Option{
+		// A short lease: an event whose delivery was cut by a killed
+		// database connection is claimed again after it.
+		payments.WithDelivery(payments.DeliveryConfig{Workers: 2, MaxAttempts: 50, RetryMin: 10 * time.Millisecond,
+			RetryMax: 200 * time.Millisecond, Poll: 100 * time.Millisecond, Lease: 3 * time.Second, Timeout: time.Second}),
+		payments.WithReconciler(payments.ReconcileConfig{Interval: time.Second, UnknownAfter: time.Second}),
+		// A charge Midtrans never received (an injected error before it
+		// was processed) is written off once Midtrans answers "not found"
+		// this long after: the simulator has nothing in flight once the
+		// faults stop, where real Midtrans needs the default 10 minutes.
+		payments.WithUnknownGrace(2 * time.Second),
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer mod.srv.close()
+	sim.SetNotificationURL(mod.srv.url + "/payments/notifications")
+	svc := mod.svc
+
+	st := &soakState{fulfilled: map[string]map[string]bool{}, actions: map[string]int{}}
+	st.failing.Store(true)
+	maybeFail := func(r *rand.Rand) error {
+		if !st.failing.Load() {
+			return nil
+		}
+		switch n := r.IntN(10); {
+		case n == 0:
+			st.receiverFailures.Add(1)
+			panic("paybench: injected receiver panic")
+		case n < 3:
+			st.receiverFailures.Add(1)
+			return errors.New("paybench: injected receiver failure")
+		}
+		return nil
+	}
+	var rmu sync.Mutex
+	rr := rand.New(rand.NewPCG(1, 2))
+	randFail := func() error {
+		rmu.Lock()
+		defer rmu.Unlock()
+		return maybeFail(rr)
+	}
+	defer svc.Connect(payments.SignalPaid, func(_ context.Context, e *payments.Event) error {
+		if err := randFail(); err != nil {
+			return err
+		}
+		st.paidDeliveries.Add(1)
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		if st.fulfilled[e.Payment.OrderID] == nil {
+			st.fulfilled[e.Payment.OrderID] = map[string]bool{}
+		}
+		st.fulfilled[e.Payment.OrderID][e.ID] = true
+		return nil
+	})()
+	defer svc.Connect(payments.SignalStatusChanged, func(context.Context, *payments.Event) error { return randFail() })()
+
+	runCtx, stopRun := context.WithCancel(ctx)
+	runDone := make(chan error, 1)
+	go func() { runDone <- svc.Run(runCtx) }()
+	defer func() { stopRun(); <-runDone }()
+
+	hc := &http.Client{Timeout: 15 * time.Second}
+	defer hc.CloseIdleConnections()
+	deadline := time.Now().Add(cfg.soak)
+	var wg sync.WaitGroup
+	var seq atomic.Int64
+	workers := max(cfg.senders/4, 2)
+	for w := range workers {
+		r := rand.New(rand.NewPCG(uint64(w)+1, uint64(start.UnixNano())))
+		wg.Go(func() {
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				soakAction(ctx, r, st, sim, svc, hc, mod.srv.url, d, &seq)
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	// Drain: faults off, the simulator's deliveries finished, unknown
+	// charges reconciled, every hook event delivered.
+	sim.FailNext(0, 0)
+	sim.DropNextResponses(0)
+	st.failing.Store(false)
+	dctx, cancel := context.WithTimeout(ctx, max(time.Minute, cfg.soak))
+	defer cancel()
+	rep := &soakReport{DB: d.kind, Actions: st.actions}
+	if err := d.db.NewSelect().TableExpr("nusapay_outbox").ColumnExpr("count(*)").
+		Where("delivered_at IS NULL AND NOT dead").Scan(dctx, &rep.Backlog); err != nil {
+		return nil, fmt.Errorf("soak: count undelivered events: %w", err)
+	}
+	drained := time.Now()
+	var drainErr error
+	if drainErr = sim.WaitIdle(dctx); drainErr == nil {
+		drainErr = drain(dctx, d, svc, sim)
+	}
+	rep.DrainSeconds = time.Since(drained).Seconds()
+	if drainErr != nil {
+		// Not drained in time: the invariants say what is left.
+		rep.Violations = append(rep.Violations, "drain: "+drainErr.Error())
+		dctx, cancel = context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+	}
+	rep.PaidDeliveries, rep.ReceiverFailures = int(st.paidDeliveries.Load()), int(st.receiverFailures.Load())
+	for _, del := range sim.Deliveries() {
+		rep.Notifications++
+		if del.Attempt > 1 {
+			rep.NotificationsRetried++
+		}
+	}
+	if err := checkInvariants(dctx, d, st, rep); err != nil {
+		return nil, err
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	return rep, nil
+}
+
+// soakAction does one random thing.
+func soakAction(ctx context.Context, r *rand.Rand, st *soakState, sim *midtranstest.Server, svc *payments.Service,
+	hc *http.Client, url string, d *database, seq *atomic.Int64) {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	n := r.IntN(100)
+	switch {
+	case n < 35:
+		method := []string{"bca_va", "gopay", "qris"}[r.IntN(3)]
+		id := fmt.Sprintf("soak-%06d", seq.Add(1))
+		body := fmt.Appendf(nil, `{"order_ref":%q,"method":%q}`, id, method)
+		ok := post(ctx, hc, url+"/payments/charges", body, http.StatusCreated)
+		st.mu.Lock()
+		st.orders = append(st.orders, id) // answered or not: the payment may exist
+		st.mu.Unlock()
+		st.count(outcome(ok, "charge", "charge_failed"))
+	case n < 60:
+		if id := st.randomOrder(r); id != "" && sim.Pay(id) == nil {
+			st.count("pay")
+		}
+	case n < 65:
+		if id := st.randomOrder(r); id != "" && sim.Notify(id) == nil {
+			st.count("notification_resent")
+		}
+	case n < 75:
+		if id := st.randomOrder(r); id != "" {
+			_, _, err := svc.Refund(ctx, id, payments.RefundRequest{Amount: payments.Amount(1000 * (1 + r.IntN(30)))})
+			st.count(outcome(err == nil, "refund", "refund_refused_or_failed"))
+		}
+	case n < 78:
+		if id := st.randomOrder(r); id != "" && sim.Refund(id, int64(1000*(1+r.IntN(30)))) == nil {
+			st.count("refund_midtrans_side")
+		}
+	case n < 83:
+		if id := st.randomOrder(r); id != "" {
+			_, err := svc.Cancel(ctx, id)
+			st.count(outcome(err == nil, "cancel", "cancel_refused_or_failed"))
+		}
+	case n < 88:
+		if id := st.randomOrder(r); id != "" {
+			_, err := svc.Sync(ctx, id)
+			st.count(outcome(err == nil, "sync", "sync_failed"))
+		}
+	case n < 93:
+		// Up to 4 in a row: more than the client's 2 retries, so some
+		// calls fail for good (a charge left unknown, a notification
+		// answered 503 and delivered again).
+		sim.FailNext(1+r.IntN(4), []int{500, 503}[r.IntN(2)])
+		st.count("fault_simulator_error")
+	case n < 98:
+		sim.DropNextResponses(1 + r.IntN(4))
+		st.count("fault_dropped_answer")
+	default:
+		if d.db.Dialect().Name() == dialect.PG && r.IntN(4) == 0 {
+			// Break this run's open connections, as a server restart
+			// would; the pool reconnects.
+			_, _ = d.db.ExecContext(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ? AND pid <> pg_backend_pid()", d.appName)
+			st.count("fault_postgres_backends_killed")
+		}
+	}
+	time.Sleep(time.Duration(r.IntN(5)) * time.Millisecond)
+}
+
+// outcome names an action by whether it succeeded.
+func outcome(ok bool, done, failed string) string {
+	if ok {
+		return done
+	}
+	return failed
+}
+
+// drain syncs the payments left unknown or initiated until Midtrans'
+// answer resolves them, and waits until the outbox has nothing left to
+// deliver.
+func drain(ctx context.Context, d *database, svc *payments.Service, sim *midtranstest.Server) error {
+	for {
+		var unresolved []string
+		if err := d.db.NewSelect().TableExpr("nusapay_payments").Column("order_id").
+			Where("status IN ('initiated', 'unknown')").Scan(ctx, &unresolved); err != nil {
+			return fmt.Errorf("soak: read unresolved payments: %w", err)
+		}
+		for _, id := range unresolved {
+			_, _ = svc.Sync(ctx, id) // an error leaves it for the next pass
+		}
+		if len(unresolved) > 0 {
+			_ = sim.WaitIdle(ctx)
+		}
+		var undelivered int
+		if err := d.db.NewSelect().TableExpr("nusapay_outbox").ColumnExpr("count(*)").
+			Where("delivered_at IS NULL AND NOT dead").Scan(ctx, &undelivered); err != nil {
+			return fmt.Errorf("soak: count undelivered events: %w", err)
+		}
+		if len(unresolved) == 0 && undelivered == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("soak: not drained (%d payments unresolved, %d events undelivered): %w", len(unresolved), undelivered, ctx.Err())
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// checkInvariants reads the database and st and records every violation.
+func checkInvariants(ctx context.Context, d *database, st *soakState, rep *soakReport) error {
+	rep.Payments = map[string]int{}
+	var pays []struct {
+		OrderID        string     `bun:"order_id"`
+		Status         string     `bun:"status"`
+		Amount         int64      `bun:"amount"`
+		RefundedAmount int64      `bun:"refunded_amount"`
+		PaidAt         *time.Time `bun:"paid_at"`
+		Refunds        int64      `bun:"refunds"`
+		PaidEvents     int        `bun:"paid_events"`
+	}
+	if err := d.db.NewSelect().TableExpr("nusapay_payments AS p").
+		ColumnExpr("p.order_id, p.status, p.amount, p.refunded_amount, p.paid_at").
+		ColumnExpr("(SELECT coalesce(sum(r.amount), 0) FROM nusapay_refunds AS r WHERE r.payment_id = p.id AND r.status = 'succeeded') AS refunds").
+		ColumnExpr("(SELECT count(*) FROM nusapay_outbox AS o WHERE o.payment_id = p.id AND o.topic = 'paid') AS paid_events").
+		Scan(ctx, &pays); err != nil {
+		return fmt.Errorf("soak: read payments: %w", err)
+	}
+	violate := func(format string, args ...any) {
+		rep.Violations = append(rep.Violations, fmt.Sprintf(format, args...))
+	}
+	st.mu.Lock()
+	fulfilled := st.fulfilled
+	st.mu.Unlock()
+	for _, p := range pays {
+		rep.Payments[p.Status]++
+		if !payments.ParseStatus(p.Status).Known() {
+			violate("%s: unknown status %q", p.OrderID, p.Status)
+		}
+		got := len(fulfilled[p.OrderID])
+		if p.PaidAt != nil && (got != 1 || p.PaidEvents != 1) {
+			violate("%s: paid, fulfilled %d times, %d paid events", p.OrderID, got, p.PaidEvents)
+		}
+		if p.PaidAt == nil && (got != 0 || p.PaidEvents != 0) {
+			violate("%s: never paid, fulfilled %d times, %d paid events", p.OrderID, got, p.PaidEvents)
+		}
+		if p.RefundedAmount > p.Amount || p.Refunds > p.Amount {
+			violate("%s: refunded %d (refund rows %d) of %d", p.OrderID, p.RefundedAmount, p.Refunds, p.Amount)
+		}
+	}
+	// Every applied change of status is one the transition table allows.
+	var moves []struct {
+		OrderID string `bun:"order_id"`
+		From    string `bun:"from_status"`
+		To      string `bun:"to_status"`
+	}
+	if err := d.db.NewSelect().TableExpr("nusapay_payment_events").ColumnExpr("order_id, from_status, to_status").
+		Where("decision = 'applied' AND from_status <> to_status AND from_status <> ''").Scan(ctx, &moves); err != nil {
+		return fmt.Errorf("soak: read audit: %w", err)
+	}
+	table := payments.Transitions()
+	for _, m := range moves {
+		allowed := false
+		for _, to := range table[payments.Status(m.From)] {
+			allowed = allowed || to == payments.Status(m.To)
+		}
+		if !allowed {
+			violate("%s: applied %s → %s, which the status machine forbids", m.OrderID, m.From, m.To)
+		}
+	}
+	var undelivered int
+	if err := d.db.NewSelect().TableExpr("nusapay_outbox").ColumnExpr("count(*)").Where("delivered_at IS NULL AND NOT dead").
+		Scan(ctx, &undelivered); err != nil {
+		return err
+	}
+	if err := d.db.NewSelect().TableExpr("nusapay_outbox").ColumnExpr("count(*)").Where("dead").Scan(ctx, &rep.DeadEvents); err != nil {
+		return err
+	}
+	if undelivered > 0 || rep.DeadEvents > 0 {
+		violate("outbox not drained: %d undelivered, %d dead", undelivered, rep.DeadEvents)
+	}
+	rep.Invariants = []string{
+		fmt.Sprintf("every paid payment fulfilled exactly once (one paid event, one distinct event handled): %d payments", len(pays)),
+		fmt.Sprintf("every applied status change allowed by the transition table: %d changes", len(moves)),
+		"no payment refunded above its amount (refunded_amount, succeeded refund rows)",
+		"outbox drained: no event undelivered or dead",
+		"every status known",
+	}
+	return nil
+}
+
+func printSoak(w io.Writer, s *soakReport) {
+	fmt.Fprintf(w, "soak on %s: %.0f s\n", s.DB, s.Seconds)
+	fmt.Fprintf(w, "  actions: %s\n", sortedCounts(s.Actions))
+	fmt.Fprintf(w, "  payments by status: %s\n", sortedCounts(s.Payments))
+	fmt.Fprintf(w, "  notifications delivered by the simulator: %d attempts, %d of them retries\n", s.Notifications, s.NotificationsRetried)
+	fmt.Fprintf(w, "  hook events undelivered when the traffic stopped: %d; unknown payments resolved and every event delivered %.1f s later\n",
+		s.Backlog, s.DrainSeconds)
+	fmt.Fprintf(w, "  paid receiver: %d deliveries handled (redeliveries included); %d receiver failures injected; %d dead events\n",
+		s.PaidDeliveries, s.ReceiverFailures, s.DeadEvents)
+	for _, inv := range s.Invariants {
+		fmt.Fprintln(w, "  checked:", inv)
+	}
+	if len(s.Violations) == 0 {
+		fmt.Fprintln(w, "  all invariants hold")
+	}
+	for _, v := range s.Violations {
+		fmt.Fprintln(w, "  VIOLATION:", v)
+	}
+}
+
+func sortedCounts(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
