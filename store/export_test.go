@@ -27,3 +27,7 @@ func PruneNotificationsSQL(s *Store, before time.Time, limit int) string {
 func OldestPendingSQL(s *Store) string {
 	return s.db.NewRaw(oldestPending, s.account).String()
 }
+
+// MigrateLockPG takes the lock Migrate holds on PostgreSQL; the func
+// releases it.
+var MigrateLockPG = pgAdvisoryLock
