@@ -140,7 +140,7 @@ func checkTransactionPooling(t testing.TB, dsn, name string) {
 	defer db.Close()
 	var got string
 	if err := db.QueryRowContext(ctx, "SELECT current_database()").Scan(&got); err != nil {
-		t.Fatalf("PgBouncer at PAYMENTS_TEST_PGBOUNCER_DSN does not reach database %s, created on %s (does its [databases] have a fallback entry \"* = host=... port=...\" for that server?): %v",
+		t.Fatalf("PgBouncer at PAYMENTS_TEST_PGBOUNCER_DSN does not reach database %s, created on %s (is it running, with a fallback entry \"* = host=... port=...\" for that server in [databases]?): %v",
 			name, PostgresDSN(), err)
 	}
 	if got != name {
