@@ -28,7 +28,7 @@ func TestIdempotency(t *testing.T) {
 	t.Run("in-flight repeat gets 202", func(t *testing.T) {
 		s := newSim(t, Config{})
 		a := newAPI(t, s)
-		s.SetLatency(400 * time.Millisecond)
+		s.SetLatency(time.Second)
 		var wg sync.WaitGroup
 		var code1 int
 		var body1 []byte
@@ -37,7 +37,16 @@ func TestIdempotency(t *testing.T) {
 			defer wg.Done()
 			code1, body1, _ = a.try(t.Context(), "POST", "/v2/charge", vaCharge("idem-2", 10000, "bca"), "Idempotency-Key", "key-2")
 		}()
-		for deadline := time.Now().Add(2 * time.Second); len(s.Calls()) == 0 && time.Now().Before(deadline); {
+		// Wait until the first request holds the key, not merely until it
+		// is recorded: a call is recorded before its key is claimed, and a
+		// repeat sent in between (a loaded machine) would claim it first.
+		inFlight := func() bool {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			e, ok := s.idem["key-2"]
+			return ok && !e.done
+		}
+		for deadline := time.Now().Add(5 * time.Second); !inFlight() && time.Now().Before(deadline); {
 			time.Sleep(time.Millisecond)
 		}
 		code2, body2 := a.do("POST", "/v2/charge", vaCharge("idem-2", 10000, "bca"), "Idempotency-Key", "key-2")

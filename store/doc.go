@@ -13,9 +13,9 @@
 // SQL, one set per dialect, and Migrate runs them with Bun's migrator under
 // the module's own table names (nusapay_migrations and
 // nusapay_migration_locks), never Bun's defaults, which the host may already
-// use. Several replicas may call Migrate at once: on PostgreSQL a session
-// advisory lock serialises them, on MySQL a named lock (GET_LOCK), both
-// released even if a replica dies, and on every database Bun's lock row is
+// use. Several replicas may call Migrate at once: on PostgreSQL an advisory
+// lock held in a transaction of its own serialises them, on MySQL a named
+// lock (GET_LOCK), both released even if a replica dies, and on every database Bun's lock row is
 // retried until ctx ends rather than failing.
 // A host that runs its own migrator registers MigrationFiles or Migrations
 // there instead of calling Migrate.
@@ -126,6 +126,25 @@
 // SQLiteDSN: WAL journal, a busy timeout, foreign keys on, and
 // _txlock=immediate. The last matters: without it a read transaction that
 // later writes fails with SQLITE_BUSY instead of waiting.
+//
+// # PgBouncer
+//
+// The store works behind PgBouncer in transaction pooling mode, where a
+// client's consecutive transactions may run on different server
+// connections, because it keeps no session state: every change is one
+// transaction; there is no SET, LISTEN or session advisory lock; and
+// OpenPostgres's driver (Bun's pgdriver) sends each query with its
+// arguments formatted in, never as a named prepared statement. Migrate's
+// lock is a transaction-level advisory lock for the same reason; it holds
+// one server connection while the migrations use another, so the pool
+// needs at least two. Choose a schema with the database or the role
+// (ALTER ROLE ... SET search_path), not with SET or a search_path startup
+// parameter: PgBouncer keeps neither. A host that opens the database with
+// another driver must keep to the same rules; pgx's database/sql driver,
+// for one, prepares named statements unless told to use
+// QueryExecModeExec or the simple protocol (or PgBouncer 1.21+ with
+// max_prepared_statements set). TestConformancePgBouncer runs the
+// conformance suite through Debian's PgBouncer in CI.
 //
 // # MySQL and MariaDB
 //

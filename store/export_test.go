@@ -37,3 +37,7 @@ func ReconcileClaimSQL(s *Store, q payments.ReconcileQuery) []string {
 	}
 	return out
 }
+
+// MigrateLockPG takes the lock Migrate holds on PostgreSQL; the func
+// releases it.
+var MigrateLockPG = pgAdvisoryLock

@@ -70,15 +70,15 @@ func Migrate(ctx context.Context, db *bun.DB) error {
 		migrate.WithLocksTableName(LockTable),
 		migrate.WithMarkAppliedOnSuccess(true))
 
-	var sessionLock func(context.Context, *bun.DB) (func(), error)
+	var replicaLock func(context.Context, *bun.DB) (func(), error)
 	switch db.Dialect().Name() {
 	case dialect.PG:
-		sessionLock = pgAdvisoryLock
+		replicaLock = pgAdvisoryLock
 	case dialect.MySQL:
-		sessionLock = mysqlNamedLock
+		replicaLock = mysqlNamedLock
 	}
-	if sessionLock != nil {
-		unlock, err := sessionLock(ctx, db)
+	if replicaLock != nil {
+		unlock, err := replicaLock(ctx, db)
 		if err != nil {
 			return err
 		}
@@ -99,25 +99,61 @@ func Migrate(ctx context.Context, db *bun.DB) error {
 	return nil
 }
 
-// pgAdvisoryLock holds a session advisory lock on a dedicated connection.
-// PostgreSQL releases it when the session ends, so a replica that dies
-// mid-migration never leaves the others locked out.
+// pgAdvisoryLock holds a transaction-level advisory lock in a transaction
+// of its own, open until the returned func rolls it back. PostgreSQL
+// releases it when that transaction ends, however it ends, so a replica
+// that dies mid-migration never leaves the others locked out.
+//
+// Not a session lock (pg_advisory_lock on a dedicated connection): behind
+// PgBouncer in transaction pooling mode, a client's statements outside a
+// transaction run on whichever server connection is free. The lock would
+// stay with the server connection that took it, which the next replica's
+// pg_advisory_lock may land on and re-enter at once; the unlock would run
+// on another and leave the lock held until PgBouncer closes that server
+// connection. An open transaction keeps its server connection, under
+// PgBouncer as without it. It needs one more connection than the
+// migrations (a PgBouncer pool of at least two), and a database whose
+// idle_in_transaction_session_timeout, if set, outlasts the migrations.
+//
+// Session and transaction advisory locks on one key exclude each other, so
+// replicas running an older release of the module, which took the session
+// lock, still queue with these.
+//
+// The lock is polled with pg_try_advisory_xact_lock rather than waited for
+// in the server: pgdriver ends a statement only at a context's deadline,
+// not at its cancellation, and a server-side wait outlives a client that
+// gave up; polling gives up as soon as ctx ends.
 func pgAdvisoryLock(ctx context.Context, db *bun.DB) (func(), error) {
 	h := fnv.New64a()
 	h.Write([]byte("github.com/nusapay/payments/store.Migrate"))
 	key := int64(h.Sum64() >> 1)
-	conn, err := db.Conn(ctx)
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("store: migrate: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", key); err != nil {
-		_ = conn.Close()
-		return nil, fmt.Errorf("store: migrate advisory lock: %w", err)
+	wait := 20 * time.Millisecond
+	for {
+		var got bool
+		if err := tx.QueryRowContext(ctx, "SELECT pg_try_advisory_xact_lock(?)", key).Scan(&got); err != nil {
+			_ = tx.Rollback()
+			return nil, fmt.Errorf("store: migrate advisory lock: %w", err)
+		}
+		if got {
+			break
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			_ = tx.Rollback()
+			return nil, fmt.Errorf("store: migrate advisory lock: %w", ctx.Err())
+		case <-t.C:
+		}
+		if wait < 500*time.Millisecond {
+			wait *= 2
+		}
 	}
-	return func() {
-		_, _ = conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(?)", key)
-		_ = conn.Close()
-	}, nil
+	return func() { _ = tx.Rollback() }, nil
 }
 
 // mysqlNamedLock holds MySQL's named lock for migrations (GET_LOCK) on a
