@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -69,13 +68,7 @@ func TestBenchSQLite(t *testing.T) {
 }
 
 func TestBenchPostgres(t *testing.T) {
-	dsn := dbtest.PostgresDSN()
-	if err := postgresReachable(context.Background(), dsn); err != nil {
-		if os.Getenv("PAYMENTS_TEST_REQUIRE_POSTGRES") != "" {
-			t.Fatalf("PostgreSQL required (PAYMENTS_TEST_REQUIRE_POSTGRES is set) but not reachable: %v", err)
-		}
-		t.Skipf("PostgreSQL not reachable (set PAYMENTS_TEST_REQUIRE_POSTGRES=1 to fail instead): %v", err)
-	}
+	dsn := dbtest.RequirePostgres(t)
 	rep := runJSON(t, "-db", "postgres", "-pg", dsn, "-n", "50", "-senders", "4")
 	checkBench(t, rep, "postgres", 50)
 }

@@ -78,23 +78,38 @@ func PostgresBare(t testing.TB) *bun.DB {
 	return db
 }
 
+// RequirePostgres returns PostgresDSN once the server answers. When it
+// does not, the test fails if PAYMENTS_TEST_REQUIRE_POSTGRES is set (CI),
+// and is skipped otherwise: the one rule for a missing server.
+func RequirePostgres(t testing.TB) string {
+	t.Helper()
+	admin, err := store.OpenPostgres(PostgresDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := admin.PingContext(ctx); err != nil {
+		if os.Getenv("PAYMENTS_TEST_REQUIRE_POSTGRES") != "" {
+			t.Fatalf("PostgreSQL required (PAYMENTS_TEST_REQUIRE_POSTGRES is set) but not reachable at %s: %v", PostgresDSN(), err)
+		}
+		t.Skipf("PostgreSQL not reachable at %s (set PAYMENTS_TEST_REQUIRE_POSTGRES=1 to fail instead): %v", PostgresDSN(), err)
+	}
+	return PostgresDSN()
+}
+
 // PostgresSchema creates an empty schema and returns its name; it is
 // dropped when the test ends.
 func PostgresSchema(t testing.TB) string {
 	t.Helper()
+	RequirePostgres(t)
 	admin, err := store.OpenPostgres(PostgresDSN())
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := admin.PingContext(ctx); err != nil {
-		_ = admin.Close()
-		if os.Getenv("PAYMENTS_TEST_REQUIRE_POSTGRES") != "" {
-			t.Fatalf("PostgreSQL required (PAYMENTS_TEST_REQUIRE_POSTGRES is set) but not reachable at %s: %v", PostgresDSN(), err)
-		}
-		t.Skipf("PostgreSQL not reachable at %s (set PAYMENTS_TEST_REQUIRE_POSTGRES=1 to fail instead): %v", PostgresDSN(), err)
-	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	schema := "t_" + hex.EncodeToString(b[:])
