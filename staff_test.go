@@ -174,3 +174,33 @@ func TestActorCleaned(t *testing.T) {
 		t.Errorf("long actor = %d bytes", len(got))
 	}
 }
+
+// TestStaffActionFinishFails: when the end of an action cannot be recorded
+// (the database fails after the operation ran), the operation's own result
+// stands — it happened at Midtrans and in the payment — and the action
+// stays "started", which says exactly that: it began and its end is unknown.
+func TestStaffActionFinishFails(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		env := testenv.New(t, db, testenv.Config{})
+		ctx := testenv.Ctx(t)
+		if _, err := env.Service.CreateCharge(ctx, chargeReq("finish-fails", "gopay", nil)); err != nil {
+			t.Fatal(err)
+		}
+		heal := dbtest.FailWrites(t, db, store.TableActions, "UPDATE", "NEW.order_id = 'finish-fails'")
+		p, _, err := env.Service.Operate(payments.WithActor(ctx, "ana"), "finish-fails", payments.OpCancel, payments.OperationRequest{})
+		if err != nil || p.Status != payments.StatusCancel {
+			t.Fatalf("cancel: %v, %v", p, err)
+		}
+		heal()
+		if tx, _ := env.Sim.Transaction("finish-fails"); tx.Status != "cancel" {
+			t.Fatalf("Midtrans: %s", tx.Status)
+		}
+		tl, err := env.Service.Timeline(ctx, "finish-fails")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tl.Actions) != 1 || tl.Actions[0].Result != payments.ActionStarted || tl.Actions[0].Actor != "ana" || !tl.Actions[0].FinishedAt.IsZero() {
+			t.Fatalf("actions %+v", tl.Actions)
+		}
+	})
+}
