@@ -22,29 +22,18 @@ type NotificationOptions struct {
 	// older genuine notification is accepted, and its other facts are
 	// trusted as sent.
 	Unconfirmed bool
-	// Wait bounds how long a copy that finds another copy of the same
-	// notification being processed waits for its outcome before giving up
-	// with ErrNotificationInFlight. Default 3 seconds: inside the 5 seconds
-	// Midtrans expects an answer in, and longer than InFlight, so a waiting
-	// copy takes over from a processor that is gone instead of giving up.
+	// Wait bounds how long a copy waits for its turn while another copy
+	// of the same notification is being processed in this process, before
+	// giving up with ErrNotificationInFlight. Default 3 seconds: inside the
+	// 5 seconds Midtrans expects an answer in. (Copies in other replicas
+	// meet in the apply transaction and need no waiting.)
 	Wait time.Duration
-	// InFlight is how long a notification may stay received but unfinished
-	// before a copy of it treats its processor as gone (crashed, or unable
-	// to record the outcome during a database outage) and processes it
-	// again itself. Default 2 seconds: a notification takes far less, and
-	// processing one twice is safe (the status machine makes the second a
-	// duplicate), while waiting longer would answer Midtrans' retries 503
-	// long after an outage ended.
-	InFlight time.Duration
 }
 
 // WithDefaults returns o with every zero duration set to its default.
 func (o NotificationOptions) WithDefaults() NotificationOptions {
 	if o.Wait <= 0 {
 		o.Wait = 3 * time.Second
-	}
-	if o.InFlight <= 0 {
-		o.InFlight = 2 * time.Second
 	}
 	return o
 }
@@ -88,25 +77,23 @@ func (s *Service) VerifySignature(orderID, statusCode, grossAmount, signature st
 // caller has verified (package notify does, and is the usual caller). An
 // unconfirmed notification whose status contradicts its signed status_code
 // is refused with ErrStatusContradicts, before anything is stored.
-// Otherwise it records n with its raw body in the inbox under its NotificationKey
-// (a copy of one already handled is a Duplicate), confirms it with GET
-// status unless opts.Unconfirmed (addressing the payment as its method's
-// capabilities require), checks the amount against the stored payment and
-// applies the change through the status machine, then records how the
-// notification ended.
+// Otherwise, unless a copy of it is on record already (a Duplicate,
+// answered from one read of the inbox), it confirms n with GET status
+// unless opts.Unconfirmed (addressing the payment as its method's
+// capabilities require), and then, in one write transaction, records n
+// with its raw body in the inbox under its NotificationKey, checks the
+// amount against the stored payment and applies the change through the
+// status machine (Store.ApplyNotification).
 //
 // Copies of one notification (Midtrans retries, storms) take turns in this
-// process and meet in the inbox across replicas: a copy of one already
-// finished is a Duplicate; a copy of one being processed waits for its
-// outcome (at most opts.Wait, then ErrNotificationInFlight); a copy of one
-// that failed, or stayed unfinished longer than opts.InFlight, processes
-// it again — the status machine makes that safe.
+// process (each waits at most opts.Wait, then ErrNotificationInFlight) and
+// meet in that transaction across replicas: one records it, the others
+// find it recorded and are Duplicates. A copy of one that failed is
+// processed again; the status machine makes that safe.
 //
 // A nil error means the notification's effect is committed, so the sender
-// may stop. Any error means it is not known to be: the caller should ask
-// Midtrans to deliver it again (HTTP 503). That includes a change that
-// committed when recording the notification's outcome failed: the next copy
-// finds the change a duplicate.
+// may stop. Any error means it is not: the caller should ask Midtrans to
+// deliver it again (HTTP 503).
 func (s *Service) ApplyNotification(ctx context.Context, n *midtrans.TransactionResponse, body []byte, opts NotificationOptions) (res NotificationResult, err error) {
 	ctx, span := s.span(ctx, "ApplyNotification", n.OrderID)
 	defer func() { end(span, err) }()
@@ -127,8 +114,7 @@ func (s *Service) ApplyNotification(ctx context.Context, n *midtrans.Transaction
 	key := NotificationKey(n)
 	// Copies in this process take turns: the second finds the first's
 	// outcome in the inbox instead of confirming and applying it again.
-	deadline := time.Now().Add(opts.Wait)
-	turnCtx, cancel := context.WithDeadlineCause(ctx, deadline, ErrNotificationInFlight)
+	turnCtx, cancel := context.WithTimeoutCause(ctx, opts.Wait, ErrNotificationInFlight)
 	release, err := s.notifying.Lock(turnCtx, key)
 	cancel()
 	if err != nil {
@@ -139,67 +125,38 @@ func (s *Service) ApplyNotification(ctx context.Context, n *midtrans.Transaction
 		DedupKey: key, OrderID: n.OrderID, TransactionID: n.TransactionID, Status: n.TransactionStatus,
 		SignatureValid: true, Body: body, ReceivedAt: s.now(),
 	}
-	inserted, err := s.store.InsertNotification(ctx, rec)
-	if err != nil {
+	prev, err := s.store.NotificationByDedupKey(ctx, key)
+	switch {
+	case err == nil && prev.State.Finished():
+		return duplicateOf(prev.State), nil
+	case err == nil:
+		// An earlier attempt failed (or was made before notifications
+		// were recorded in their apply transaction): finish its row.
+		rec.ID, rec.ReceivedAt = prev.ID, prev.ReceivedAt
+	case !errors.Is(err, ErrNotFound):
 		return res, fmt.Errorf("notification %s: %w", n.OrderID, err)
-	}
-	if !inserted {
-		prev, err := s.awaitCopy(ctx, rec.DedupKey, time.Until(deadline), opts.InFlight)
-		if err != nil {
-			return res, fmt.Errorf("notification %s: %w", n.OrderID, err)
-		}
-		if prev.State.finished() {
-			return NotificationResult{State: prev.State, Duplicate: true, Detail: "already " + string(prev.State)}, nil
-		}
-		// An earlier copy failed, or is gone: do it again.
-		rec = prev
 	}
 	return s.processNotification(ctx, n, rec, opts)
 }
 
-// finished reports whether a notification in this state has its outcome
-// committed.
-func (st NotificationState) finished() bool {
-	return st == NotificationProcessed || st == NotificationIgnored || st == NotificationRejected
+func duplicateOf(st NotificationState) NotificationResult {
+	return NotificationResult{State: st, Duplicate: true, Detail: "already " + string(st)}
 }
 
-// awaitCopy returns the stored copy of a notification once it is finished,
-// failed, or unfinished past inFlight; while another replica is processing
-// it, it polls for at most wait.
-func (s *Service) awaitCopy(ctx context.Context, key string, wait, inFlight time.Duration) (*Notification, error) {
-	var prev *Notification
-	err := pollStore(ctx, wait, func() (bool, error) {
-		var err error
-		if prev, err = s.store.NotificationByDedupKey(ctx, key); err != nil {
-			return false, err
-		}
-		return prev.State.finished() || prev.State == NotificationFailed || s.now().Sub(prev.ReceivedAt) >= inFlight, nil
-	})
-	if errors.Is(err, errPollTimeout) {
-		return nil, ErrNotificationInFlight
-	}
-	return prev, err
-}
-
-// processNotification confirms, checks and applies a notification stored
-// as rec.
+// processNotification confirms, checks and applies a notification to be
+// recorded as rec.
 func (s *Service) processNotification(ctx context.Context, n *midtrans.TransactionResponse, rec *Notification, opts NotificationOptions) (NotificationResult, error) {
-	p, err := s.store.Payment(ctx, n.OrderID)
-	if errors.Is(err, ErrNotFound) {
-		// A subscription's charge: Midtrans made the order, so the
-		// payment is made now, linked to its subscription.
-		p, err = s.recurringPayment(ctx, n, rec.Body)
-	}
-	if err == nil && p == nil {
-		s.log.WarnContext(ctx, "payments: notification for an unknown order", "order_id", n.OrderID)
-		return s.finishNotification(ctx, rec, NotificationResult{State: NotificationIgnored, Detail: "unknown order"})
-	}
-	if err != nil {
-		return NotificationResult{}, s.notificationFailed(ctx, rec, "read payment", err)
-	}
-	m := s.methods.byName[p.Method]
 	report := n
 	if !opts.Unconfirmed {
+		p, err := s.store.Payment(ctx, n.OrderID)
+		if errors.Is(err, ErrNotFound) {
+			if p, err = s.unknownOrder(ctx, n, rec); p == nil || err != nil {
+				return s.unknownOrderOutcome(ctx, rec, err)
+			}
+		}
+		if err != nil {
+			return NotificationResult{}, s.notificationFailed(ctx, rec, "read payment", err)
+		}
 		// Ask about the transaction notified (a Snap order's first
 		// notification brings its transaction id), addressed as the method
 		// requires.
@@ -210,7 +167,7 @@ func (s *Service) processNotification(ctx context.Context, n *midtrans.Transacti
 		if n.PaymentType != "" {
 			about.PaymentType = n.PaymentType // the channel chosen on a Snap page
 		}
-		id, callOpts, err := s.followUp(&about, m)
+		id, callOpts, err := s.followUp(&about, s.methods.byName[p.Method])
 		if err != nil {
 			return NotificationResult{}, s.notificationFailed(ctx, rec, "confirm", err)
 		}
@@ -218,33 +175,77 @@ func (s *Service) processNotification(ctx context.Context, n *midtrans.Transacti
 			return NotificationResult{}, s.notificationFailed(ctx, rec, "confirm with GET status", err)
 		}
 	}
-	ar, err := s.apply(ctx, s.changeFrom(p, m, report, SourceNotification))
+	var c *Change
+	change := func(p *Payment) *Change {
+		c = s.changeFrom(p, s.methods.byName[p.Method], report, SourceNotification)
+		stampActor(ctx, c)
+		return c
+	}
+	ar, recorded, err := s.store.ApplyNotification(ctx, rec, change)
+	if errors.Is(err, ErrNotFound) && opts.Unconfirmed {
+		var p *Payment
+		if p, err = s.unknownOrder(ctx, n, rec); p == nil || err != nil {
+			return s.unknownOrderOutcome(ctx, rec, err)
+		}
+		ar, recorded, err = s.store.ApplyNotification(ctx, rec, change)
+	}
 	if err != nil {
 		return NotificationResult{}, s.notificationFailed(ctx, rec, "apply", err)
 	}
-	res := NotificationResult{State: NotificationProcessed, Verdict: ar.Verdict,
-		Detail: ar.Verdict.Decision.String() + ": " + string(ar.Verdict.Reason)}
-	if ar.Verdict.Reason == ReasonAmountMismatch {
-		res.State = NotificationRejected
+	if !recorded {
+		// A copy in another replica recorded it meanwhile.
+		st := NotificationProcessed
+		if prev, err := s.store.NotificationByDedupKey(ctx, rec.DedupKey); err == nil {
+			st = prev.State
+		}
+		return duplicateOf(st), nil
 	}
-	return s.finishNotification(ctx, rec, res)
+	s.committed(ctx, c, ar)
+	return NotificationResult{State: rec.State, Verdict: ar.Verdict, Detail: rec.Detail}, nil
 }
 
-// finishNotification records how a notification ended. When that fails the
-// outcome is not on record, so it is not reported committed: the next copy
-// finds the notification unfinished and, once it is past the in-flight
-// window, repeats it as a duplicate.
-func (s *Service) finishNotification(ctx context.Context, rec *Notification, res NotificationResult) (NotificationResult, error) {
-	if err := s.store.FinishNotification(ctx, rec.ID, res.State, res.Detail); err != nil {
-		return res, fmt.Errorf("notification %s: record %s: %w", rec.OrderID, res.State, err)
+// unknownOrder is a notification's payment when the Service has none for
+// its order id: a subscription's charge, which Midtrans made and is made
+// now, linked to its subscription; nil when the order is not this
+// Service's.
+func (s *Service) unknownOrder(ctx context.Context, n *midtrans.TransactionResponse, rec *Notification) (*Payment, error) {
+	p, err := s.recurringPayment(ctx, n, rec.Body)
+	if err == nil && p == nil {
+		s.log.WarnContext(ctx, "payments: notification for an unknown order", "order_id", n.OrderID)
 	}
-	return res, nil
+	return p, err
 }
 
-// notificationFailed records a failed attempt, so that the next copy
-// processes the notification again, and returns the failure.
+// unknownOrderOutcome records a notification of an order the Service does
+// not know as ignored, or the failure to find out.
+func (s *Service) unknownOrderOutcome(ctx context.Context, rec *Notification, err error) (NotificationResult, error) {
+	if err != nil {
+		return NotificationResult{}, s.notificationFailed(ctx, rec, "read payment", err)
+	}
+	res := NotificationResult{State: NotificationIgnored, Detail: "unknown order"}
+	return res, s.recordNotification(ctx, rec, res.State, res.Detail)
+}
+
+// recordNotification records a notification that is not applied to a
+// payment, in the state it ended in: inserted, or its stored copy's row
+// updated.
+func (s *Service) recordNotification(ctx context.Context, rec *Notification, st NotificationState, detail string) error {
+	rec.State, rec.Detail = st, detail
+	inserted, err := s.store.InsertNotification(ctx, rec)
+	if err == nil && !inserted {
+		err = s.store.FinishNotification(ctx, rec.ID, st, detail)
+	}
+	if err != nil {
+		return fmt.Errorf("notification %s: record %s: %w", rec.OrderID, st, err)
+	}
+	return nil
+}
+
+// notificationFailed records a failed attempt, for people to see (the next
+// copy processes the notification again whether or not it is recorded),
+// and returns the failure.
 func (s *Service) notificationFailed(ctx context.Context, rec *Notification, step string, err error) error {
-	if ferr := s.store.FinishNotification(ctx, rec.ID, NotificationFailed, step+": "+err.Error()); ferr != nil {
+	if ferr := s.recordNotification(ctx, rec, NotificationFailed, step+": "+err.Error()); ferr != nil {
 		s.log.ErrorContext(ctx, "payments: record notification failure", "order_id", rec.OrderID, "error", ferr)
 	}
 	return fmt.Errorf("notification %s: %s: %w", rec.OrderID, step, err)

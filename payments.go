@@ -412,12 +412,18 @@ func (s *Service) apply(ctx context.Context, c *Change) (*ApplyResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.committed(ctx, c, res)
+	return res, nil
+}
+
+// committed logs and counts a committed change, and wakes delivery for its
+// events.
+func (s *Service) committed(ctx context.Context, c *Change, res *ApplyResult) {
 	s.logVerdict(ctx, c, res)
 	s.countTransition(ctx, res)
 	if len(res.Events) > 0 {
 		s.wake()
 	}
-	return res, nil
 }
 
 func (s *Service) logVerdict(ctx context.Context, c *Change, res *ApplyResult) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -147,6 +148,20 @@ type Inbox interface {
 	// FinishNotification records how processing ended. A notification
 	// that failed may be finished again by a later copy.
 	FinishNotification(ctx context.Context, id string, state NotificationState, detail string) error
+	// ApplyNotification records notification n and applies the change it
+	// brings, in one transaction: it locks the payment with n.OrderID,
+	// builds the change from it with change (called again if the
+	// transaction is retried), validates and plans it with Plan, stores n
+	// already finished, its State and Detail set by NotificationOutcome of
+	// the plan's verdict, and carries the plan out as Apply does. n is
+	// inserted, or, when a copy with its DedupKey is stored unfinished
+	// (received or failed: an earlier attempt), that copy is finished in
+	// its place. When the stored copy is finished already, nothing is
+	// written and recorded is false: n is a duplicate. Concurrent copies
+	// therefore meet at the payment's lock and the inbox key, and exactly
+	// one records the notification. Unknown order → ErrNotFound, with
+	// nothing written. n.ID, n.Account and n.ProcessedAt are filled.
+	ApplyNotification(ctx context.Context, n *Notification, change func(prev *Payment) *Change) (res *ApplyResult, recorded bool, err error)
 	// NotificationByDedupKey returns a stored notification, or ErrNotFound,
 	// with its state and the ReceivedAt it was inserted with: copies of a
 	// notification tell one in flight from one whose processor is gone by
@@ -373,6 +388,29 @@ const (
 	NotificationRejected  NotificationState = "rejected"
 	NotificationFailed    NotificationState = "failed" // transient failure; Midtrans will retry
 )
+
+// NotificationOutcome is the inbox state and detail of a notification
+// whose change the status machine decided with v: rejected for an amount
+// mismatch (recorded and signalled, never applied), processed otherwise.
+func NotificationOutcome(v Verdict) (NotificationState, string) {
+	detail := v.Decision.String() + ": " + string(v.Reason)
+	if v.Reason == ReasonAmountMismatch {
+		return NotificationRejected, detail
+	}
+	return NotificationProcessed, detail
+}
+
+// FinishedNotificationStates are the inbox states whose outcome is
+// committed, which a notification never leaves: processed, ignored and
+// rejected.
+func FinishedNotificationStates() []NotificationState {
+	return []NotificationState{NotificationProcessed, NotificationIgnored, NotificationRejected}
+}
+
+// Finished reports whether st is one of FinishedNotificationStates.
+func (st NotificationState) Finished() bool {
+	return slices.Contains(FinishedNotificationStates(), st)
+}
 
 // OutboxEvent is a hook event waiting for, or past, delivery.
 type OutboxEvent struct {

@@ -23,17 +23,19 @@
 //     (Handler.Rejected), never stored: unauthenticated input costs no
 //     storage.
 //  5. Copies of one notification arriving at one handler while it is being
-//     processed wait for its result (at most 2 s, WithInFlight) instead of
+//     processed wait for their turn (at most 3 s, WithWait) instead of
 //     asking the database.
-//  6. The Service does the rest: the inbox under a dedup key derived from
-//     the fields that change between events (Midtrans sends no event id),
-//     ON CONFLICT DO NOTHING, where copies across replicas meet; the
-//     confirmation with GET status (on by default), whose answer, not the
-//     body, is applied, addressed as the payment's method requires; the
-//     amount check against the stored payment (a mismatch is recorded,
-//     fires payments.SignalAmountMismatch, and is never applied); the
-//     status machine, with the hook events in the same transaction; and the
-//     inbox row's outcome.
+//  6. The Service does the rest: a copy already on record in the inbox
+//     (under a dedup key derived from the fields that change between
+//     events, as Midtrans sends no event id) is a Duplicate, answered from
+//     one read; otherwise the confirmation with GET status (on by default),
+//     whose answer, not the body, is applied, addressed as the payment's
+//     method requires; then one write transaction that locks the payment,
+//     checks the amount (a mismatch is recorded, fires
+//     payments.SignalAmountMismatch, and is never applied), records the
+//     notification in the inbox already finished (where copies across
+//     replicas meet: one records it, the others are duplicates), and
+//     applies the change through the status machine with the hook events.
 //
 // # Results
 //

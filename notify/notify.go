@@ -84,18 +84,16 @@ func WithoutConfirmation() Option {
 	return optionFunc(func(h *Handler) error { h.opts.Unconfirmed = true; return nil })
 }
 
-// WithInFlight tunes how copies of one notification meet. A copy that finds
-// another being processed waits up to wait (default 3 s) for its outcome,
-// answering duplicate once it is committed, and otherwise asks Midtrans to
-// retry; one left unfinished longer than stuck (default 2 s) is processed
-// again, as its processor died or could not record the outcome
-// (payments.NotificationOptions).
-func WithInFlight(wait, stuck time.Duration) Option {
+// WithWait bounds how long a copy of a notification that arrives while
+// another copy is being processed in this process waits for its turn
+// (default 3 s); then it asks Midtrans to retry
+// (payments.NotificationOptions.Wait).
+func WithWait(wait time.Duration) Option {
 	return optionFunc(func(h *Handler) error {
-		if wait <= 0 || stuck <= 0 {
-			return errors.New("notify: in-flight wait and stuck durations must be positive")
+		if wait <= 0 {
+			return errors.New("notify: the wait must be positive")
 		}
-		h.opts.Wait, h.opts.InFlight = wait, stuck
+		h.opts.Wait = wait
 		return nil
 	})
 }

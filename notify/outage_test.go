@@ -23,7 +23,7 @@ import (
 // its payment is committed paid, and every order ends paid, once.
 func TestStormThroughDatabaseOutage(t *testing.T) {
 	testenv.Each(t, testenv.Config{}, func(t *testing.T, env *testenv.Env) {
-		opts := []notify.Option{notify.WithoutConfirmation(), notify.WithInFlight(300*time.Millisecond, time.Second)}
+		opts := []notify.Option{notify.WithoutConfirmation(), notify.WithWait(300 * time.Millisecond)}
 		s := newStack(t, env, opts...)
 		// A second replica: its own Service and handler on the same
 		// database, so copies also meet across processes.

@@ -20,7 +20,7 @@ func PruneEventsSQL(s *Store, before time.Time, limit int) string {
 }
 
 func PruneNotificationsSQL(s *Store, before time.Time, limit int) string {
-	return s.db.NewRaw(s.sql.pruneNotifications, s.account, bun.List(finishedStates), dbTime(before), limit).String()
+	return s.db.NewRaw(s.sql.pruneNotifications, s.account, bun.List(finishedStates()), dbTime(before), limit).String()
 }
 
 // OldestPendingSQL is the SQL of OldestPendingEvent.

@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/uptrace/bun"
 
 	"github.com/nusapay/payments"
 	"github.com/nusapay/payments/internal/uid"
@@ -55,6 +58,127 @@ func (s *Store) InsertNotification(ctx context.Context, n *payments.Notification
 		return false, fmt.Errorf("insert notification %s: %w", n.DedupKey, err)
 	}
 	return inserted, nil
+}
+
+// inboxColumns are the columns recordNotification writes, in order.
+const inboxColumns = "id, account, dedup_key, order_id, transaction_id, status, signature_valid, state, detail, body, received_at, processed_at"
+
+// recordNotificationSQL is the statement that records a finished
+// notification in its apply transaction: an insert that, when the
+// (account, dedup_key) key exists unfinished (an earlier attempt that
+// failed, or one from before notifications were recorded in their apply
+// transaction), finishes that row instead, and when it exists finished
+// changes nothing. PostgreSQL and SQLite return the recorded row's id (no
+// row: a duplicate); on MySQL RowsAffected tells (1 inserted, 2 updated, 0
+// unchanged) and the expressions check the old state before state is set,
+// as it assigns left to right.
+func recordNotificationSQL(onDuplicateKey bool) string {
+	finished := "'" + strings.Join(finishedStates(), "', '") + "'"
+	insert := "INSERT INTO " + TableInbox + " (" + inboxColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	if onDuplicateKey {
+		keep := func(col string) string {
+			return col + " = IF(state IN (" + finished + "), " + col + ", VALUES(" + col + "))"
+		}
+		return insert + " ON DUPLICATE KEY UPDATE " + keep("processed_at") + ", " + keep("detail") + ", " + keep("state")
+	}
+	return insert + " ON CONFLICT (account, dedup_key) DO UPDATE SET state = excluded.state, detail = excluded.detail," +
+		" processed_at = excluded.processed_at WHERE " + TableInbox + ".state NOT IN (" + finished + ") RETURNING id"
+}
+
+// ApplyNotification implements payments.Inbox.
+func (s *Store) ApplyNotification(ctx context.Context, n *payments.Notification, change func(prev *payments.Payment) *payments.Change) (*payments.ApplyResult, bool, error) {
+	if n.DedupKey == "" {
+		return nil, false, errors.New("apply notification: empty dedup key")
+	}
+	now := s.clock()
+	if n.ID == "" {
+		n.ID = uid.NewAt(now)
+	}
+	if n.ReceivedAt.IsZero() {
+		n.ReceivedAt = now
+	}
+	n.Account = s.account
+	for attempt := 0; ; attempt++ {
+		res, recorded, err := s.applyNotificationOnce(ctx, n, change, attempt >= s.maxCAS)
+		if errors.Is(err, errLostRace) && attempt < s.maxCAS {
+			continue
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("apply notification %s to %s: %w", n.DedupKey, n.OrderID, err)
+		}
+		return res, recorded, nil
+	}
+}
+
+// errDuplicateNotification rolls back an ApplyNotification whose
+// notification was recorded finished by another copy.
+var errDuplicateNotification = errors.New("store: notification already recorded")
+
+func (s *Store) applyNotificationOnce(ctx context.Context, n *payments.Notification, change func(*payments.Payment) *payments.Change, giveUp bool) (*payments.ApplyResult, bool, error) {
+	var res *payments.ApplyResult
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		prev, err := s.paymentWhere(ctx, tx, "p.order_id = ?", n.OrderID, true)
+		if err != nil {
+			return err
+		}
+		c := change(prev)
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		if giveUp {
+			c = c.GiveUp()
+		}
+		plan := payments.Plan(prev, c, s.clock())
+		n.State, n.Detail = payments.NotificationOutcome(plan.Verdict)
+		n.ProcessedAt = plan.Audit.CreatedAt
+		if ok, err := s.recordNotification(ctx, tx, n); err != nil {
+			return fmt.Errorf("record notification: %w", err)
+		} else if !ok {
+			return errDuplicateNotification
+		}
+		res, err = s.carryOut(ctx, tx, prev, &plan)
+		return err
+	})
+	if errors.Is(err, errDuplicateNotification) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return res, true, nil
+}
+
+// recordNotification runs recordNotificationSQL for n, reporting whether
+// it recorded n (false: a finished copy is stored). n.ID becomes the
+// recorded row's id where the database returns it.
+func (s *Store) recordNotification(ctx context.Context, tx bun.Tx, n *payments.Notification) (bool, error) {
+	args := []any{n.ID, n.Account, n.DedupKey, n.OrderID, n.TransactionID, n.Status, n.SignatureValid,
+		string(n.State), n.Detail, string(n.Body), dbTime(n.ReceivedAt), dbTime(n.ProcessedAt)}
+	if s.sql.onDuplicateKey {
+		res, err := tx.ExecContext(ctx, s.sql.recordNotification, args...)
+		if err != nil {
+			return false, err
+		}
+		k, err := res.RowsAffected()
+		if err != nil || k == 0 {
+			return false, err
+		}
+		if k == 2 { // an earlier copy's row, finished: its id
+			return true, tx.NewSelect().Table(TableInbox).Column("id").
+				Where("account = ?", n.Account).Where("dedup_key = ?", n.DedupKey).Scan(ctx, &n.ID)
+		}
+		return true, nil
+	}
+	var id string
+	err := tx.NewRaw(s.sql.recordNotification, args...).Scan(ctx, &id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	n.ID = id
+	return true, nil
 }
 
 // FinishNotification implements payments.Inbox.

@@ -1,11 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -151,9 +153,7 @@ func (s *Store) compareAndSet(ctx context.Context, tx bun.Tx, prev, next *paymen
 		return err
 	}
 	res, err := tx.NewUpdate().Model(row).
-		Column("transaction_id", "amount", "payment_type", "status", "fraud_status", "status_message", "instructions",
-			"expires_at", "paid_at", "refunded_amount", "charge_response", "transaction_time", "settlement_time",
-			"custom_field1", "custom_field2", "custom_field3", "version", "updated_at").
+		Column(changedColumns(prev, next)...).
 		// No account filter: prev was read in this account under the row
 		// lock, and an extra equality would let the planner prefer a
 		// status index over the primary key.
@@ -175,6 +175,36 @@ func (s *Store) compareAndSet(ctx context.Context, tx bun.Tx, prev, next *paymen
 		return errLostRace
 	}
 	return nil
+}
+
+// changedColumns are the columns a compare-and-set from prev to next
+// writes: those whose value changes, and always version and updated_at.
+// A settlement rewrites three or four columns, not the charge response and
+// instructions JSON that came with the charge.
+func changedColumns(prev, next *payments.Payment) []string {
+	cols := make([]string, 0, 8)
+	add := func(changed bool, col string) {
+		if changed {
+			cols = append(cols, col)
+		}
+	}
+	add(prev.TransactionID != next.TransactionID, "transaction_id")
+	add(prev.Amount != next.Amount, "amount")
+	add(prev.PaymentType != next.PaymentType, "payment_type")
+	add(prev.Status != next.Status, "status")
+	add(prev.FraudStatus != next.FraudStatus, "fraud_status")
+	add(prev.StatusMessage != next.StatusMessage, "status_message")
+	add(!reflect.DeepEqual(prev.Instructions, next.Instructions), "instructions")
+	add(!dbTime(prev.ExpiresAt).Equal(dbTime(next.ExpiresAt)), "expires_at")
+	add(!dbTime(prev.PaidAt).Equal(dbTime(next.PaidAt)), "paid_at")
+	add(prev.RefundedAmount != next.RefundedAmount, "refunded_amount")
+	add(!bytes.Equal(prev.ChargeResponse, next.ChargeResponse), "charge_response")
+	add(!dbTime(prev.TransactionTime).Equal(dbTime(next.TransactionTime)), "transaction_time")
+	add(!dbTime(prev.SettlementTime).Equal(dbTime(next.SettlementTime)), "settlement_time")
+	add(prev.CustomField1 != next.CustomField1, "custom_field1")
+	add(prev.CustomField2 != next.CustomField2, "custom_field2")
+	add(prev.CustomField3 != next.CustomField3, "custom_field3")
+	return append(cols, "version", "updated_at")
 }
 
 func insertAudit(ctx context.Context, tx bun.Tx, a *payments.AuditEntry) error {

@@ -20,11 +20,13 @@ const pruneEventsWhere = "account = ? AND dead = FALSE AND delivered_at < ?"
 // before a time. Its arguments: account, states, before.
 const pruneNotificationsWhere = "account = ? AND state IN (?) AND processed_at < ?"
 
-// finishedStates are the inbox states a notification never leaves.
-var finishedStates = []string{
-	string(payments.NotificationProcessed),
-	string(payments.NotificationIgnored),
-	string(payments.NotificationRejected),
+// finishedStates are payments.FinishedNotificationStates as strings.
+func finishedStates() []string {
+	var out []string
+	for _, st := range payments.FinishedNotificationStates() {
+		out = append(out, string(st))
+	}
+	return out
 }
 
 // pruneQuery is one batch of a prune: a DELETE of at most limit rows,
@@ -59,7 +61,7 @@ func (s *Store) PruneEvents(ctx context.Context, before time.Time, limit int) (i
 
 // PruneNotifications implements payments.Inbox.
 func (s *Store) PruneNotifications(ctx context.Context, before time.Time, limit int) (int, error) {
-	n, err := s.prune(ctx, s.sql.pruneNotifications, limit, s.account, bun.List(finishedStates), dbTime(before))
+	n, err := s.prune(ctx, s.sql.pruneNotifications, limit, s.account, bun.List(finishedStates()), dbTime(before))
 	if err != nil {
 		return n, fmt.Errorf("prune notifications finished before %s: %w", before.Format(time.RFC3339), err)
 	}

@@ -92,6 +92,9 @@ type dialectSQL struct {
 	// (see pruneQuery): ORDER BY … LIMIT on MySQL, a limited sub-select of
 	// primary keys elsewhere.
 	pruneEvents, pruneNotifications string
+	// recordNotification inserts a finished notification, or finishes an
+	// unfinished stored copy with its key (see recordNotificationSQL).
+	recordNotification string
 	// txOptions start the store's own transactions.
 	txOptions *sql.TxOptions
 	// orderIDBytes is the order id compared byte for byte, as an order id
@@ -166,6 +169,7 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 		"account, dead, delivered_at, next_attempt_at, seq")
 	s.sql.pruneNotifications = pruneQuery(deleteLimit, s.sql.skipLocked, TableInbox, "id", pruneNotificationsWhere,
 		"account, state, processed_at, id")
+	s.sql.recordNotification = recordNotificationSQL(s.sql.onDuplicateKey)
 	for _, o := range opts {
 		if o != nil {
 			o.apply(s)
