@@ -44,10 +44,7 @@ func (s *Store) CreatePayment(ctx context.Context, p *payments.Payment) error {
 		} else if !ok {
 			return payments.ErrDuplicateOrder
 		}
-		if err := s.insertAudit(ctx, tx, &plan.Audit); err != nil {
-			return err
-		}
-		_, err = s.insertEvents(ctx, tx, plan.Events, plan.Audit.CreatedAt)
+		_, err = s.insertEvents(ctx, tx, &plan.Audit, plan.Events, plan.Audit.CreatedAt)
 		return err
 	})
 	if err != nil {
@@ -144,13 +141,10 @@ func (s *Store) carryOut(ctx context.Context, tx bun.Tx, prev *payments.Payment,
 			return nil, err
 		}
 	}
-	if err := s.insertAudit(ctx, tx, &plan.Audit); err != nil {
-		return nil, err
-	}
 	if err := s.recordRefunds(ctx, tx, plan.Refunds); err != nil {
 		return nil, err
 	}
-	events, err := s.insertEvents(ctx, tx, plan.Events, plan.Audit.CreatedAt)
+	events, err := s.insertEvents(ctx, tx, &plan.Audit, plan.Events, plan.Audit.CreatedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -221,19 +215,27 @@ func changedColumns(prev, next *payments.Payment) []string {
 const auditColumns = "account, payment_id, order_id, source, actor, from_status, from_fraud, from_refunded, " +
 	"to_status, to_fraud, to_refunded, decision, reason, payload, created_at"
 
-func (s *Store) insertAudit(ctx context.Context, tx bun.Tx, a *payments.AuditEntry) error {
+// auditArgs are an audit row's values, in auditColumns' order.
+func auditArgs(a *payments.AuditEntry) []any {
 	var payload any // NULL when there is none
 	if len(a.Payload) > 0 {
 		payload = string(a.Payload)
 	}
-	_, err := s.hotExec(ctx, &tx, s.sql.insertAudit, a.Account, a.PaymentID, a.OrderID, string(a.Source), a.Actor,
+	return []any{a.Account, a.PaymentID, a.OrderID, string(a.Source), a.Actor,
 		string(a.From.Status), string(a.From.Fraud), int64(a.From.Refunded), string(a.To.Status), string(a.To.Fraud),
-		int64(a.To.Refunded), a.Decision.String(), string(a.Reason), payload, dbTime(a.CreatedAt))
-	return err
+		int64(a.To.Refunded), a.Decision.String(), string(a.Reason), payload, dbTime(a.CreatedAt)}
 }
 
-// insertEvents adds a plan's events to the outbox, due at once.
-func (s *Store) insertEvents(ctx context.Context, tx bun.Tx, events []payments.Event, now time.Time) ([]*payments.OutboxEvent, error) {
+// insertEvents writes a change's audit row (unless nil) and adds its
+// events to the outbox, due at now. On PostgreSQL, with events, the two are
+// one statement (the audit insert in a WITH); elsewhere two.
+func (s *Store) insertEvents(ctx context.Context, tx bun.Tx, audit *payments.AuditEntry, events []payments.Event, now time.Time) ([]*payments.OutboxEvent, error) {
+	if audit != nil && (len(events) == 0 || !s.sql.writableCTE) {
+		if _, err := s.hotExec(ctx, &tx, s.sql.insertAudit, auditArgs(audit)...); err != nil {
+			return nil, err
+		}
+		audit = nil
+	}
 	if len(events) == 0 {
 		return nil, nil
 	}
@@ -261,7 +263,7 @@ func (s *Store) insertEvents(ctx context.Context, tx bun.Tx, events []payments.E
 	// One statement for all of a change's events: a round trip each would
 	// dominate the transaction on PostgreSQL.
 	if s.sql.insertReturning {
-		if err := s.insertReturningSeqs(ctx, tx, rows); err != nil {
+		if err := s.insertReturningSeqs(ctx, tx, audit, rows); err != nil {
 			return nil, fmt.Errorf("outbox: %w", err)
 		}
 	} else if err := insertReadingSeqs(ctx, tx, rows); err != nil {
@@ -280,11 +282,15 @@ const outboxColumns = "event_id, account, payment_id, order_id, topic, payload, 
 // insertReturningSeqs inserts rows in one statement and sets their seqs
 // from its RETURNING, matched by event id: the order of RETURNING rows is
 // not promised.
-func (s *Store) insertReturningSeqs(ctx context.Context, tx bun.Tx, rows []outboxRow) error {
+func (s *Store) insertReturningSeqs(ctx context.Context, tx bun.Tx, audit *payments.AuditEntry, rows []outboxRow) error {
 	values := "(" + placeholders(outboxColumns) + ")"
 	query := "INSERT INTO " + TableOutbox + " (" + outboxColumns + ") VALUES " +
 		strings.TrimSuffix(strings.Repeat(values+", ", len(rows)), ", ") + " RETURNING seq, event_id"
-	args := make([]any, 0, 11*len(rows))
+	args := make([]any, 0, 15+11*len(rows))
+	if audit != nil { // PostgreSQL: the audit row in the same statement
+		query = "WITH audit AS (" + s.sql.insertAudit + ") " + query
+		args = append(args, auditArgs(audit)...)
+	}
 	for i := range rows {
 		r := &rows[i]
 		args = append(args, r.EventID, r.Account, r.PaymentID, r.OrderID, r.Topic, r.Payload, r.Attempts,

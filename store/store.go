@@ -104,6 +104,10 @@ type dialectSQL struct {
 	paymentSelects map[string]string
 	// inboxByKey selects a notification by account and dedup key.
 	inboxByKey string
+	// writableCTE: an INSERT may sit in a WITH of another statement
+	// (PostgreSQL), so a change's audit row and outbox rows are one
+	// statement.
+	writableCTE bool
 	// insertAudit inserts an audit row (auditColumns).
 	insertAudit string
 	// txOptions start the store's own transactions.
@@ -148,6 +152,7 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 	switch name := db.Dialect().Name(); name {
 	case dialect.PG:
 		s.sql.paymentLock = "NO KEY UPDATE"
+		s.sql.writableCTE = true
 		s.sql.skipLocked = true
 		s.sql.orderIDBytes = `p.order_id COLLATE "C"`
 	case dialect.MySQL:
