@@ -170,7 +170,7 @@ func (s *Store) recordNotification(ctx context.Context, tx bun.Tx, n *payments.N
 		return true, nil
 	}
 	var id string
-	err := tx.NewRaw(s.sql.recordNotification, args...).Scan(ctx, &id)
+	err := s.hotScan(ctx, &tx, s.sql.recordNotification, args, &id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -206,7 +206,7 @@ func (s *Store) FinishNotification(ctx context.Context, id string, state payment
 // NotificationByDedupKey implements payments.Inbox.
 func (s *Store) NotificationByDedupKey(ctx context.Context, key string) (*payments.Notification, error) {
 	row := new(inboxRow)
-	if err := s.db.NewSelect().Model(row).Where("account = ?", s.account).Where("dedup_key = ?", key).Scan(ctx); err != nil {
+	if err := s.hotScan(ctx, nil, s.sql.inboxByKey, []any{s.account, key}, row); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("notification %s: %w", key, payments.ErrNotFound)
 		}

@@ -44,10 +44,7 @@ func (s *Store) CreatePayment(ctx context.Context, p *payments.Payment) error {
 		} else if !ok {
 			return payments.ErrDuplicateOrder
 		}
-		if err := insertAudit(ctx, tx, &plan.Audit); err != nil {
-			return err
-		}
-		_, err = s.insertEvents(ctx, tx, plan.Events, plan.Audit.CreatedAt)
+		_, err = s.insertEvents(ctx, tx, &plan.Audit, plan.Events, plan.Audit.CreatedAt)
 		return err
 	})
 	if err != nil {
@@ -72,11 +69,21 @@ func (s *Store) PaymentByTransactionID(ctx context.Context, transactionID string
 
 func (s *Store) paymentWhere(ctx context.Context, db bun.IDB, where, arg string, lock bool) (*payments.Payment, error) {
 	row := new(paymentRow)
-	q := db.NewSelect().Model(row).Where("p.account = ?", s.account).Where(where, arg)
-	if lock && s.sql.paymentLock != "" {
-		q = q.For(s.sql.paymentLock)
+	var err error
+	if query, ok := s.sql.paymentSelects[paymentSelectKey(where, lock)]; ok {
+		var tx *bun.Tx
+		if t, ok := db.(bun.Tx); ok {
+			tx = &t
+		}
+		err = s.hotScan(ctx, tx, query, []any{s.account, arg}, row)
+	} else {
+		q := db.NewSelect().Model(row).Where("p.account = ?", s.account).Where(where, arg)
+		if lock && s.sql.paymentLock != "" {
+			q = q.For(s.sql.paymentLock)
+		}
+		err = q.Scan(ctx)
 	}
-	if err := q.Scan(ctx); err != nil {
+	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("payment %s: %w", arg, payments.ErrNotFound)
 		}
@@ -134,13 +141,10 @@ func (s *Store) carryOut(ctx context.Context, tx bun.Tx, prev *payments.Payment,
 			return nil, err
 		}
 	}
-	if err := insertAudit(ctx, tx, &plan.Audit); err != nil {
-		return nil, err
-	}
 	if err := s.recordRefunds(ctx, tx, plan.Refunds); err != nil {
 		return nil, err
 	}
-	events, err := s.insertEvents(ctx, tx, plan.Events, plan.Audit.CreatedAt)
+	events, err := s.insertEvents(ctx, tx, &plan.Audit, plan.Events, plan.Audit.CreatedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -207,30 +211,31 @@ func changedColumns(prev, next *payments.Payment) []string {
 	return append(cols, "version", "updated_at")
 }
 
-func insertAudit(ctx context.Context, tx bun.Tx, a *payments.AuditEntry) error {
-	row := &eventRow{
-		Account:      a.Account,
-		PaymentID:    a.PaymentID,
-		OrderID:      a.OrderID,
-		Source:       string(a.Source),
-		Actor:        a.Actor,
-		FromStatus:   string(a.From.Status),
-		FromFraud:    string(a.From.Fraud),
-		FromRefunded: int64(a.From.Refunded),
-		ToStatus:     string(a.To.Status),
-		ToFraud:      string(a.To.Fraud),
-		ToRefunded:   int64(a.To.Refunded),
-		Decision:     a.Decision.String(),
-		Reason:       string(a.Reason),
-		Payload:      string(a.Payload),
-		CreatedAt:    dbTime(a.CreatedAt),
+// auditColumns are the columns insertAudit writes, in order.
+const auditColumns = "account, payment_id, order_id, source, actor, from_status, from_fraud, from_refunded, " +
+	"to_status, to_fraud, to_refunded, decision, reason, payload, created_at"
+
+// auditArgs are an audit row's values, in auditColumns' order.
+func auditArgs(a *payments.AuditEntry) []any {
+	var payload any // NULL when there is none
+	if len(a.Payload) > 0 {
+		payload = string(a.Payload)
 	}
-	_, err := tx.NewInsert().Model(row).Exec(ctx)
-	return err
+	return []any{a.Account, a.PaymentID, a.OrderID, string(a.Source), a.Actor,
+		string(a.From.Status), string(a.From.Fraud), int64(a.From.Refunded), string(a.To.Status), string(a.To.Fraud),
+		int64(a.To.Refunded), a.Decision.String(), string(a.Reason), payload, dbTime(a.CreatedAt)}
 }
 
-// insertEvents adds a plan's events to the outbox, due at once.
-func (s *Store) insertEvents(ctx context.Context, tx bun.Tx, events []payments.Event, now time.Time) ([]*payments.OutboxEvent, error) {
+// insertEvents writes a change's audit row (unless nil) and adds its
+// events to the outbox, due at now. On PostgreSQL, with events, the two are
+// one statement (the audit insert in a WITH); elsewhere two.
+func (s *Store) insertEvents(ctx context.Context, tx bun.Tx, audit *payments.AuditEntry, events []payments.Event, now time.Time) ([]*payments.OutboxEvent, error) {
+	if audit != nil && (len(events) == 0 || !s.sql.writableCTE) {
+		if _, err := s.hotExec(ctx, &tx, s.sql.insertAudit, auditArgs(audit)...); err != nil {
+			return nil, err
+		}
+		audit = nil
+	}
 	if len(events) == 0 {
 		return nil, nil
 	}
@@ -258,7 +263,7 @@ func (s *Store) insertEvents(ctx context.Context, tx bun.Tx, events []payments.E
 	// One statement for all of a change's events: a round trip each would
 	// dominate the transaction on PostgreSQL.
 	if s.sql.insertReturning {
-		if _, err := tx.NewInsert().Model(&rows).Returning("seq").Exec(ctx); err != nil {
+		if err := s.insertReturningSeqs(ctx, tx, audit, rows); err != nil {
 			return nil, fmt.Errorf("outbox: %w", err)
 		}
 	} else if err := insertReadingSeqs(ctx, tx, rows); err != nil {
@@ -269,6 +274,58 @@ func (s *Store) insertEvents(ctx context.Context, tx bun.Tx, events []payments.E
 		out[i] = rows[i].event()
 	}
 	return out, nil
+}
+
+// outboxColumns are the columns insertReturningSeqs writes, in order.
+const outboxColumns = "event_id, account, payment_id, order_id, topic, payload, attempts, next_attempt_at, dead, last_error, created_at"
+
+// insertReturningSeqs inserts rows in one statement and sets their seqs
+// from its RETURNING, matched by event id: the order of RETURNING rows is
+// not promised.
+func (s *Store) insertReturningSeqs(ctx context.Context, tx bun.Tx, audit *payments.AuditEntry, rows []outboxRow) error {
+	values := "(" + placeholders(outboxColumns) + ")"
+	query := "INSERT INTO " + TableOutbox + " (" + outboxColumns + ") VALUES " +
+		strings.TrimSuffix(strings.Repeat(values+", ", len(rows)), ", ") + " RETURNING seq, event_id"
+	args := make([]any, 0, 15+11*len(rows))
+	if audit != nil { // PostgreSQL: the audit row in the same statement
+		query = "WITH audit AS (" + s.sql.insertAudit + ") " + query
+		args = append(args, auditArgs(audit)...)
+	}
+	for i := range rows {
+		r := &rows[i]
+		args = append(args, r.EventID, r.Account, r.PaymentID, r.OrderID, r.Topic, r.Payload, r.Attempts,
+			dbTime(r.NextAttemptAt), r.Dead, r.LastError, dbTime(r.CreatedAt))
+	}
+	res, err := s.hotQuery(ctx, &tx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer res.Close()
+	seqs := make(map[string]int64, len(rows))
+	for res.Next() {
+		var seq int64
+		var id string
+		if err := res.Scan(&seq, &id); err != nil {
+			return err
+		}
+		seqs[id] = seq
+	}
+	if err := res.Err(); err != nil {
+		return err
+	}
+	return setSeqs(rows, seqs)
+}
+
+// setSeqs sets each row's seq from seqs, by event id.
+func setSeqs(rows []outboxRow, seqs map[string]int64) error {
+	for i := range rows {
+		seq, ok := seqs[rows[i].EventID]
+		if !ok {
+			return fmt.Errorf("event %s not found after its insert", rows[i].EventID)
+		}
+		rows[i].Seq = seq
+	}
+	return nil
 }
 
 // insertReadingSeqs inserts rows and reads their seqs back by event id,
@@ -295,14 +352,7 @@ func insertReadingSeqs(ctx context.Context, tx bun.Tx, rows []outboxRow) error {
 	for _, g := range got {
 		seqs[g.EventID] = g.Seq
 	}
-	for i := range rows {
-		seq, ok := seqs[rows[i].EventID]
-		if !ok {
-			return fmt.Errorf("event %s not found after its insert", rows[i].EventID)
-		}
-		rows[i].Seq = seq
-	}
-	return nil
+	return setSeqs(rows, seqs)
 }
 
 // History implements payments.PaymentStore.

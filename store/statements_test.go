@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/nusapay/payments"
 	"github.com/nusapay/payments/internal/dbtest"
@@ -38,7 +39,9 @@ func (r *statements) take() []string {
 
 // TestApplyNotificationStatements: on every database, an applied
 // notification is one transaction of five statements — the payment locked,
-// the inbox row, the compare-and-set, the audit row, the outbox rows — and
+// the inbox row, the compare-and-set, the audit row, the outbox rows; four
+// on PostgreSQL, where the audit row is inserted in the outbox insert's
+// WITH — and
 // the compare-and-set writes only the columns that change (a settlement
 // never rewrites the charge response or the instructions).
 func TestApplyNotificationStatements(t *testing.T) {
@@ -79,8 +82,12 @@ func TestApplyNotificationStatements(t *testing.T) {
 				work = append(work, q)
 			}
 		}
-		if commits != 1 || len(work) != 5 {
-			t.Fatalf("%d begins, %d commits, %d statements, want one transaction of 5:\n%s", begins, commits, len(work), strings.Join(work, "\n"))
+		want := 5
+		if db.Dialect().Name() == dialect.PG {
+			want = 4
+		}
+		if commits != 1 || len(work) != want {
+			t.Fatalf("%d begins, %d commits, %d statements, want one transaction of %d:\n%s", begins, commits, len(work), want, strings.Join(work, "\n"))
 		}
 		var update string
 		for _, q := range work {

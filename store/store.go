@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -44,6 +45,9 @@ type Store struct {
 	// handler sleeps and retries and can starve a writer under load until
 	// its busy timeout fails the write.
 	writers chan struct{}
+	// prep caches the hot path's prepared statements on SQLite (nil
+	// elsewhere, and for a store bound to a transaction): see hotQuery.
+	prep *prepared
 }
 
 var _ payments.Store = (*Store)(nil)
@@ -95,6 +99,17 @@ type dialectSQL struct {
 	// recordNotification inserts a finished notification, or finishes an
 	// unfinished stored copy with its key (see recordNotificationSQL).
 	recordNotification string
+	// paymentSelects are the SELECTs of one payment by each paymentWhere
+	// condition, with ? placeholders, keyed by paymentSelectKey.
+	paymentSelects map[string]string
+	// inboxByKey selects a notification by account and dedup key.
+	inboxByKey string
+	// writableCTE: an INSERT may sit in a WITH of another statement
+	// (PostgreSQL), so a change's audit row and outbox rows are one
+	// statement.
+	writableCTE bool
+	// insertAudit inserts an audit row (auditColumns).
+	insertAudit string
 	// txOptions start the store's own transactions.
 	txOptions *sql.TxOptions
 	// orderIDBytes is the order id compared byte for byte, as an order id
@@ -137,6 +152,7 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 	switch name := db.Dialect().Name(); name {
 	case dialect.PG:
 		s.sql.paymentLock = "NO KEY UPDATE"
+		s.sql.writableCTE = true
 		s.sql.skipLocked = true
 		s.sql.orderIDBytes = `p.order_id COLLATE "C"`
 	case dialect.MySQL:
@@ -170,6 +186,22 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 	s.sql.pruneNotifications = pruneQuery(deleteLimit, s.sql.skipLocked, TableInbox, "id", pruneNotificationsWhere,
 		"account, state, processed_at, id")
 	s.sql.recordNotification = recordNotificationSQL(s.sql.onDuplicateKey)
+	s.sql.paymentSelects = map[string]string{}
+	for _, where := range []string{"p.order_id = ?", "p.transaction_id = ?", "p.id = ?"} {
+		for _, lock := range []bool{false, true} {
+			q := db.NewSelect().Model((*paymentRow)(nil)).Where("p.account = ?", bun.Safe("?")).Where(where, bun.Safe("?"))
+			if lock && s.sql.paymentLock != "" {
+				q = q.For(s.sql.paymentLock)
+			}
+			s.sql.paymentSelects[paymentSelectKey(where, lock)] = q.String()
+		}
+	}
+	s.sql.inboxByKey = db.NewSelect().Model((*inboxRow)(nil)).
+		Where("i.account = ?", bun.Safe("?")).Where("i.dedup_key = ?", bun.Safe("?")).String()
+	s.sql.insertAudit = "INSERT INTO " + TableEvents + " (" + auditColumns + ") VALUES (" + placeholders(auditColumns) + ")"
+	if name := db.Dialect().Name(); name == dialect.SQLite {
+		s.prep = newPrepared(db)
+	}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(s)
@@ -185,6 +217,9 @@ func (s *Store) WithDB(db bun.IDB) *Store {
 	c.db = db
 	if _, ok := db.(*bun.DB); !ok {
 		c.writers = nil
+	}
+	if c.prep != nil && c.prep.db != db {
+		c.prep = newPrepared(db) // nil unless db is another *bun.DB
 	}
 	return &c
 }
@@ -235,6 +270,19 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context) error) e
 	}
 	defer func() { <-s.writers }()
 	return fn(ctx)
+}
+
+// paymentSelectKey keys dialectSQL.paymentSelects.
+func paymentSelectKey(where string, lock bool) string {
+	if lock {
+		return where + " locked"
+	}
+	return where
+}
+
+// placeholders is one ? per column of a comma-separated list.
+func placeholders(columns string) string {
+	return strings.Repeat("?, ", strings.Count(columns, ",")) + "?"
 }
 
 // insertNew makes q, an insert into a table whose primary key is id, a

@@ -155,7 +155,7 @@ func (s *Store) SaveSubscription(ctx context.Context, next *payments.Subscriptio
 			}
 			return fmt.Errorf("version %d is no longer current: %w", row.Version-1, payments.ErrConflict)
 		}
-		_, err = s.insertEvents(ctx, tx, events, row.UpdatedAt)
+		_, err = s.insertEvents(ctx, tx, nil, events, row.UpdatedAt)
 		return err
 	})
 	if err != nil {

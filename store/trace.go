@@ -117,7 +117,7 @@ func queryOperation(e *bun.QueryEvent) string {
 		}
 	}
 	s := sqlScanner{s: e.QueryTemplate}
-	if w := s.next(); isWord(w) {
+	if w := s.statement(); isWord(w) {
 		return strings.ToUpper(w)
 	}
 	return ""
@@ -136,7 +136,7 @@ func queryTable(e *bun.QueryEvent) string {
 		}
 	}
 	s := sqlScanner{s: e.QueryTemplate}
-	for w := s.next(); w != ""; w = s.next() {
+	for w := s.statement(); w != ""; w = s.next() {
 		switch strings.ToUpper(w) {
 		case "FROM", "INTO", "UPDATE":
 			if t := unquote(s.next()); isIdent(t) {
@@ -180,6 +180,33 @@ func (sc *sqlScanner) next() string {
 		}
 	}
 	return ""
+}
+
+// statement returns the first keyword of the statement proper: the first
+// token, or, after a WITH list (WITH a AS (INSERT …) INSERT INTO t …), the
+// main statement's SELECT, INSERT, UPDATE or DELETE, so a statement whose
+// WITH writes too is named by what it does last, and its table is looked
+// for after it.
+func (sc *sqlScanner) statement() string {
+	w := sc.next()
+	if !strings.EqualFold(w, "WITH") {
+		return w
+	}
+	depth := 0
+	for w = sc.next(); w != ""; w = sc.next() {
+		switch {
+		case w == "(":
+			depth++
+		case w == ")":
+			depth--
+		case depth == 0:
+			switch strings.ToUpper(w) {
+			case "SELECT", "INSERT", "UPDATE", "DELETE":
+				return w
+			}
+		}
+	}
+	return "WITH"
 }
 
 // token reads one token at sc.i: a string literal, a name (words, dots

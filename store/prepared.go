@@ -1,0 +1,158 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"reflect"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// The notification path's statements (the inbox read, the payment locked,
+// the inbox row recorded, the audit and outbox rows) are written once with
+// ? placeholders and run through hot. Bun formats every statement with its
+// values inlined, so SQLite would parse each afresh: a quarter of an
+// applied notification's time. On SQLite they are prepared statements
+// instead, prepared once per connection and cached by their text. On
+// PostgreSQL they stay Bun's inlined text, sent in one round trip each:
+// prepared statements are named, and a pooler in transaction mode
+// (PgBouncer before 1.21) hands the next transaction a server connection
+// that never saw them. MySQL keeps Bun's path too.
+
+// maxPrepared bounds the cache: the hot path has a handful of statements
+// (an outbox insert per number of events); beyond the bound a statement
+// is run unprepared rather than cached without limit.
+const maxPrepared = 64
+
+// prepared caches prepared statements of one *sql.DB. Copies of a Store
+// (ForAccount, WithDB on the same DB) share it.
+type prepared struct {
+	db    *bun.DB
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+}
+
+func newPrepared(db bun.IDB) *prepared {
+	bdb, ok := db.(*bun.DB)
+	if !ok {
+		return nil
+	}
+	return &prepared{db: bdb, stmts: map[string]*sql.Stmt{}}
+}
+
+// hooked reports whether the DB has query hooks (tracing, logging), or
+// whether that cannot be told. Hooks see only the statements Bun runs, so
+// a hooked DB gets Bun's path, statement by statement, as before: hooks
+// added after New are seen too. Bun keeps its hooks unexported; should the
+// field ever go, the answer is "hooked", the safe side.
+func (p *prepared) hooked() bool {
+	f := reflect.ValueOf(p.db).Elem().FieldByName("queryHooks")
+	return !f.IsValid() || f.Kind() != reflect.Slice || f.Len() > 0
+}
+
+// stmt returns query prepared, or nil when it is to run through Bun: the
+// DB has query hooks, or the cache is full.
+func (p *prepared) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if p.hooked() {
+		return nil, nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if st, ok := p.stmts[query]; ok {
+		return st, nil
+	}
+	if len(p.stmts) >= maxPrepared {
+		return nil, nil
+	}
+	st, err := p.db.DB.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	p.stmts[query] = st
+	return st, nil
+}
+
+// hotArgs converts args as Bun would write them: times in Bun's SQLite
+// text form (the columns compare as text), so a row written here reads
+// and sorts like one Bun wrote.
+func (p *prepared) hotArgs(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		if t, ok := a.(time.Time); ok {
+			b := p.db.Dialect().AppendTime(nil, t)
+			a = string(b[1 : len(b)-1]) // without its quotes
+		}
+		out[i] = a
+	}
+	return out
+}
+
+// hotQuery runs query, with ? placeholders, on tx (nil: the store's
+// database): a prepared statement on SQLite, Bun's formatted text
+// elsewhere.
+func (s *Store) hotQuery(ctx context.Context, tx *bun.Tx, query string, args ...any) (*sql.Rows, error) {
+	if s.prep != nil {
+		st, err := s.prep.stmt(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		if st != nil {
+			if tx != nil {
+				st = tx.Tx.StmtContext(ctx, st)
+			}
+			return st.QueryContext(ctx, s.prep.hotArgs(args)...)
+		}
+	}
+	if tx != nil {
+		return tx.QueryContext(ctx, query, args...)
+	}
+	return s.db.QueryContext(ctx, query, args...)
+}
+
+// hotExec is hotQuery for a statement that returns no rows.
+func (s *Store) hotExec(ctx context.Context, tx *bun.Tx, query string, args ...any) (sql.Result, error) {
+	if s.prep != nil {
+		st, err := s.prep.stmt(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		if st != nil {
+			if tx != nil {
+				st = tx.Tx.StmtContext(ctx, st)
+			}
+			return st.ExecContext(ctx, s.prep.hotArgs(args)...)
+		}
+	}
+	if tx != nil {
+		return tx.ExecContext(ctx, query, args...)
+	}
+	return s.db.ExecContext(ctx, query, args...)
+}
+
+// hotScan runs query and scans its one row into dest (a model or values)
+// with Bun; no row is sql.ErrNoRows.
+func (s *Store) hotScan(ctx context.Context, tx *bun.Tx, query string, args []any, dest ...any) error {
+	if s.prep == nil || s.prep.hooked() {
+		if tx != nil {
+			return tx.NewRaw(query, args...).Scan(ctx, dest...)
+		}
+		return s.db.NewRaw(query, args...).Scan(ctx, dest...)
+	}
+	rows, err := s.hotQuery(ctx, tx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := s.prep.db.ScanRow(ctx, rows, dest...); err != nil {
+		return err
+	}
+	return rows.Close()
+}
