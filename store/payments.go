@@ -34,8 +34,23 @@ func (s *Store) CreatePayment(ctx context.Context, p *payments.Payment) error {
 	if err != nil {
 		return fmt.Errorf("create payment %s: %w", p.OrderID, err)
 	}
-	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		res, err := s.insertNew(tx.NewInsert().Model(row), "account, order_id").Exec(ctx)
+	if _, ok := s.db.(*bun.DB); ok && s.sql.writableCTE && len(plan.Events) > 0 {
+		err = s.createInOne(ctx, row, &plan)
+	} else {
+		err = s.createInTx(ctx, row, &plan)
+	}
+	if err != nil {
+		return fmt.Errorf("create payment %s: %w", p.OrderID, err)
+	}
+	*p = *next
+	return nil
+}
+
+// createInTx writes a new payment, its audit row and its events in one
+// transaction.
+func (s *Store) createInTx(ctx context.Context, row *paymentRow, plan *payments.ChangePlan) error {
+	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := s.hotExec(ctx, &tx, s.sql.insertPayment, paymentArgs(row)...)
 		if err != nil {
 			return err
 		}
@@ -47,11 +62,59 @@ func (s *Store) CreatePayment(ctx context.Context, p *payments.Payment) error {
 		_, err = s.insertEvents(ctx, tx, &plan.Audit, plan.Events, plan.Audit.CreatedAt)
 		return err
 	})
+}
+
+// createInOne writes a new payment, its audit row and its events in one
+// statement, on PostgreSQL, outside any transaction (a statement is
+// atomic): the payment's insert in a WITH, the audit and outbox rows
+// inserted from its RETURNING, so a duplicate order inserts none of them
+// and returns no outbox row. One round trip where a transaction takes
+// four.
+func (s *Store) createInOne(ctx context.Context, row *paymentRow, plan *payments.ChangePlan) error {
+	rows, err := outboxRows(plan.Events, plan.Audit.CreatedAt)
 	if err != nil {
-		return fmt.Errorf("create payment %s: %w", p.OrderID, err)
+		return err
 	}
-	*p = *next
-	return nil
+	var q strings.Builder
+	args := paymentArgs(row)
+	q.WriteString("WITH p AS (" + s.sql.insertPayment + " RETURNING id), audit AS (INSERT INTO " + TableEvents +
+		" (" + auditColumns + ") SELECT " + placeholders(auditColumns) + " FROM p)")
+	args = append(args, auditArgs(&plan.Audit)...)
+	for i := range rows {
+		fmt.Fprintf(&q, ", e%d AS (INSERT INTO %s (%s) SELECT %s FROM p RETURNING seq, event_id)", i, TableOutbox, outboxColumns,
+			placeholders(outboxColumns))
+		args = append(args, outboxArgs(&rows[i])...)
+	}
+	for i := range rows {
+		if i > 0 {
+			q.WriteString(" UNION ALL")
+		}
+		fmt.Fprintf(&q, " SELECT seq, event_id FROM e%d", i)
+	}
+	seqs := make(map[string]int64, len(rows))
+	err = s.write(ctx, func(ctx context.Context) error {
+		res, err := s.hotQuery(ctx, nil, q.String(), args...)
+		if err != nil {
+			return err
+		}
+		defer res.Close()
+		for res.Next() {
+			var seq int64
+			var id string
+			if err := res.Scan(&seq, &id); err != nil {
+				return err
+			}
+			seqs[id] = seq
+		}
+		return res.Err()
+	})
+	if err != nil {
+		return err
+	}
+	if len(seqs) == 0 {
+		return payments.ErrDuplicateOrder
+	}
+	return setSeqs(rows, seqs)
 }
 
 // Payment implements payments.PaymentStore.
@@ -239,6 +302,28 @@ func (s *Store) insertEvents(ctx context.Context, tx bun.Tx, audit *payments.Aud
 	if len(events) == 0 {
 		return nil, nil
 	}
+	rows, err := outboxRows(events, now)
+	if err != nil {
+		return nil, err
+	}
+	// One statement for all of a change's events: a round trip each would
+	// dominate the transaction on PostgreSQL.
+	if s.sql.insertReturning {
+		if err := s.insertReturningSeqs(ctx, tx, audit, rows); err != nil {
+			return nil, fmt.Errorf("outbox: %w", err)
+		}
+	} else if err := insertReadingSeqs(ctx, tx, rows); err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	out := make([]*payments.OutboxEvent, len(rows))
+	for i := range rows {
+		out[i] = rows[i].event()
+	}
+	return out, nil
+}
+
+// outboxRows are events' outbox rows, due at now.
+func outboxRows(events []payments.Event, now time.Time) ([]outboxRow, error) {
 	rows := make([]outboxRow, len(events))
 	for i := range events {
 		ev := &events[i]
@@ -260,20 +345,13 @@ func (s *Store) insertEvents(ctx context.Context, tx bun.Tx, audit *payments.Aud
 			rows[i].Account, rows[i].PaymentID = ev.Subscription.Account, ev.Subscription.ID
 		}
 	}
-	// One statement for all of a change's events: a round trip each would
-	// dominate the transaction on PostgreSQL.
-	if s.sql.insertReturning {
-		if err := s.insertReturningSeqs(ctx, tx, audit, rows); err != nil {
-			return nil, fmt.Errorf("outbox: %w", err)
-		}
-	} else if err := insertReadingSeqs(ctx, tx, rows); err != nil {
-		return nil, fmt.Errorf("outbox: %w", err)
-	}
-	out := make([]*payments.OutboxEvent, len(rows))
-	for i := range rows {
-		out[i] = rows[i].event()
-	}
-	return out, nil
+	return rows, nil
+}
+
+// outboxArgs are an outbox row's values, in outboxColumns' order.
+func outboxArgs(r *outboxRow) []any {
+	return []any{r.EventID, r.Account, r.PaymentID, r.OrderID, r.Topic, r.Payload, r.Attempts,
+		dbTime(r.NextAttemptAt), r.Dead, r.LastError, dbTime(r.CreatedAt)}
 }
 
 // outboxColumns are the columns insertReturningSeqs writes, in order.
@@ -287,14 +365,12 @@ func (s *Store) insertReturningSeqs(ctx context.Context, tx bun.Tx, audit *payme
 	query := "INSERT INTO " + TableOutbox + " (" + outboxColumns + ") VALUES " +
 		strings.TrimSuffix(strings.Repeat(values+", ", len(rows)), ", ") + " RETURNING seq, event_id"
 	args := make([]any, 0, 15+11*len(rows))
-	if audit != nil { // PostgreSQL: the audit row in the same statement
-		query = "WITH audit AS (" + s.sql.insertAudit + ") " + query
-		args = append(args, auditArgs(audit)...)
-	}
 	for i := range rows {
-		r := &rows[i]
-		args = append(args, r.EventID, r.Account, r.PaymentID, r.OrderID, r.Topic, r.Payload, r.Attempts,
-			dbTime(r.NextAttemptAt), r.Dead, r.LastError, dbTime(r.CreatedAt))
+		args = append(args, outboxArgs(&rows[i])...)
+	}
+	if audit != nil { // PostgreSQL: the audit row in the same statement
+		query = "WITH o AS (" + query + "), audit AS (" + s.sql.insertAudit + ") SELECT seq, event_id FROM o"
+		args = append(args, auditArgs(audit)...)
 	}
 	res, err := s.hotQuery(ctx, &tx, query, args...)
 	if err != nil {

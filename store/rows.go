@@ -51,6 +51,40 @@ type paymentRow struct {
 	SubscriptionID string `bun:"subscription_id,nullzero"`
 }
 
+// paymentColumns are every column of paymentRow, in paymentArgs' order.
+const paymentColumns = "id, account, order_id, transaction_id, method, payment_type, amount, currency, status, " +
+	"fraud_status, status_message, instructions, expires_at, paid_at, refunded_amount, customer, customer_email, items, " +
+	"metadata, custom_field1, custom_field2, custom_field3, charge_response, transaction_time, settlement_time, version, " +
+	"synced_at, created_at, updated_at, subscription_id"
+
+// paymentArgs are r's values in paymentColumns' order, a nullzero
+// column's zero value as NULL, as Bun writes it (transaction_id is unique
+// where set: an empty one must be NULL).
+func paymentArgs(r *paymentRow) []any {
+	return []any{r.ID, r.Account, r.OrderID, nullString(r.TransactionID), r.Method, r.PaymentType, r.Amount, r.Currency,
+		r.Status, r.FraudStatus, r.StatusMessage, r.Instructions, nullTime(r.ExpiresAt), nullTime(r.PaidAt),
+		r.RefundedAmount, nullString(r.Customer), nullString(r.CustomerEmail), nullString(r.Items), nullString(r.Metadata),
+		r.CustomField1, r.CustomField2, r.CustomField3, nullString(r.ChargeResponse), nullTime(r.TxTime),
+		nullTime(r.SettlementTime), r.Version, nullTime(r.SyncedAt), dbTime(r.CreatedAt), dbTime(r.UpdatedAt),
+		nullString(r.SubscriptionID)}
+}
+
+// nullString is s, or NULL when empty.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// nullTime is t at the store's precision, or NULL when zero.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return dbTime(t)
+}
+
 func rowFromPayment(p *payments.Payment) (*paymentRow, error) {
 	instr, err := json.Marshal(p.Instructions)
 	if err != nil {

@@ -40,8 +40,8 @@ func (r *statements) take() []string {
 // TestApplyNotificationStatements: on every database, an applied
 // notification is one transaction of five statements — the payment locked,
 // the inbox row, the compare-and-set, the audit row, the outbox rows; four
-// on PostgreSQL, where the audit row is inserted in the outbox insert's
-// WITH — and
+// on PostgreSQL, where the audit and outbox inserts are one statement's
+// WITH parts — and
 // the compare-and-set writes only the columns that change (a settlement
 // never rewrites the charge response or the instructions).
 func TestApplyNotificationStatements(t *testing.T) {

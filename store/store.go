@@ -108,6 +108,9 @@ type dialectSQL struct {
 	// (PostgreSQL), so a change's audit row and outbox rows are one
 	// statement.
 	writableCTE bool
+	// insertPayment inserts a payment (paymentColumns) unless its order id
+	// exists in the account (RowsAffected 0, as insertNew).
+	insertPayment string
 	// insertAudit inserts an audit row (auditColumns).
 	insertAudit string
 	// txOptions start the store's own transactions.
@@ -198,6 +201,12 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 	}
 	s.sql.inboxByKey = db.NewSelect().Model((*inboxRow)(nil)).
 		Where("i.account = ?", bun.Safe("?")).Where("i.dedup_key = ?", bun.Safe("?")).String()
+	s.sql.insertPayment = "INSERT INTO " + TablePayments + " (" + paymentColumns + ") VALUES (" + placeholders(paymentColumns) + ")"
+	if s.sql.onDuplicateKey {
+		s.sql.insertPayment += " ON DUPLICATE KEY UPDATE id = id"
+	} else {
+		s.sql.insertPayment += " ON CONFLICT (account, order_id) DO NOTHING"
+	}
 	s.sql.insertAudit = "INSERT INTO " + TableEvents + " (" + auditColumns + ") VALUES (" + placeholders(auditColumns) + ")"
 	if name := db.Dialect().Name(); name == dialect.SQLite {
 		s.prep = newPrepared(db)

@@ -183,28 +183,32 @@ func (sc *sqlScanner) next() string {
 }
 
 // statement returns the first keyword of the statement proper: the first
-// token, or, after a WITH list (WITH a AS (INSERT …) INSERT INTO t …), the
-// main statement's SELECT, INSERT, UPDATE or DELETE, so a statement whose
-// WITH writes too is named by what it does last, and its table is looked
-// for after it.
+// token, or, for a WITH statement, the verb of its first part that writes
+// (WITH p AS (INSERT INTO t …) … is an INSERT into t, whatever follows),
+// else its main SELECT; the table is looked for after it.
 func (sc *sqlScanner) statement() string {
 	w := sc.next()
 	if !strings.EqualFold(w, "WITH") {
 		return w
 	}
-	depth := 0
+	depth, mainSelect := 0, sqlScanner{}
 	for w = sc.next(); w != ""; w = sc.next() {
-		switch {
-		case w == "(":
+		switch strings.ToUpper(w) {
+		case "(":
 			depth++
-		case w == ")":
+		case ")":
 			depth--
-		case depth == 0:
-			switch strings.ToUpper(w) {
-			case "SELECT", "INSERT", "UPDATE", "DELETE":
-				return w
+		case "INSERT", "UPDATE", "DELETE":
+			return w
+		case "SELECT":
+			if depth == 0 && mainSelect.s == "" {
+				mainSelect = *sc
 			}
 		}
+	}
+	if mainSelect.s != "" {
+		*sc = mainSelect
+		return "SELECT"
 	}
 	return "WITH"
 }

@@ -17,12 +17,13 @@ func TestQueryTableAndOperation(t *testing.T) {
 		{`  delete FROM "nusapay_inbox" WHERE id IN (SELECT id FROM x)`, "DELETE", "nusapay_inbox"},
 		{"INSERT INTO `nusapay_payments` (`id`) VALUES ('p-1')", "INSERT", "nusapay_payments"},
 		{`UPDATE "public"."nusapay_outbox" SET dead = TRUE`, "UPDATE", "public.nusapay_outbox"},
-		// A WITH list is skipped: the statement is named by its last verb
-		// and that verb's table.
+		// A WITH statement is named by its first part that writes, else
+		// its main SELECT.
 		{"WITH due AS (SELECT c.seq FROM other AS c) UPDATE nusapay_outbox SET x = 1", "UPDATE", "nusapay_outbox"},
-		{"WITH audit AS (INSERT INTO nusapay_payment_events (a) VALUES ('x)')) INSERT INTO nusapay_outbox (b) VALUES (1) RETURNING seq",
+		{"WITH o AS (INSERT INTO nusapay_outbox (a) VALUES ('x)') RETURNING seq), audit AS (INSERT INTO nusapay_payment_events (b) VALUES (1)) SELECT seq FROM o",
 			"INSERT", "nusapay_outbox"},
-		{"with recursive a as (select 1), b as (select 2) delete from t4 where x in (select * from a)", "DELETE", "t4"},
+		{"with recursive a as (select 1 from t5), b as (select 2) delete from t4 where x in (select * from a)", "DELETE", "t4"},
+		{"WITH a AS (SELECT x FROM t6) SELECT x FROM a", "SELECT", "a"},
 		{"WITH (unterminated", "WITH", ""},
 		{"-- FROM comment_table\nSELECT 1", "SELECT", ""},
 		{"/* FROM comment_table */ SELECT a FROM t", "SELECT", "t"},

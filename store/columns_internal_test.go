@@ -1,0 +1,47 @@
+package store
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+)
+
+// TestHandWrittenColumns: the column lists of the hand-written statements
+// name every column of their row type (but the database's own: an
+// autoincrement id or seq, and the outbox's delivery state, which a new
+// event does not have), so a column added to a row type cannot be
+// forgotten by them.
+func TestHandWrittenColumns(t *testing.T) {
+	db := bun.NewDB(nil, sqlitedialect.New()) // only its schema: no connection
+	for _, tc := range []struct {
+		name    string
+		columns string
+		row     any
+		skip    []string
+	}{
+		{"payments", paymentColumns, paymentRow{}, nil},
+		{"audit", auditColumns, eventRow{}, []string{"id"}},
+		{"inbox", inboxColumns, inboxRow{}, nil},
+		{"outbox", outboxColumns, outboxRow{}, []string{"seq", "lease_owner", "lease_expires_at", "delivered_at"}},
+	} {
+		var want []string
+		for _, f := range db.Table(reflect.TypeOf(tc.row)).Fields {
+			if !slices.Contains(tc.skip, f.Name) {
+				want = append(want, f.Name)
+			}
+		}
+		got := strings.Split(strings.ReplaceAll(tc.columns, " ", ""), ",")
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: the statement's columns %v, the row's %v", tc.name, got, want)
+		}
+	}
+	if n := len(paymentArgs(&paymentRow{})); n != len(strings.Split(paymentColumns, ",")) {
+		t.Errorf("paymentArgs has %d values for %d columns", n, len(strings.Split(paymentColumns, ",")))
+	}
+}
