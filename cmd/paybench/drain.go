@@ -52,30 +52,41 @@ const (
 	pathPerEvent = "per-event ack"
 )
 
-// drainBatch is the claim size of every run: DeliveryConfig's default.
-const drainBatch = 20
+// perEventBatch is the per-event-ack path's claim size: DeliveryConfig's
+// default Batch.
+const perEventBatch = 20
 
 func drainNotes() []string {
 	return []string{
 		"backlog: N hook events for N/2 payments (paid and status changed, as a settlement notification writes them), seeded in SQL, then ANALYZE; reset to undelivered before each run",
-		pathService + ": the Service's delivery workers with a trivial receiver on both signals, until no event is pending (or -duration)",
-		pathPerEvent + ": the store traffic of the old delivery path, claim " + strconv.Itoa(drainBatch) + " then one committed UPDATE per event, with the same trivial receiver, no Service",
+		pathService + ": the Service's delivery workers (DeliveryConfig Workers and Batch) with a trivial receiver on both signals, until no event is pending (or -duration); each batch is acknowledged with one UPDATE",
+		pathPerEvent + ": the store traffic of the delivery path before batched acknowledgements, claim " + strconv.Itoa(perEventBatch) + " then one committed UPDATE per event, with the same trivial receiver, no Service",
+		"runs alternate between the paths for each worker count, to spread the noise of a shared machine",
 		"events/s: events acknowledged (marked delivered) per second of the run",
 	}
 }
 
-// drainBacklog seeds a backlog of cfg.drain hook events and measures, for each
-// worker count, how fast it is delivered.
+// drainBacklog seeds a backlog of cfg.drain hook events and measures, for
+// each worker count, how fast the per-event-ack path and Service.Run (with
+// each of cfg.drainBatches) deliver it.
 func drainBacklog(ctx context.Context, cfg *config, d *database) (*drainReport, error) {
 	rep := &drainReport{DB: d.kind, Events: cfg.drain / 2 * 2}
 	if err := seedBacklog(ctx, d, rep.Events/2); err != nil {
 		return rep, fmt.Errorf("seed backlog: %w", err)
 	}
-	for _, path := range []string{pathPerEvent, pathService} {
-		for _, w := range cfg.drainWorkers {
-			run, err := drainOnce(ctx, cfg, d, path, w, rep.Events)
+	for _, w := range cfg.drainWorkers {
+		type path struct {
+			name  string
+			batch int
+		}
+		paths := []path{{pathPerEvent, perEventBatch}}
+		for _, b := range cfg.drainBatches {
+			paths = append(paths, path{pathService, b})
+		}
+		for _, p := range paths {
+			run, err := drainOnce(ctx, cfg, d, p.name, w, p.batch, rep.Events)
 			if err != nil {
-				return rep, fmt.Errorf("%s, %d workers: %w", path, w, err)
+				return rep, fmt.Errorf("%s, %d workers, batch %d: %w", p.name, w, p.batch, err)
 			}
 			rep.Runs = append(rep.Runs, run)
 		}
@@ -141,8 +152,9 @@ func resetBacklog(ctx context.Context, d *database) error {
 }
 
 // drainOnce resets the backlog and delivers it along path with workers
-// workers, until none is pending or cfg.duration has passed.
-func drainOnce(ctx context.Context, cfg *config, d *database, path string, workers, events int) (*drainRun, error) {
+// workers claiming batch events at a time, until none is pending or
+// cfg.duration has passed.
+func drainOnce(ctx context.Context, cfg *config, d *database, path string, workers, batch, events int) (*drainRun, error) {
 	if err := resetBacklog(ctx, d); err != nil {
 		return nil, fmt.Errorf("reset backlog: %w", err)
 	}
@@ -150,7 +162,7 @@ func drainOnce(ctx context.Context, cfg *config, d *database, path string, worke
 	if err != nil {
 		return nil, err
 	}
-	run := &drainRun{Path: path, Workers: workers, Batch: drainBatch}
+	run := &drainRun{Path: path, Workers: workers, Batch: batch}
 	var calls atomic.Int64
 	receive := func(context.Context, *payments.Event) error { calls.Add(1); return nil }
 
@@ -166,7 +178,7 @@ func drainOnce(ctx context.Context, cfg *config, d *database, path string, worke
 			return nil, err
 		}
 		svc, err := payments.New(client, st,
-			payments.WithDelivery(payments.DeliveryConfig{Workers: workers, Batch: drainBatch, Poll: 10 * time.Millisecond}),
+			payments.WithDelivery(payments.DeliveryConfig{Workers: workers, Batch: batch, Poll: 10 * time.Millisecond}),
 			payments.WithReconciler(payments.ReconcileConfig{Disabled: true}))
 		if err != nil {
 			return nil, err
@@ -181,7 +193,7 @@ func drainOnce(ctx context.Context, cfg *config, d *database, path string, worke
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				perEventAck(runCtx, st, fmt.Sprintf("drain/%d", w), receive)
+				perEventAck(runCtx, st, fmt.Sprintf("drain/%d", w), batch, receive)
 			}()
 		}
 	}
@@ -222,9 +234,9 @@ func drainOnce(ctx context.Context, cfg *config, d *database, path string, worke
 
 // perEventAck is the old delivery path's store traffic: claim a batch,
 // hand each event to the receiver, acknowledge each with its own UPDATE.
-func perEventAck(ctx context.Context, st *store.Store, owner string, receive payments.Receiver) {
+func perEventAck(ctx context.Context, st *store.Store, owner string, batch int, receive payments.Receiver) {
 	for ctx.Err() == nil {
-		evs, err := st.ClaimEvents(ctx, owner, drainBatch, 2*time.Minute)
+		evs, err := st.ClaimEvents(ctx, owner, batch, 2*time.Minute)
 		if err != nil || len(evs) == 0 {
 			select {
 			case <-ctx.Done():
@@ -244,14 +256,13 @@ func perEventAck(ctx context.Context, st *store.Store, owner string, receive pay
 	}
 }
 
-// parseWorkers reads -drain-workers: a comma-separated list of positive
-// worker counts.
-func parseWorkers(s string) ([]int, error) {
+// parseCounts reads a flag's comma-separated list of positive counts.
+func parseCounts(flag, s string) ([]int, error) {
 	var out []int
 	for _, f := range strings.Split(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("-drain-workers: %q is not a positive worker count", f)
+			return nil, fmt.Errorf("-%s: %q is not a positive count", flag, f)
 		}
 		out = append(out, n)
 	}

@@ -53,9 +53,11 @@ type config struct {
 	json     bool
 	cpuProf  string
 	// drain, when positive, runs the hook delivery scenario (drain.go)
-	// with a backlog of this many events, for each of drainWorkers.
+	// with a backlog of this many events, for each of drainWorkers, with
+	// Service.Run claiming each of drainBatches.
 	drain        int
 	drainWorkers []int
+	drainBatches []int
 }
 
 func main() {
@@ -83,6 +85,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&cfg.cpuProf, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.IntVar(&cfg.drain, "drain", 0, "measure hook delivery draining a backlog of this many events instead of the benchmark (0: off)")
 	drainWorkers := fs.String("drain-workers", "1,4,8", "delivery worker counts the -drain scenario runs with")
+	drainBatches := fs.String("drain-batch", "20,100", "delivery batch sizes the -drain scenario runs Service.Run with")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -96,7 +99,10 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 		return nil, errors.New("-drain must not be negative, nor set with -soak")
 	}
 	var err error
-	if cfg.drainWorkers, err = parseWorkers(*drainWorkers); err != nil {
+	if cfg.drainWorkers, err = parseCounts("drain-workers", *drainWorkers); err != nil {
+		return nil, err
+	}
+	if cfg.drainBatches, err = parseCounts("drain-batch", *drainBatches); err != nil {
 		return nil, err
 	}
 	if *dbs != "" {
