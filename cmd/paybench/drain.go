@@ -58,7 +58,7 @@ const perEventBatch = 20
 
 func drainNotes() []string {
 	return []string{
-		"backlog: N hook events for N/2 payments (paid and status changed, as a settlement notification writes them), seeded in SQL, then ANALYZE; reset to undelivered before each run",
+		"backlog: N hook events for N/2 payments (paid and status changed, as a settlement notification writes them), seeded in SQL, then ANALYZE; reset to undelivered before each run (then VACUUM ANALYZE on PostgreSQL)",
 		pathService + ": the Service's delivery workers (DeliveryConfig Workers and Batch) with a trivial receiver on both signals, until no event is pending (or -duration); each batch is acknowledged with one UPDATE",
 		pathPerEvent + ": the store traffic of the delivery path before batched acknowledgements, claim " + strconv.Itoa(perEventBatch) + " then one committed UPDATE per event, with the same trivial receiver, no Service",
 		"runs alternate between the paths for each worker count, to spread the noise of a shared machine",
@@ -142,12 +142,20 @@ func seedBacklog(ctx context.Context, d *database, payments_ int) error {
 	return err
 }
 
-// resetBacklog makes every event of the backlog undelivered and due again.
+// resetBacklog makes every event of the backlog undelivered and due again,
+// and on PostgreSQL vacuums the dead rows the previous run and the reset
+// left, so that no run pays for another's.
 func resetBacklog(ctx context.Context, d *database) error {
-	_, err := d.db.NewUpdate().Table(store.TableOutbox).
+	if _, err := d.db.NewUpdate().Table(store.TableOutbox).
 		Set("delivered_at = NULL").Set("lease_owner = NULL").Set("lease_expires_at = NULL").
 		Set("attempts = 0").Set("dead = ?", false).Set("last_error = ''").
-		Where("delivered_at IS NOT NULL OR lease_owner IS NOT NULL OR attempts > 0").Exec(ctx)
+		Where("delivered_at IS NOT NULL OR lease_owner IS NOT NULL OR attempts > 0").Exec(ctx); err != nil {
+		return err
+	}
+	if d.db.Dialect().Name() != dialect.PG {
+		return nil
+	}
+	_, err := d.db.ExecContext(ctx, "VACUUM ANALYZE "+store.TableOutbox)
 	return err
 }
 
