@@ -85,7 +85,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&cfg.cpuProf, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.IntVar(&cfg.drain, "drain", 0, "measure hook delivery draining a backlog of this many events instead of the benchmark (0: off)")
 	drainWorkers := fs.String("drain-workers", "1,4,8", "delivery worker counts the -drain scenario runs with")
-	drainBatches := fs.String("drain-batch", "20,100", "delivery batch sizes the -drain scenario runs Service.Run with")
+	drainBatches := fs.String("drain-batch", "20,100,500", "delivery batch sizes the -drain scenario runs Service.Run with")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
