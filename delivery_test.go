@@ -95,9 +95,11 @@ func TestDeliveryAckFailsMidway(t *testing.T) {
 // its acknowledgement does not mark the event delivered under the new
 // holder's feet. The new holder's does.
 func TestDeliveryLeaseLostIsNotAcknowledged(t *testing.T) {
-	testenv.Each(t, testenv.Config{Options: []payments.Option{shortLease(200 * time.Millisecond)}}, func(t *testing.T, env *testenv.Env) {
+	// A lease long enough that A, once released, cannot outlive B's too.
+	const lease = time.Second
+	testenv.Each(t, testenv.Config{Options: []payments.Option{shortLease(lease)}}, func(t *testing.T, env *testenv.Env) {
 		ctx := testenv.Ctx(t)
-		b, err := payments.New(env.Client, env.Store, payments.WithInstanceName("replica-b"), shortLease(200*time.Millisecond),
+		b, err := payments.New(env.Client, env.Store, payments.WithInstanceName("replica-b"), shortLease(lease),
 			payments.WithReconciler(payments.ReconcileConfig{Disabled: true}))
 		if err != nil {
 			t.Fatal(err)
@@ -120,7 +122,7 @@ func TestDeliveryLeaseLostIsNotAcknowledged(t *testing.T) {
 		doneA, doneB := make(chan error, 1), make(chan error, 1)
 		go func() { _, err := env.Service.DeliverDue(ctx); doneA <- err }()
 		id := <-enteredA
-		time.Sleep(300 * time.Millisecond) // A's lease runs out
+		time.Sleep(lease + 200*time.Millisecond) // A's lease runs out
 		go func() { _, err := b.DeliverDue(ctx); doneB <- err }()
 		if got := <-enteredB; got != id {
 			t.Fatalf("replica b got %s, want %s", got, id)
@@ -151,7 +153,8 @@ func TestDeliveryLeaseLostIsNotAcknowledged(t *testing.T) {
 // its event, which alone is retried; the others are acknowledged at once.
 func TestBatchDeliveredConcurrently(t *testing.T) {
 	env := testenv.New(t, dbtest.SQLite(t), testenv.Config{Options: []payments.Option{
-		payments.WithDelivery(payments.DeliveryConfig{Batch: 5, RetryMin: time.Millisecond, RetryMax: 5 * time.Millisecond})}})
+		// The retry is not due before the first DeliverDue returns.
+		payments.WithDelivery(payments.DeliveryConfig{Batch: 5, RetryMin: 300 * time.Millisecond, RetryMax: 400 * time.Millisecond})}})
 	svc, ctx := env.Service, testenv.Ctx(t)
 	const n = 5
 	var arrived atomic.Int32
@@ -188,7 +191,7 @@ func TestBatchDeliveredConcurrently(t *testing.T) {
 	if got := countEvents(t, env, "delivered_at IS NOT NULL"); got != n-1 {
 		t.Fatalf("%d events delivered in the first batch, want all but the panicked one", got)
 	}
-	time.Sleep(20 * time.Millisecond) // the retry's backoff
+	time.Sleep(500 * time.Millisecond) // the retry's backoff
 	drainDelivery(t, svc)
 	if got := countEvents(t, env, "delivered_at IS NULL"); got != 0 {
 		t.Fatalf("%d events left undelivered", got)
