@@ -56,6 +56,10 @@
 // recovered, and marked dead after DeliveryConfig.MaxAttempts (SignalDead
 // fires). Replicas share delivery through the database alone. SignalPaid
 // fires at most once per payment, whatever Midtrans reports later.
+// Receivers run concurrently: a worker hands a claimed batch (at most one
+// event per payment) to its receivers at once and acknowledges the
+// delivered events in one statement, so a receiver must be safe to call
+// from several goroutines.
 //
 // Delivery is at least once, so a receiver makes its effect exactly once in
 // one of two ways:

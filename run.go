@@ -19,19 +19,31 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// DeliveryConfig tunes hook delivery. Zero fields take the defaults.
+// DeliveryConfig tunes hook delivery. Zero fields take the defaults;
+// negative ones are refused.
+//
+// A worker claims a batch of due events (at most one per payment: a
+// payment's next event is claimable only once the previous one is
+// finished), hands them to their receivers concurrently, then
+// acknowledges the delivered ones with one statement. So up to
+// Workers × Batch receivers run at once, and a batch takes as long as its
+// slowest event, at most Timeout for receivers that heed their context:
+// its acknowledgement lands within the lease.
 type DeliveryConfig struct {
-	// Workers deliver concurrently (default 2). Events of one payment are
-	// always delivered one after another, in order.
+	// Workers claim and deliver batches concurrently (default 2). Events
+	// of one payment are always delivered one after another, in order.
 	Workers int
-	// Batch is how many events a worker claims at once (default 20).
+	// Batch is how many events a worker claims, delivers concurrently and
+	// acknowledges at once (default 20, at most 1000). A larger batch
+	// costs fewer database round trips per event.
 	Batch int
 	// Lease is how long a claimed event is reserved for this process
 	// (default 2 minutes). If the process dies, another takes the event
 	// after the lease; a receiver slower than the lease may see it twice.
 	Lease time.Duration
 	// Timeout bounds one delivery to all of an event's receivers
-	// (default 30 seconds, and less than Lease).
+	// (default 30 seconds, or half the Lease if that is less); a Timeout
+	// at or above the Lease is refused.
 	Timeout time.Duration
 	// MaxAttempts before an event is marked dead and SignalDead fires
 	// (default 10).
@@ -43,6 +55,40 @@ type DeliveryConfig struct {
 	// processes (default 1 second); this process's own changes wake them
 	// at once.
 	Poll time.Duration
+}
+
+// defaultLease is DeliveryConfig.Lease's default.
+const defaultLease = 2 * time.Minute
+
+// maxDeliveryBatch bounds Batch: the batch's acknowledgement is one
+// statement listing its events.
+const maxDeliveryBatch = 1000
+
+// validate refuses what setDefaults would not make sensible: negative
+// values, a batch too large for one statement, a Timeout that outlasts the
+// Lease (the batch would be acknowledged after its lease).
+func (c *DeliveryConfig) validate() error {
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{{"Workers", int64(c.Workers)}, {"Batch", int64(c.Batch)}, {"MaxAttempts", int64(c.MaxAttempts)},
+		{"Lease", int64(c.Lease)}, {"Timeout", int64(c.Timeout)}, {"RetryMin", int64(c.RetryMin)},
+		{"RetryMax", int64(c.RetryMax)}, {"Poll", int64(c.Poll)}} {
+		if f.v < 0 {
+			return fmt.Errorf("payments: delivery: negative %s", f.name)
+		}
+	}
+	if c.Batch > maxDeliveryBatch {
+		return fmt.Errorf("payments: delivery: Batch %d above %d", c.Batch, maxDeliveryBatch)
+	}
+	lease := c.Lease
+	if lease == 0 {
+		lease = defaultLease
+	}
+	if c.Timeout > 0 && c.Timeout >= lease {
+		return fmt.Errorf("payments: delivery: Timeout %s not below Lease %s", c.Timeout, lease)
+	}
+	return nil
 }
 
 func (c *DeliveryConfig) setDefaults() {
@@ -60,7 +106,7 @@ func (c *DeliveryConfig) setDefaults() {
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = 10
 	}
-	def(&c.Lease, 2*time.Minute)
+	def(&c.Lease, defaultLease)
 	def(&c.Timeout, 30*time.Second)
 	if c.Timeout >= c.Lease {
 		c.Timeout = c.Lease / 2
@@ -113,7 +159,14 @@ func (c *ReconcileConfig) setDefaults() {
 
 // WithDelivery tunes hook delivery.
 func WithDelivery(c DeliveryConfig) Option {
-	return optionFunc(func(s *Service) error { c.setDefaults(); s.delivery = c; return nil })
+	return optionFunc(func(s *Service) error {
+		if err := c.validate(); err != nil {
+			return err
+		}
+		c.setDefaults()
+		s.delivery = c
+		return nil
+	})
 }
 
 // WithReconciler tunes the reconciler.
@@ -214,23 +267,56 @@ func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 	}
 }
 
+// ackTimeout bounds a batch's acknowledgement once ctx has ended: the
+// receivers have run, and recording it saves their redelivery.
+const ackTimeout = 5 * time.Second
+
+// deliverBatch claims a batch, delivers its events concurrently and
+// acknowledges the delivered ones in one statement. The batch holds at
+// most one event per payment, so delivering it concurrently keeps each
+// payment's order; its next event is claimable only after the ack.
 func (s *Service) deliverBatch(ctx context.Context, owner string) (int, error) {
 	events, err := s.store.ClaimEvents(ctx, owner, s.delivery.Batch, s.delivery.Lease)
-	if err != nil {
+	if err != nil || len(events) == 0 {
 		return 0, err
 	}
-	var errs []error
-	for _, ob := range events {
-		if err := s.deliver(ctx, owner, ob); err != nil {
-			errs = append(errs, err)
+	delivered := make([]bool, len(events))
+	errs := make([]error, len(events), len(events)+1)
+	var wg sync.WaitGroup
+	for i, ob := range events {
+		wg.Go(func() { delivered[i], errs[i] = s.deliver(ctx, owner, ob) })
+	}
+	wg.Wait()
+	var seqs []int64
+	for i, ob := range events {
+		if delivered[i] {
+			seqs = append(seqs, ob.Seq)
+		}
+	}
+	if len(seqs) > 0 {
+		// Not lost to a shutdown: the receivers have run.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ackTimeout)
+		lost, err := s.store.MarkDeliveredBatch(actx, seqs, owner)
+		cancel()
+		switch {
+		case err != nil:
+			// The events stay leased and are delivered again after the lease.
+			errs = append(errs, fmt.Errorf("acknowledge %d delivered hook events: %w", len(seqs), err))
+		case len(lost) > 0:
+			// Another owner took them after the lease ran out: it delivers
+			// them again, and acknowledges them.
+			s.log.LogAttrs(ctx, slog.LevelWarn, "payments: hook events delivered after their lease was lost",
+				slog.String("owner", owner), slog.Any("seqs", lost))
 		}
 	}
 	return len(events), errors.Join(errs...)
 }
 
-// deliver hands one event to its receivers and records the outcome.
+// deliver hands one event to its receivers. It reports delivered when all
+// of them succeeded, for the caller to acknowledge; otherwise it records
+// the retry, or the dead letter, itself.
 // Every delivery gets a span of its own; receivers' spans are its children.
-func (s *Service) deliver(ctx context.Context, owner string, ob *OutboxEvent) (err error) {
+func (s *Service) deliver(ctx context.Context, owner string, ob *OutboxEvent) (delivered bool, err error) {
 	ctx, span := s.tracer.Start(ctx, "payments.deliver", trace.WithAttributes(
 		attribute.String(attrSignal, string(ob.Signal)), attribute.String("payments.event_id", ob.ID),
 		attribute.String("payments.order_id", ob.OrderID), attribute.Int("payments.attempt", ob.Attempts)))
@@ -239,7 +325,7 @@ func (s *Service) deliver(ctx context.Context, owner string, ob *OutboxEvent) (e
 	if err := json.Unmarshal(ob.Payload, &ev); err != nil {
 		// Cannot happen for events this module wrote; never retry garbage.
 		s.countDelivery(ctx, ob, ob.Signal, "dead")
-		return s.store.MarkDead(ctx, ob.Seq, owner, "undecodable event: "+err.Error())
+		return false, s.store.MarkDead(ctx, ob.Seq, owner, "undecodable event: "+err.Error())
 	}
 	ev.Attempt = ob.Attempts
 	var failures []error
@@ -256,10 +342,7 @@ func (s *Service) deliver(ctx context.Context, owner string, ob *OutboxEvent) (e
 	if len(failures) == 0 {
 		s.countDelivery(ctx, ob, ev.Signal, "delivered")
 		s.hooks.forget(ev.ID)
-		if err := s.store.MarkDelivered(ctx, ob.Seq, owner); err != nil && !errors.Is(err, ErrLeaseLost) {
-			return err
-		}
-		return nil
+		return true, nil
 	}
 	lastErr := errors.Join(failures...).Error()
 	span.SetStatus(codes.Error, "receiver failed")
@@ -271,7 +354,7 @@ func (s *Service) deliver(ctx context.Context, owner string, ob *OutboxEvent) (e
 		span.AddEvent("payments.dead_letter")
 		s.hooks.forget(ev.ID)
 		if err := s.store.MarkDead(ctx, ob.Seq, owner, lastErr); err != nil && !errors.Is(err, ErrLeaseLost) {
-			return err
+			return false, err
 		}
 		s.log.LogAttrs(ctx, slog.LevelError, "payments: hook event dead", slog.String("event_id", ev.ID),
 			slog.String("signal", string(ev.Signal)), slog.String("order_id", ob.OrderID), slog.String("error", lastErr))
@@ -279,14 +362,14 @@ func (s *Service) deliver(ctx context.Context, owner string, ob *OutboxEvent) (e
 		for _, r := range s.hooks.snapshot(SignalDead) {
 			_ = s.call(ctx, r.fn, &ev)
 		}
-		return nil
+		return false, nil
 	}
 	s.countDelivery(ctx, ob, ev.Signal, "failed")
 	next := s.now().Add(s.backoff(ob.Attempts))
 	if err := s.store.RetryEvent(ctx, ob.Seq, owner, next, lastErr); err != nil && !errors.Is(err, ErrLeaseLost) {
-		return err
+		return false, err
 	}
-	return nil
+	return false, nil
 }
 
 // call runs one receiver with the delivery timeout, turning a panic into

@@ -187,6 +187,14 @@ type Outbox interface {
 	ClaimEvents(ctx context.Context, owner string, limit int, lease time.Duration) ([]*OutboxEvent, error)
 	// MarkDelivered finishes an event. ErrLeaseLost if owner no longer holds it.
 	MarkDelivered(ctx context.Context, seq int64, owner string) error
+	// MarkDeliveredBatch finishes, in one statement, every event of seqs
+	// that owner still holds, and returns the others in ascending order:
+	// those whose lease another owner took, that are already delivered or
+	// dead, or that are unknown or of another account. Those are left
+	// unchanged, as MarkDelivered leaves an event on ErrLeaseLost. On an
+	// error none is finished: the events stay leased, and are claimed and
+	// delivered again once the lease runs out. Empty seqs is a no-op.
+	MarkDeliveredBatch(ctx context.Context, seqs []int64, owner string) (lost []int64, err error)
 	// RetryEvent releases an event to be claimed again at or after at.
 	RetryEvent(ctx context.Context, seq int64, owner string, at time.Time, lastErr string) error
 	// MarkDead gives up on an event; it is kept for inspection and no longer

@@ -168,7 +168,9 @@
 // dialect's name for row locks and SKIP LOCKED, for which it has none.
 // Everything else is shared. On MySQL, which has no UPDATE ... RETURNING,
 // a claim selects FOR UPDATE SKIP LOCKED, leases and reads back in one
-// transaction; without INSERT ... RETURNING (MySQL 8, unlike MariaDB) the
+// transaction, and MarkDeliveredBatch locks the events the owner holds,
+// then finishes them, in one transaction (elsewhere UPDATE ... RETURNING
+// names the finished ones); without INSERT ... RETURNING (MySQL 8, unlike MariaDB) the
 // outbox seqs are read back by event id, as LAST_INSERT_ID() is not
 // consecutive under innodb_autoinc_lock_mode=2.
 package store

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -89,52 +90,119 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, limit int, lease 
 	return out, nil
 }
 
-// leased runs an update of one event that the owner must still hold.
-func (s *Store) leased(ctx context.Context, op string, seq int64, owner string, set func(q *bun.UpdateQuery) *bun.UpdateQuery) error {
-	q := s.db.NewUpdate().Table(TableOutbox).
-		Set("lease_owner = NULL").
-		Set("lease_expires_at = NULL").
-		Where("account = ?", s.account).
-		Where("seq = ?", seq).
-		Where("lease_owner = ?", owner).
-		Where("delivered_at IS NULL").
-		Where("NOT dead")
-	var res sql.Result
-	err := s.write(ctx, func(ctx context.Context) (err error) {
-		res, err = set(q).Exec(ctx)
-		return err
+// held limits q to the account's events of seqs that owner holds: leased
+// to it, neither delivered nor dead. Every lease-checked write goes
+// through it, so "the lease is held" is decided in one place.
+func (s *Store) held(seqs []int64, owner string) func(q bun.QueryBuilder) bun.QueryBuilder {
+	return func(q bun.QueryBuilder) bun.QueryBuilder {
+		return q.Where("account = ?", s.account).
+			Where("seq IN (?)", bun.List(seqs)).
+			Where("lease_owner = ?", owner).
+			Where("delivered_at IS NULL").
+			Where("NOT dead")
+	}
+}
+
+// leased runs one update of the events of seqs that owner still holds,
+// releasing their lease, and returns the seqs it did not change, in
+// ascending order. With UPDATE ... RETURNING (PostgreSQL, SQLite) it is one
+// statement; without (MySQL), a transaction locks the held rows, then
+// updates them, unless seqs is a single event, whose row count tells.
+func (s *Store) leased(ctx context.Context, seqs []int64, owner string, set func(q *bun.UpdateQuery) *bun.UpdateQuery) (lost []int64, err error) {
+	seqs = slices.Clone(seqs)
+	slices.Sort(seqs)
+	seqs = slices.Compact(seqs)
+	if len(seqs) == 0 {
+		return nil, nil
+	}
+	update := func(db bun.IDB, seqs []int64) *bun.UpdateQuery {
+		return set(db.NewUpdate().Table(TableOutbox).
+			Set("lease_owner = NULL").
+			Set("lease_expires_at = NULL").
+			ApplyQueryBuilder(s.held(seqs, owner)))
+	}
+	var done []int64
+	err = s.write(ctx, func(ctx context.Context) error {
+		switch {
+		case s.sql.updateReturning:
+			return update(s.db, seqs).Returning("seq").Scan(ctx, &done)
+		case len(seqs) == 1:
+			res, err := update(s.db, seqs).Exec(ctx)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				return err
+			}
+			done = seqs
+			return nil
+		}
+		return s.db.RunInTx(ctx, s.sql.txOptions, func(ctx context.Context, tx bun.Tx) error {
+			if err := tx.NewSelect().Table(TableOutbox).Column("seq").ApplyQueryBuilder(s.held(seqs, owner)).
+				For("UPDATE").Scan(ctx, &done); err != nil || len(done) == 0 {
+				return err
+			}
+			_, err := update(tx, done).Exec(ctx)
+			return err
+		})
 	})
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	slices.Sort(done)
+	for _, seq := range seqs {
+		if _, found := slices.BinarySearch(done, seq); !found {
+			lost = append(lost, seq)
+		}
+	}
+	return lost, nil
+}
+
+// leasedOne runs leased for one event: ErrLeaseLost when owner no longer
+// holds it.
+func (s *Store) leasedOne(ctx context.Context, op string, seq int64, owner string, set func(q *bun.UpdateQuery) *bun.UpdateQuery) error {
+	lost, err := s.leased(ctx, []int64{seq}, owner, set)
 	if err != nil {
 		return fmt.Errorf("%s event %d: %w", op, seq, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("%s event %d: %w", op, seq, err)
-	}
-	if n == 0 {
+	if len(lost) > 0 {
 		return fmt.Errorf("%s event %d by %s: %w", op, seq, owner, payments.ErrLeaseLost)
 	}
 	return nil
 }
 
+// delivered is the update that finishes an event.
+func (s *Store) delivered() func(q *bun.UpdateQuery) *bun.UpdateQuery {
+	now := s.clock()
+	return func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		return q.Set("delivered_at = ?", now).Set("last_error = ''")
+	}
+}
+
 // MarkDelivered implements payments.Outbox.
 func (s *Store) MarkDelivered(ctx context.Context, seq int64, owner string) error {
-	now := s.clock()
-	return s.leased(ctx, "deliver", seq, owner, func(q *bun.UpdateQuery) *bun.UpdateQuery {
-		return q.Set("delivered_at = ?", now).Set("last_error = ''")
-	})
+	return s.leasedOne(ctx, "deliver", seq, owner, s.delivered())
+}
+
+// MarkDeliveredBatch implements payments.Outbox.
+func (s *Store) MarkDeliveredBatch(ctx context.Context, seqs []int64, owner string) ([]int64, error) {
+	lost, err := s.leased(ctx, seqs, owner, s.delivered())
+	if err != nil {
+		return nil, fmt.Errorf("deliver %d events by %s: %w", len(seqs), owner, err)
+	}
+	return lost, nil
 }
 
 // RetryEvent implements payments.Outbox.
 func (s *Store) RetryEvent(ctx context.Context, seq int64, owner string, at time.Time, lastErr string) error {
-	return s.leased(ctx, "retry", seq, owner, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+	return s.leasedOne(ctx, "retry", seq, owner, func(q *bun.UpdateQuery) *bun.UpdateQuery {
 		return q.Set("next_attempt_at = ?", dbTime(at)).Set("last_error = ?", truncate(lastErr, 2000))
 	})
 }
 
 // MarkDead implements payments.Outbox.
 func (s *Store) MarkDead(ctx context.Context, seq int64, owner string, lastErr string) error {
-	return s.leased(ctx, "bury", seq, owner, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+	return s.leasedOne(ctx, "bury", seq, owner, func(q *bun.UpdateQuery) *bun.UpdateQuery {
 		return q.Set("dead = ?", true).Set("last_error = ?", truncate(lastErr, 2000))
 	})
 }

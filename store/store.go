@@ -88,6 +88,9 @@ type dialectSQL struct {
 	// insertReturning: INSERT ... RETURNING gives the outbox its seqs
 	// (PostgreSQL, SQLite, MariaDB); MySQL reads them back by event id.
 	insertReturning bool
+	// updateReturning: UPDATE ... RETURNING tells a lease-checked update
+	// which events it changed (PostgreSQL, SQLite); MySQL locks them first.
+	updateReturning bool
 	// claimQuery, when set, claims in one statement (WITH ... UPDATE ...
 	// RETURNING); MySQL, lacking UPDATE ... RETURNING, selects, updates and
 	// reads back in one transaction.
@@ -180,6 +183,7 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 	features := db.Dialect().Features()
 	s.sql.onDuplicateKey = !features.Has(feature.InsertOnConflict) && features.Has(feature.InsertOnDuplicateKey)
 	s.sql.insertReturning = features.Has(feature.InsertReturning)
+	s.sql.updateReturning = features.Has(feature.Returning)
 	if features.Has(feature.CTE) && features.Has(feature.Returning) {
 		s.sql.claimQuery = claimInOne(s.sql.skipLocked)
 	}

@@ -18,6 +18,7 @@
 //
 //	go run ./cmd/paybench -n 3000
 //	go run ./cmd/paybench -db sqlite -soak 2m
+//	go run ./cmd/paybench -drain 20000 -duration 15s
 //
 // It listens on 127.0.0.1 only. On PostgreSQL it works in a fresh schema,
 // dropped at exit.
@@ -51,6 +52,12 @@ type config struct {
 	soak     time.Duration
 	json     bool
 	cpuProf  string
+	// drain, when positive, runs the hook delivery scenario (drain.go)
+	// with a backlog of this many events, for each of drainWorkers, with
+	// Service.Run claiming each of drainBatches.
+	drain        int
+	drainWorkers []int
+	drainBatches []int
 }
 
 func main() {
@@ -76,6 +83,9 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&cfg.soak, "soak", 0, "run the soak test for this long instead of the benchmark (0: off)")
 	fs.BoolVar(&cfg.json, "json", false, "print JSON")
 	fs.StringVar(&cfg.cpuProf, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	fs.IntVar(&cfg.drain, "drain", 0, "measure hook delivery draining a backlog of this many events instead of the benchmark (0: off)")
+	drainWorkers := fs.String("drain-workers", "1,4,8", "delivery worker counts the -drain scenario runs with")
+	drainBatches := fs.String("drain-batch", "20,100,500", "delivery batch sizes the -drain scenario runs Service.Run with")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -84,6 +94,16 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	}
 	if cfg.n <= 0 || cfg.senders <= 0 || cfg.rounds <= 0 || cfg.duration <= 0 || cfg.soak < 0 {
 		return nil, errors.New("-n, -senders, -rounds and -duration must be positive, -soak not negative")
+	}
+	if cfg.drain < 0 || (cfg.drain > 0 && cfg.soak > 0) {
+		return nil, errors.New("-drain must not be negative, nor set with -soak")
+	}
+	var err error
+	if cfg.drainWorkers, err = parseCounts("drain-workers", *drainWorkers); err != nil {
+		return nil, err
+	}
+	if cfg.drainBatches, err = parseCounts("drain-batch", *drainBatches); err != nil {
+		return nil, err
 	}
 	if *dbs != "" {
 		for _, k := range strings.Split(*dbs, ",") {
@@ -98,16 +118,17 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 
 // report is the whole output, as -json prints it.
 type report struct {
-	Started  time.Time     `json:"started"`
-	GoOS     string        `json:"goos"`
-	CPUs     int           `json:"cpus"`
-	Senders  int           `json:"senders"`
-	N        int           `json:"n"`
-	Rounds   int           `json:"rounds"`
-	Notes    []string      `json:"notes"`
-	Results  []*comparison `json:"results,omitempty"`
-	Soak     []*soakReport `json:"soak,omitempty"`
-	Duration float64       `json:"seconds"`
+	Started  time.Time      `json:"started"`
+	GoOS     string         `json:"goos"`
+	CPUs     int            `json:"cpus"`
+	Senders  int            `json:"senders"`
+	N        int            `json:"n"`
+	Rounds   int            `json:"rounds"`
+	Notes    []string       `json:"notes"`
+	Results  []*comparison  `json:"results,omitempty"`
+	Soak     []*soakReport  `json:"soak,omitempty"`
+	Drain    []*drainReport `json:"drain,omitempty"`
+	Duration float64        `json:"seconds"`
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -142,9 +163,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	rep.Duration = time.Since(rep.Started).Seconds()
-	if cfg.soak > 0 {
+	switch {
+	case cfg.drain > 0:
+		rep.Notes = drainNotes()
+	case cfg.soak > 0:
 		rep.Notes = soakNotes()
-	} else {
+	default:
 		rep.Notes = benchNotes()
 	}
 	if cfg.json {
@@ -176,6 +200,11 @@ func runDatabase(ctx context.Context, cfg *config, kind string, rep *report) err
 		}
 		return err
 	}
+	if cfg.drain > 0 {
+		r, err := drainBacklog(ctx, cfg, d)
+		rep.Drain = append(rep.Drain, r)
+		return err
+	}
 	res, err := benchDatabase(ctx, cfg, d)
 	rep.Results = append(rep.Results, res...)
 	return err
@@ -192,9 +221,12 @@ func benchNotes() []string {
 }
 
 func printReport(w io.Writer, rep *report) {
-	if len(rep.Soak) > 0 {
+	switch {
+	case len(rep.Drain) > 0:
+		fmt.Fprintf(w, "paybench drain %s, %s, %d CPUs\n", rep.Started.Format(time.RFC3339), rep.GoOS, rep.CPUs)
+	case len(rep.Soak) > 0:
 		fmt.Fprintf(w, "paybench soak %s, %s, %d CPUs\n", rep.Started.Format(time.RFC3339), rep.GoOS, rep.CPUs)
-	} else {
+	default:
 		fmt.Fprintf(w, "paybench %s, %s, %d CPUs, %d senders, n=%d per side and scenario, %d rounds (module, baseline interleaved)\n",
 			rep.Started.Format(time.RFC3339), rep.GoOS, rep.CPUs, rep.Senders, rep.N, rep.Rounds)
 	}
@@ -220,6 +252,9 @@ func printReport(w io.Writer, rep *report) {
 	}
 	for _, s := range rep.Soak {
 		printSoak(w, s)
+	}
+	for _, r := range rep.Drain {
+		printDrain(w, r)
 	}
 	fmt.Fprintf(w, "total %.1f s\n", rep.Duration)
 }

@@ -99,10 +99,31 @@ func TestSoakSQLite(t *testing.T) {
 }
 
 func TestFlags(t *testing.T) {
-	for _, args := range [][]string{{"-db", "mysql"}, {"-n", "0"}, {"-senders", "-1"}, {"extra"}} {
+	for _, args := range [][]string{{"-db", "mysql"}, {"-n", "0"}, {"-senders", "-1"}, {"extra"},
+		{"-drain", "-1"}, {"-drain", "10", "-soak", "1s"}, {"-drain-workers", "0"}, {"-drain-workers", "1,x"}, {"-drain-batch", "-5"}} {
 		var out, errOut bytes.Buffer
 		if err := run(context.Background(), args, &out, &errOut); err == nil {
 			t.Errorf("paybench %s: no error", strings.Join(args, " "))
+		}
+	}
+}
+
+// TestDrainSQLite drains a small backlog on SQLite: every run, on both
+// paths and every worker count, delivers every event to the receiver and
+// acknowledges it.
+func TestDrainSQLite(t *testing.T) {
+	rep := runJSON(t, "-db", "sqlite", "-drain", "200", "-drain-workers", "1,3", "-drain-batch", "1,20")
+	if len(rep.Drain) != 1 {
+		t.Fatalf("%d drain reports, want 1", len(rep.Drain))
+	}
+	r := rep.Drain[0]
+	if r.DB != "sqlite" || r.Events != 200 || len(r.Runs) != 6 {
+		t.Fatalf("drain report %+v, want 6 runs of 200 events on sqlite", r)
+	}
+	for _, run := range r.Runs {
+		if run.Delivered != 200 || run.Calls < 200 || run.PerS <= 0 {
+			t.Errorf("%s with %d workers: %d delivered, %d receiver calls, %.0f/s; want all 200, at least 200 calls",
+				run.Path, run.Workers, run.Delivered, run.Calls, run.PerS)
 		}
 	}
 }

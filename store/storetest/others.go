@@ -325,9 +325,37 @@ func testOutboxEventPayload(t *testing.T, s payments.Store) {
 	}
 }
 
-// testConcurrentOutboxWorkers: 8 workers drain 1,000 events; each event is
-// delivered exactly once and every payment's events in order.
+// testConcurrentOutboxWorkers: 8 workers drain 1,000 events, finishing
+// each with MarkDelivered; each event is delivered exactly once and every
+// payment's events in order.
 func testConcurrentOutboxWorkers(t *testing.T, s payments.Store) {
+	concurrentOutboxWorkers(t, s, func(owner string, evs []*payments.OutboxEvent) error {
+		for _, e := range evs {
+			if err := s.MarkDelivered(ctxT(t), e.Seq, owner); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// testConcurrentOutboxBatchWorkers: the same, each claim finished with one
+// MarkDeliveredBatch, which must lose none.
+func testConcurrentOutboxBatchWorkers(t *testing.T, s payments.Store) {
+	concurrentOutboxWorkers(t, s, func(owner string, evs []*payments.OutboxEvent) error {
+		seqs := make([]int64, len(evs))
+		for i, e := range evs {
+			seqs[i] = e.Seq
+		}
+		lost, err := s.MarkDeliveredBatch(ctxT(t), seqs, owner)
+		if err == nil && len(lost) > 0 {
+			err = fmt.Errorf("%s lost %v", owner, lost)
+		}
+		return err
+	})
+}
+
+func concurrentOutboxWorkers(t *testing.T, s payments.Store, finish func(owner string, evs []*payments.OutboxEvent) error) {
 	const payments_ = 200 // 5 events each: created, pending+status_changed, paid+status_changed
 	for i := range payments_ {
 		id := fmt.Sprintf("order-w-%03d", i)
@@ -362,10 +390,10 @@ func testConcurrentOutboxWorkers(t *testing.T, s payments.Store) {
 					delivered[e.Seq]++
 					order[e.PaymentID] = append(order[e.PaymentID], e.Seq)
 					mu.Unlock()
-					if err := s.MarkDelivered(ctxT(t), e.Seq, owner); err != nil {
-						t.Error(err)
-						return
-					}
+				}
+				if err := finish(owner, evs); err != nil {
+					t.Error(err)
+					return
 				}
 			}
 		}()
