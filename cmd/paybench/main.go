@@ -19,6 +19,22 @@
 //	go run ./cmd/paybench -n 3000
 //	go run ./cmd/paybench -db sqlite -soak 2m
 //
+// Growth (-growth 1000,10000,100000,1000000): for each size in turn, grow
+// the module's tables in place to that many payments with bulk SQL, then
+// measure one operation at a time (-reps repetitions): a status lookup
+// through the store and through the GET route, a reconciler sweep, an
+// outbox claim and one notification applied; print each operation's
+// median and p99 per size, the largest size over the smallest, and the
+// plans of every statement at the largest size.
+//
+// Replicas (-replicas 1,2,4, PostgreSQL): run that many webhook replicas
+// of the module as child processes of this program on one database, the
+// -senders spread round-robin over them, and report throughput, latency
+// and whose CPU each notification costs.
+//
+//	go run ./cmd/paybench -growth 1000,10000,100000,1000000 -db postgres
+//	go run ./cmd/paybench -replicas 1,2,4 -db postgres -n 6000
+//
 // It listens on 127.0.0.1 only. On PostgreSQL it works in a fresh schema,
 // dropped at exit.
 package main
@@ -34,6 +50,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -51,11 +68,19 @@ type config struct {
 	soak     time.Duration
 	json     bool
 	cpuProf  string
+	growth   []int
+	reps     int
+	replicas []int
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	var err error
+	if spec, ok := os.LookupEnv(replicaEnv); ok {
+		err = serveReplica(ctx, spec, os.Stdin, os.Stdout)
+	} else {
+		err = run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	}
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "paybench:", err)
@@ -76,8 +101,34 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&cfg.soak, "soak", 0, "run the soak test for this long instead of the benchmark (0: off)")
 	fs.BoolVar(&cfg.json, "json", false, "print JSON")
 	fs.StringVar(&cfg.cpuProf, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	growth := fs.String("growth", "", "measure operations as the tables grow through these payment counts, comma-separated (e.g. 1000,10000,100000,1000000) instead of the benchmark")
+	fs.IntVar(&cfg.reps, "reps", 300, "-growth: measured repetitions per operation and size")
+	replicas := fs.String("replicas", "", "run these numbers of webhook replicas in turn, comma-separated (e.g. 1,2,4; PostgreSQL only) instead of the benchmark")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	var err error
+	if *growth != "" {
+		if cfg.growth, err = parseSizes("-growth", *growth); err != nil {
+			return nil, err
+		}
+	}
+	if *replicas != "" {
+		if cfg.replicas, err = parseSizes("-replicas", *replicas); err != nil {
+			return nil, err
+		}
+	}
+	modes := 0
+	for _, on := range []bool{cfg.soak > 0, len(cfg.growth) > 0, len(cfg.replicas) > 0} {
+		if on {
+			modes++
+		}
+	}
+	if modes > 1 {
+		return nil, errors.New("-soak, -growth and -replicas are separate runs: choose one")
+	}
+	if cfg.reps <= 0 {
+		return nil, errors.New("-reps must be positive")
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
@@ -98,22 +149,30 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 
 // report is the whole output, as -json prints it.
 type report struct {
-	Started  time.Time     `json:"started"`
-	GoOS     string        `json:"goos"`
-	CPUs     int           `json:"cpus"`
-	Senders  int           `json:"senders"`
-	N        int           `json:"n"`
-	Rounds   int           `json:"rounds"`
-	Notes    []string      `json:"notes"`
-	Results  []*comparison `json:"results,omitempty"`
-	Soak     []*soakReport `json:"soak,omitempty"`
-	Duration float64       `json:"seconds"`
+	Started  time.Time        `json:"started"`
+	GoOS     string           `json:"goos"`
+	CPUs     int              `json:"cpus"`
+	Senders  int              `json:"senders"`
+	N        int              `json:"n"`
+	Rounds   int              `json:"rounds"`
+	Notes    []string         `json:"notes"`
+	Results  []*comparison    `json:"results,omitempty"`
+	Soak     []*soakReport    `json:"soak,omitempty"`
+	Growth   []*growthReport  `json:"growth,omitempty"`
+	Replicas []*replicaReport `json:"replicas,omitempty"`
+	Duration float64          `json:"seconds"`
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parse(args, stderr)
 	if err != nil {
 		return err
+	}
+	if len(cfg.dbs) == 0 && len(cfg.replicas) > 0 {
+		cfg.dbs = []string{"postgres"}
+	}
+	if len(cfg.replicas) > 0 && slices.Contains(cfg.dbs, "sqlite") {
+		return errors.New("-replicas runs on PostgreSQL only (-db postgres)")
 	}
 	if len(cfg.dbs) == 0 {
 		cfg.dbs = []string{"sqlite"}
@@ -137,14 +196,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rep := &report{Started: time.Now().UTC(), GoOS: runtime.GOOS + "/" + runtime.GOARCH, CPUs: runtime.NumCPU(),
 		Senders: cfg.senders, N: cfg.n, Rounds: cfg.rounds}
 	for _, kind := range cfg.dbs {
-		if err := runDatabase(ctx, cfg, kind, rep); err != nil {
+		if err := runDatabase(ctx, cfg, kind, rep, stderr); err != nil {
 			return fmt.Errorf("%s: %w", kind, err)
 		}
 	}
 	rep.Duration = time.Since(rep.Started).Seconds()
-	if cfg.soak > 0 {
+	switch {
+	case cfg.soak > 0:
 		rep.Notes = soakNotes()
-	} else {
+	case len(cfg.growth) > 0:
+		rep.Notes = growthNotes()
+	case len(cfg.replicas) > 0:
+		rep.Notes = replicaNotes()
+	default:
 		rep.Notes = benchNotes()
 	}
 	if cfg.json {
@@ -163,12 +227,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func runDatabase(ctx context.Context, cfg *config, kind string, rep *report) error {
+func runDatabase(ctx context.Context, cfg *config, kind string, rep *report, stderr io.Writer) error {
 	d, err := openDatabase(ctx, kind, cfg.pgDSN, max(cfg.senders, 10))
 	if err != nil {
 		return err
 	}
 	defer d.close()
+	switch {
+	case len(cfg.growth) > 0:
+		g, err := growth(ctx, cfg, d, stderr)
+		if g != nil {
+			rep.Growth = append(rep.Growth, g)
+		}
+		return err
+	case len(cfg.replicas) > 0:
+		r, err := replicas(ctx, cfg, d, stderr)
+		if r != nil {
+			rep.Replicas = append(rep.Replicas, r)
+		}
+		return err
+	}
 	if cfg.soak > 0 {
 		s, err := soak(ctx, cfg, d)
 		if s != nil {
@@ -192,9 +270,12 @@ func benchNotes() []string {
 }
 
 func printReport(w io.Writer, rep *report) {
-	if len(rep.Soak) > 0 {
+	switch {
+	case len(rep.Growth) > 0 || len(rep.Replicas) > 0:
+		fmt.Fprintf(w, "paybench %s, %s, %d CPUs\n", rep.Started.Format(time.RFC3339), rep.GoOS, rep.CPUs)
+	case len(rep.Soak) > 0:
 		fmt.Fprintf(w, "paybench soak %s, %s, %d CPUs\n", rep.Started.Format(time.RFC3339), rep.GoOS, rep.CPUs)
-	} else {
+	default:
 		fmt.Fprintf(w, "paybench %s, %s, %d CPUs, %d senders, n=%d per side and scenario, %d rounds (module, baseline interleaved)\n",
 			rep.Started.Format(time.RFC3339), rep.GoOS, rep.CPUs, rep.Senders, rep.N, rep.Rounds)
 	}
@@ -220,6 +301,12 @@ func printReport(w io.Writer, rep *report) {
 	}
 	for _, s := range rep.Soak {
 		printSoak(w, s)
+	}
+	for _, g := range rep.Growth {
+		printGrowth(w, g)
+	}
+	for _, r := range rep.Replicas {
+		printReplicas(w, r)
 	}
 	fmt.Fprintf(w, "total %.1f s\n", rep.Duration)
 }
