@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -121,11 +122,13 @@ func growthNotes() []string {
 
 // grower seeds one database and measures it as it grows.
 type grower struct {
-	d   *database
-	mod *moduleStack
-	st  *store.Store
-	rec *queryRecorder
-	hc  *http.Client
+	d *database
+	// seed runs the bulk statements and maintenance.
+	seed *bun.DB
+	mod  *moduleStack
+	st   *store.Store
+	rec  *queryRecorder
+	hc   *http.Client
 	// t0 anchors every seeded time; maxN, the largest size, lays the bulk
 	// payments out one second apart, the newest two hours before t0.
 	t0        time.Time
@@ -158,7 +161,23 @@ func growth(ctx context.Context, cfg *config, d *database, progress io.Writer) (
 	defer mod.srv.close()
 	hc := &http.Client{Timeout: 30 * time.Second}
 	defer hc.CloseIdleConnections()
-	g := &grower{d: d, mod: mod, st: mod.st, rec: rec, hc: hc, t0: time.Now().UTC().Truncate(time.Second),
+	seed := d.db
+	if d.kind == "postgres" {
+		// Seeding and VACUUM at a million rows take longer than the
+		// driver's 10-second read timeout: their own connection waits.
+		u, err := url.Parse(d.dsn)
+		if err != nil {
+			return nil, err
+		}
+		q := u.Query()
+		q.Set("read_timeout", "30m")
+		u.RawQuery = q.Encode()
+		if seed, err = store.OpenPostgres(u.String()); err != nil {
+			return nil, err
+		}
+		defer seed.Close()
+	}
+	g := &grower{d: d, seed: seed, mod: mod, st: mod.st, rec: rec, hc: hc, t0: time.Now().UTC().Truncate(time.Second),
 		maxN: cfg.growth[len(cfg.growth)-1], serverKey: sim.ServerKey(), rng: rand.New(rand.NewPCG(1, 2))}
 	if err := g.seedFixed(ctx); err != nil {
 		return nil, fmt.Errorf("seed the fixed payments: %w", err)
@@ -483,19 +502,19 @@ func (g *grower) settleEvents(ctx context.Context) error {
 func (g *grower) analyze(ctx context.Context) error {
 	if g.d.kind == "postgres" {
 		for _, t := range []string{store.TablePayments, store.TableEvents, store.TableOutbox, store.TableInbox} {
-			if _, err := g.d.db.ExecContext(ctx, "VACUUM ANALYZE "+t); err != nil {
+			if _, err := g.seed.ExecContext(ctx, "VACUUM ANALYZE "+t); err != nil {
 				return fmt.Errorf("vacuum analyze %s: %w", t, err)
 			}
 		}
-		if _, err := g.d.db.ExecContext(ctx, "CHECKPOINT"); err != nil {
+		if _, err := g.seed.ExecContext(ctx, "CHECKPOINT"); err != nil {
 			return fmt.Errorf("checkpoint: %w", err)
 		}
 		return nil
 	}
-	if _, err := g.d.db.ExecContext(ctx, "ANALYZE"); err != nil {
+	if _, err := g.seed.ExecContext(ctx, "ANALYZE"); err != nil {
 		return err
 	}
-	_, err := g.d.db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	_, err := g.seed.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 	return err
 }
 
@@ -504,7 +523,7 @@ func (g *grower) count(ctx context.Context) (map[string]int64, error) {
 	out := map[string]int64{}
 	for _, t := range []string{store.TablePayments, store.TableEvents, store.TableOutbox, store.TableInbox} {
 		var n int64
-		if err := g.d.db.NewSelect().TableExpr(t).ColumnExpr("count(*)").Scan(ctx, &n); err != nil {
+		if err := g.seed.NewSelect().TableExpr(t).ColumnExpr("count(*)").Scan(ctx, &n); err != nil {
 			return nil, err
 		}
 		out[t] = n
@@ -614,7 +633,7 @@ func (g *grower) grow(ctx context.Context, n int, progress io.Writer) error {
 	if n <= g.size {
 		return nil
 	}
-	err := g.d.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := g.seed.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		// The statements hold no arguments: through the driver, not Bun's
 		// formatter, which would read their '?'-free text anyway.
 		if g.d.kind == "sqlite" {
