@@ -104,11 +104,12 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// load posts bodies to url from senders goroutines until all are sent or
-// limit passes, and adds what it measured to f. It returns how many bodies
-// were sent (the first sent ones: later bodies are never taken before
-// earlier ones).
-func load(ctx context.Context, d *database, hc *http.Client, url string, bodies [][]byte, senders int, limit time.Duration, want int, f *figures) int {
+// load posts bodies from senders goroutines until all are sent or limit
+// passes, and adds what it measured to f. Sender k posts to
+// urls[k%len(urls)] (several servers share the senders round-robin). It
+// returns how many bodies were sent (the first sent ones: later bodies are
+// never taken before earlier ones).
+func load(ctx context.Context, d *database, hc *http.Client, urls []string, bodies [][]byte, senders int, limit time.Duration, want int, f *figures) int {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	mallocs := ms.Mallocs
@@ -120,7 +121,8 @@ func load(ctx context.Context, d *database, hc *http.Client, url string, bodies 
 	var errs atomic.Int64
 	lat := make([]time.Duration, len(bodies))
 	var wg sync.WaitGroup
-	for range senders {
+	for k := range senders {
+		url := urls[k%len(urls)]
 		wg.Go(func() {
 			for time.Now().Before(stop) && ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
@@ -220,18 +222,18 @@ func benchDatabase(ctx context.Context, cfg *config, d *database) ([]*comparison
 					if err != nil {
 						return nil, err
 					}
-					k := load(ctx, d, hc, s.notifyURL, bodies, cfg.senders, cfg.duration, http.StatusOK, f)
+					k := load(ctx, d, hc, []string{s.notifyURL}, bodies, cfg.senders, cfg.duration, http.StatusOK, f)
 					sent[s.name] = append(sent[s.name], bodies[:k]...)
 				case scenarioDuplicate:
 					all := sent[s.name]
 					lo, hi := round*len(all)/cfg.rounds, (round+1)*len(all)/cfg.rounds
-					load(ctx, d, hc, s.notifyURL, all[lo:hi], cfg.senders, cfg.duration, http.StatusOK, f)
+					load(ctx, d, hc, []string{s.notifyURL}, all[lo:hi], cfg.senders, cfg.duration, http.StatusOK, f)
 				case scenarioCharge:
 					bodies := make([][]byte, per)
 					for i := range bodies {
 						bodies[i] = fmt.Appendf(nil, `{"order_ref":"%s-c%d-%06d","method":"bca_va"}`, s.name, round, i)
 					}
-					load(ctx, d, hc, s.chargeURL, bodies, cfg.senders, cfg.duration, http.StatusCreated, f)
+					load(ctx, d, hc, []string{s.chargeURL}, bodies, cfg.senders, cfg.duration, http.StatusCreated, f)
 				}
 			}
 		}

@@ -26,7 +26,10 @@ type database struct {
 	// so their backends can be found for CPU accounting and fault
 	// injection without touching anyone else's.
 	appName string
-	close   func()
+	// dsn opens this run's PostgreSQL schema as this run's application
+	// (search_path and application_name set), for another process.
+	dsn   string
+	close func()
 }
 
 // openDatabase opens a fresh, migrated database of kind: a SQLite file in a
@@ -91,7 +94,7 @@ func openDatabase(ctx context.Context, kind, dsn string, conns int) (*database, 
 		}
 		db.SetMaxOpenConns(conns)
 		db.SetMaxIdleConns(conns)
-		d := &database{kind: kind, db: db, appName: "paybench_" + tag, close: func() { _ = db.Close(); drop() }}
+		d := &database{kind: kind, db: db, appName: "paybench_" + tag, dsn: u.String(), close: func() { _ = db.Close(); drop() }}
 		if err := store.Migrate(ctx, db); err != nil {
 			d.close()
 			return nil, fmt.Errorf("migrate postgres: %w", err)
@@ -127,6 +130,16 @@ func postgresReachable(ctx context.Context, dsn string) error {
 // It returns the time per backend pid, so a caller can diff two readings.
 // ok is false when the backends cannot be read.
 func (d *database) backendCPU(ctx context.Context) (map[int]time.Duration, bool) {
+	pids, ok := d.backendPIDs(ctx)
+	if !ok {
+		return nil, false
+	}
+	return pidsCPU(pids)
+}
+
+// backendPIDs lists this database's PostgreSQL backends (their process
+// ids); ok is false on SQLite or when they cannot be listed.
+func (d *database) backendPIDs(ctx context.Context) ([]int, bool) {
 	if d.db.Dialect().Name() != dialect.PG {
 		return nil, false
 	}
@@ -135,6 +148,12 @@ func (d *database) backendCPU(ctx context.Context) (map[int]time.Duration, bool)
 		Where("application_name = ?", d.appName).Scan(ctx, &pids); err != nil {
 		return nil, false
 	}
+	return pids, true
+}
+
+// pidsCPU reads the CPU time of each process in pids from /proc; ok is
+// false when one cannot be read or pids is empty.
+func pidsCPU(pids []int) (map[int]time.Duration, bool) {
 	out := make(map[int]time.Duration, len(pids))
 	for _, pid := range pids {
 		t, err := procCPU(pid)

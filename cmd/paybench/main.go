@@ -20,6 +20,22 @@
 //	go run ./cmd/paybench -db sqlite -soak 2m
 //	go run ./cmd/paybench -drain 20000 -duration 15s
 //
+// Growth (-growth 1000,10000,100000,1000000): for each size in turn, grow
+// the module's tables in place to that many payments with bulk SQL, then
+// measure one operation at a time (-reps repetitions): a status lookup
+// through the store and through the GET route, a reconciler sweep, an
+// outbox claim and one notification applied; print each operation's
+// median and p99 per size, the largest size over the smallest, and the
+// plans of every statement at the largest size.
+//
+// Replicas (-replicas 1,2,4, PostgreSQL): run that many webhook replicas
+// of the module as child processes of this program on one database, the
+// -senders spread round-robin over them, and report throughput, latency
+// and whose CPU each notification costs.
+//
+//	go run ./cmd/paybench -growth 1000,10000,100000,1000000 -db postgres
+//	go run ./cmd/paybench -replicas 1,2,4 -db postgres -n 6000
+//
 // It listens on 127.0.0.1 only. On PostgreSQL it works in a fresh schema,
 // dropped at exit.
 package main
@@ -35,6 +51,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -58,11 +75,19 @@ type config struct {
 	drain        int
 	drainWorkers []int
 	drainBatches []int
+	growth       []int
+	reps         int
+	replicas     []int
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	var err error
+	if spec, ok := os.LookupEnv(replicaEnv); ok {
+		err = serveReplica(ctx, spec, os.Stdin, os.Stdout)
+	} else {
+		err = run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	}
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "paybench:", err)
@@ -86,8 +111,34 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&cfg.drain, "drain", 0, "measure hook delivery draining a backlog of this many events instead of the benchmark (0: off)")
 	drainWorkers := fs.String("drain-workers", "1,4,8", "delivery worker counts the -drain scenario runs with")
 	drainBatches := fs.String("drain-batch", "20,100,500", "delivery batch sizes the -drain scenario runs Service.Run with")
+	growth := fs.String("growth", "", "measure operations as the tables grow through these payment counts, comma-separated (e.g. 1000,10000,100000,1000000) instead of the benchmark")
+	fs.IntVar(&cfg.reps, "reps", 300, "-growth: measured repetitions per operation and size")
+	replicas := fs.String("replicas", "", "run these numbers of webhook replicas in turn, comma-separated (e.g. 1,2,4; PostgreSQL only) instead of the benchmark")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	var err error
+	if *growth != "" {
+		if cfg.growth, err = parseSizes("-growth", *growth); err != nil {
+			return nil, err
+		}
+	}
+	if *replicas != "" {
+		if cfg.replicas, err = parseSizes("-replicas", *replicas); err != nil {
+			return nil, err
+		}
+	}
+	modes := 0
+	for _, on := range []bool{cfg.soak > 0, len(cfg.growth) > 0, len(cfg.replicas) > 0, cfg.drain > 0} {
+		if on {
+			modes++
+		}
+	}
+	if modes > 1 {
+		return nil, errors.New("-soak, -growth, -replicas and -drain are separate runs: choose one")
+	}
+	if cfg.reps <= 0 {
+		return nil, errors.New("-reps must be positive")
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
@@ -95,10 +146,9 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	if cfg.n <= 0 || cfg.senders <= 0 || cfg.rounds <= 0 || cfg.duration <= 0 || cfg.soak < 0 {
 		return nil, errors.New("-n, -senders, -rounds and -duration must be positive, -soak not negative")
 	}
-	if cfg.drain < 0 || (cfg.drain > 0 && cfg.soak > 0) {
-		return nil, errors.New("-drain must not be negative, nor set with -soak")
+	if cfg.drain < 0 {
+		return nil, errors.New("-drain must not be negative")
 	}
-	var err error
 	if cfg.drainWorkers, err = parseCounts("drain-workers", *drainWorkers); err != nil {
 		return nil, err
 	}
@@ -118,23 +168,31 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 
 // report is the whole output, as -json prints it.
 type report struct {
-	Started  time.Time      `json:"started"`
-	GoOS     string         `json:"goos"`
-	CPUs     int            `json:"cpus"`
-	Senders  int            `json:"senders"`
-	N        int            `json:"n"`
-	Rounds   int            `json:"rounds"`
-	Notes    []string       `json:"notes"`
-	Results  []*comparison  `json:"results,omitempty"`
-	Soak     []*soakReport  `json:"soak,omitempty"`
-	Drain    []*drainReport `json:"drain,omitempty"`
-	Duration float64        `json:"seconds"`
+	Started  time.Time        `json:"started"`
+	GoOS     string           `json:"goos"`
+	CPUs     int              `json:"cpus"`
+	Senders  int              `json:"senders"`
+	N        int              `json:"n"`
+	Rounds   int              `json:"rounds"`
+	Notes    []string         `json:"notes"`
+	Results  []*comparison    `json:"results,omitempty"`
+	Soak     []*soakReport    `json:"soak,omitempty"`
+	Growth   []*growthReport  `json:"growth,omitempty"`
+	Replicas []*replicaReport `json:"replicas,omitempty"`
+	Drain    []*drainReport   `json:"drain,omitempty"`
+	Duration float64          `json:"seconds"`
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parse(args, stderr)
 	if err != nil {
 		return err
+	}
+	if len(cfg.dbs) == 0 && len(cfg.replicas) > 0 {
+		cfg.dbs = []string{"postgres"}
+	}
+	if len(cfg.replicas) > 0 && slices.Contains(cfg.dbs, "sqlite") {
+		return errors.New("-replicas runs on PostgreSQL only (-db postgres)")
 	}
 	if len(cfg.dbs) == 0 {
 		cfg.dbs = []string{"sqlite"}
@@ -158,7 +216,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rep := &report{Started: time.Now().UTC(), GoOS: runtime.GOOS + "/" + runtime.GOARCH, CPUs: runtime.NumCPU(),
 		Senders: cfg.senders, N: cfg.n, Rounds: cfg.rounds}
 	for _, kind := range cfg.dbs {
-		if err := runDatabase(ctx, cfg, kind, rep); err != nil {
+		if err := runDatabase(ctx, cfg, kind, rep, stderr); err != nil {
 			return fmt.Errorf("%s: %w", kind, err)
 		}
 	}
@@ -168,6 +226,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		rep.Notes = drainNotes()
 	case cfg.soak > 0:
 		rep.Notes = soakNotes()
+	case len(cfg.growth) > 0:
+		rep.Notes = growthNotes()
+	case len(cfg.replicas) > 0:
+		rep.Notes = replicaNotes()
 	default:
 		rep.Notes = benchNotes()
 	}
@@ -187,12 +249,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func runDatabase(ctx context.Context, cfg *config, kind string, rep *report) error {
+func runDatabase(ctx context.Context, cfg *config, kind string, rep *report, stderr io.Writer) error {
 	d, err := openDatabase(ctx, kind, cfg.pgDSN, max(cfg.senders, 10))
 	if err != nil {
 		return err
 	}
 	defer d.close()
+	switch {
+	case len(cfg.growth) > 0:
+		g, err := growth(ctx, cfg, d, stderr)
+		if g != nil {
+			rep.Growth = append(rep.Growth, g)
+		}
+		return err
+	case len(cfg.replicas) > 0:
+		r, err := replicas(ctx, cfg, d, stderr)
+		if r != nil {
+			rep.Replicas = append(rep.Replicas, r)
+		}
+		return err
+	}
 	if cfg.soak > 0 {
 		s, err := soak(ctx, cfg, d)
 		if s != nil {
@@ -224,6 +300,8 @@ func printReport(w io.Writer, rep *report) {
 	switch {
 	case len(rep.Drain) > 0:
 		fmt.Fprintf(w, "paybench drain %s, %s, %d CPUs\n", rep.Started.Format(time.RFC3339), rep.GoOS, rep.CPUs)
+	case len(rep.Growth) > 0 || len(rep.Replicas) > 0:
+		fmt.Fprintf(w, "paybench %s, %s, %d CPUs\n", rep.Started.Format(time.RFC3339), rep.GoOS, rep.CPUs)
 	case len(rep.Soak) > 0:
 		fmt.Fprintf(w, "paybench soak %s, %s, %d CPUs\n", rep.Started.Format(time.RFC3339), rep.GoOS, rep.CPUs)
 	default:
@@ -255,6 +333,12 @@ func printReport(w io.Writer, rep *report) {
 	}
 	for _, r := range rep.Drain {
 		printDrain(w, r)
+	}
+	for _, g := range rep.Growth {
+		printGrowth(w, g)
+	}
+	for _, r := range rep.Replicas {
+		printReplicas(w, r)
 	}
 	fmt.Fprintf(w, "total %.1f s\n", rep.Duration)
 }

@@ -4,12 +4,27 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nusapay/payments/internal/dbtest"
 )
+
+// TestMain lets the test binary serve as a replica process: the replicas
+// mode starts its own executable, which in a test is this binary.
+func TestMain(m *testing.M) {
+	if spec, ok := os.LookupEnv(replicaEnv); ok {
+		if err := serveReplica(context.Background(), spec, os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "paybench replica:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
 
 // runJSON runs the program in process with args and -json, and decodes
 // its report.
@@ -98,9 +113,73 @@ func TestSoakSQLite(t *testing.T) {
 	}
 }
 
+// TestGrowthSQLite grows a SQLite database through two small sizes: every
+// operation is measured at both, and every statement it ran is explained
+// at the larger.
+func TestGrowthSQLite(t *testing.T) {
+	rep := runJSON(t, "-db", "sqlite", "-growth", "300,900", "-reps", "20")
+	if len(rep.Growth) != 1 {
+		t.Fatalf("%d growth reports, want 1", len(rep.Growth))
+	}
+	g := rep.Growth[0]
+	if len(g.Runs) != 2 || g.Runs[0].Payments != 300 || g.Runs[1].Payments != 900 {
+		t.Fatalf("sizes %+v, want 300 and 900", g.Runs)
+	}
+	if g.Runs[1].Rows["nusapay_payments"] <= g.Runs[0].Rows["nusapay_payments"] || g.Runs[1].Rows["nusapay_inbox"] < 800 {
+		t.Errorf("rows did not grow: %v then %v", g.Runs[0].Rows, g.Runs[1].Rows)
+	}
+	explained := map[string]int{}
+	for _, p := range g.Plans {
+		if p.Plan == "" && !strings.HasPrefix(p.SQL, "INSERT") {
+			t.Errorf("%s: no plan for %s", p.Op, p.SQL)
+		}
+		explained[p.Op]++
+	}
+	for _, op := range growthOps() {
+		for _, s := range g.Runs {
+			c := s.Ops[op]
+			if c == nil || c.Reps != 20 || c.P50Ms <= 0 || c.P99Ms < c.P50Ms {
+				t.Errorf("%s at %d: %+v", op, s.Payments, c)
+			}
+		}
+		if g.Ratios[op]["p50"] <= 0 {
+			t.Errorf("%s: ratio %v", op, g.Ratios[op])
+		}
+		if explained[op] == 0 {
+			t.Errorf("%s: no statement explained", op)
+		}
+	}
+	// A sweep runs both passes' branches; a notification its inbox insert,
+	// reads, apply and finish.
+	if explained[opReconcile] < 5 || explained[opNotification] < 5 {
+		t.Errorf("statements explained per operation: %v", explained)
+	}
+}
+
+// TestReplicasPostgres runs one and two replica processes on PostgreSQL.
+func TestReplicasPostgres(t *testing.T) {
+	dsn := dbtest.RequirePostgres(t)
+	rep := runJSON(t, "-db", "postgres", "-pg", dsn, "-replicas", "1,2", "-n", "40", "-senders", "4", "-rounds", "1")
+	if len(rep.Replicas) != 1 || len(rep.Replicas[0].Runs) != 2 {
+		t.Fatalf("replica reports: %+v", rep.Replicas)
+	}
+	var replicaCPU float64
+	for i, r := range rep.Replicas[0].Runs {
+		if r.Replicas != i+1 || r.Ops != 40 || r.Errors != 0 || r.OpsPerS <= 0 || r.P50Ms <= 0 || r.CoresBusy <= 0 {
+			t.Errorf("%d replicas: %+v", i+1, r)
+		}
+		replicaCPU += r.ReplicaCPUPerOpUs
+	}
+	if replicaCPU <= 0 {
+		t.Error("no CPU measured in the replica processes")
+	}
+}
+
 func TestFlags(t *testing.T) {
 	for _, args := range [][]string{{"-db", "mysql"}, {"-n", "0"}, {"-senders", "-1"}, {"extra"},
-		{"-drain", "-1"}, {"-drain", "10", "-soak", "1s"}, {"-drain-workers", "0"}, {"-drain-workers", "1,x"}, {"-drain-batch", "-5"}} {
+		{"-drain", "-1"}, {"-drain", "10", "-soak", "1s"}, {"-drain-workers", "0"}, {"-drain-workers", "1,x"}, {"-drain-batch", "-5"},
+		{"-growth", "1000,100"}, {"-growth", "x"}, {"-growth", "10", "-reps", "0"}, {"-growth", "10", "-replicas", "1"},
+		{"-replicas", "1", "-db", "sqlite"}} {
 		var out, errOut bytes.Buffer
 		if err := run(context.Background(), args, &out, &errOut); err == nil {
 			t.Errorf("paybench %s: no error", strings.Join(args, " "))

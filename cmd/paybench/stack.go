@@ -46,7 +46,13 @@ func (s *server) close() {
 
 // newClient returns a Midtrans client for the simulator.
 func newClient(sim *midtranstest.Server) (*midtrans.Client, error) {
-	return midtrans.New(midtrans.Config{ServerKey: sim.ServerKey(), ClientKey: sim.ClientKey(), BaseURL: sim.URL(),
+	return midtransClient(sim.ServerKey(), sim.ClientKey(), sim.URL())
+}
+
+// midtransClient returns a Midtrans client for the simulator at baseURL,
+// with short retry waits.
+func midtransClient(serverKey, clientKey, baseURL string) (*midtrans.Client, error) {
+	return midtrans.New(midtrans.Config{ServerKey: serverKey, ClientKey: clientKey, BaseURL: baseURL,
 		RetryWaitMin: time.Millisecond, RetryWaitMax: 20 * time.Millisecond, Timeout: 10 * time.Second})
 }
 
