@@ -49,14 +49,17 @@ func TestReconcileClaimUsesIndexes(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		// Most payments were synced at some time; of the long-pending ones
-		// most were synced lately, a few long ago and a few never: only
-		// those few are due.
+		// As in production, payments that finished were never synced (a
+		// notification finished them), so "never synced" is common; of the
+		// long-pending ones most were synced lately, a few long ago and a
+		// few never: only those few are due. (With every finished payment
+		// synced, PostgreSQL planned the never-synced branch as a sequential
+		// scan expecting many matches, and read the whole table at 1M rows.)
 		for _, u := range []struct {
 			where string
 			at    any
 		}{
-			{"status <> 'pending'", base},
+			{"status <> 'pending'", nil},
 			{"status = 'pending'", now.Add(-5 * time.Minute)},
 			{"status = 'pending' AND id LIKE 'q-001%'", now.Add(-2 * time.Hour)},
 			{"status = 'pending' AND id LIKE 'q-002%'", nil},

@@ -485,7 +485,8 @@ func (s *Store) reconcileBranches(q payments.ReconcileQuery, limit int) []rawQue
 		add("", "status = ? AND expires_at <= ?"+notSynced, " ORDER BY expires_at", pending, dbTime(q.ExpiredBefore), synced)
 	}
 	if !q.PendingBefore.IsZero() {
-		add(s.sql.reconcileIndex, "status = ? AND synced_at IS NULL AND created_at <= ?", "", pending, dbTime(q.PendingBefore))
+		add(s.sql.reconcileIndex, "status = ? AND synced_at IS NULL AND created_at <= ?", s.sql.neverSyncedOrder,
+			pending, dbTime(q.PendingBefore))
 		add(s.sql.reconcileIndex, "status = ? AND synced_at <= ? AND created_at <= ?", " ORDER BY synced_at", pending, synced, dbTime(q.PendingBefore))
 	}
 	return out

@@ -142,6 +142,14 @@ type dialectSQL struct {
 	// created_at) and filters synced_at after it, or sorts them; the
 	// EXPLAIN test fails without the hint.
 	reconcileIndex string
+	// neverSyncedOrder orders the claim's branch of never-synced pending
+	// payments as nusapay_payments_reconcile_idx is. Without it,
+	// PostgreSQL, estimating many candidates (it multiplies the two
+	// conditions' selectivities, and finished payments are never synced),
+	// chose a sequential scan expecting to find the limit early, and read
+	// the whole table when only a few were due. MySQL, whose hint already
+	// holds it to the index, would sort by it instead: none there.
+	neverSyncedOrder string
 }
 
 // New returns a Store on db, a *bun.DB, bun.Tx or bun.Conn using the
@@ -155,6 +163,7 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 	s.sql.orderIDBytes = "p.order_id"
 	s.sql.listAccount = "p.account = ?"
 	s.sql.reconcileAccount = "account = ?"
+	s.sql.neverSyncedOrder = " ORDER BY status, synced_at, created_at"
 	switch name := db.Dialect().Name(); name {
 	case dialect.PG:
 		s.sql.paymentLock = "NO KEY UPDATE"
@@ -171,6 +180,7 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 		// committed, as on PostgreSQL.
 		s.sql.txOptions = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 		s.sql.reconcileIndex = " FORCE INDEX (nusapay_payments_reconcile_idx)"
+		s.sql.neverSyncedOrder = ""
 	case dialect.SQLite:
 		if _, ok := db.(*bun.DB); ok {
 			s.writers = make(chan struct{}, 1)
