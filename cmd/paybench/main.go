@@ -68,7 +68,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.SetOutput(stderr)
 	cfg := &config{}
 	dbs := fs.String("db", "", "databases, comma-separated: sqlite,postgres (default: both when PostgreSQL is reachable, else sqlite)")
-	fs.StringVar(&cfg.pgDSN, "pg", dbtest.DefaultPostgresDSN, "PostgreSQL DSN; the run uses a fresh schema, dropped at exit")
+	fs.StringVar(&cfg.pgDSN, "pg", dbtest.DefaultPostgresDSN, "PostgreSQL DSN; the run uses a fresh schema, dropped at exit (a soak uses a throwaway server of its own instead, where it can run one)")
 	fs.IntVar(&cfg.n, "n", 2000, "requests per side and scenario (split over the rounds)")
 	fs.DurationVar(&cfg.duration, "duration", 20*time.Second, "time bound of one measured run (one side, one round)")
 	fs.IntVar(&cfg.senders, "senders", 16, "concurrent senders")
@@ -164,7 +164,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func runDatabase(ctx context.Context, cfg *config, kind string, rep *report) error {
-	d, err := openDatabase(ctx, kind, cfg.pgDSN, max(cfg.senders, 10))
+	d, err := openRunDatabase(ctx, cfg, kind)
 	if err != nil {
 		return err
 	}

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +19,7 @@ import (
 	"github.com/uptrace/bun/dialect"
 
 	"github.com/nusapay/payments"
+	"github.com/nusapay/payments/midtrans"
 	"github.com/nusapay/payments/midtranstest"
 )
 
@@ -24,6 +28,12 @@ type soakReport struct {
 	DB      string         `json:"db"`
 	Seconds float64        `json:"seconds"`
 	Actions map[string]int `json:"actions"`
+	// Server says which PostgreSQL server the soak ran on.
+	Server string `json:"server,omitempty"`
+	// Restarts lists, for each time the soak stopped its PostgreSQL server
+	// at once and started it again, how long it refused connections, in
+	// seconds.
+	Restarts []float64 `json:"restarts,omitempty"`
 	// Payments counts the payments by final status.
 	Payments map[string]int `json:"payments"`
 	// Notifications is how many notification deliveries the simulator
@@ -41,6 +51,12 @@ type soakReport struct {
 	// and delivering every event took after that.
 	Backlog      int     `json:"backlog"`
 	DrainSeconds float64 `json:"drain_seconds"`
+	// Diverged counts the payments whose stored status is not the one the
+	// simulator reports at the end (a notification Midtrans gave up on,
+	// which only the reconciler's hourly sync of pending payments would
+	// catch up with), with a few of them as examples.
+	Diverged         int      `json:"diverged"`
+	DivergedExamples []string `json:"diverged_examples,omitempty"`
 	// Invariants checked, and every violation found (none when all hold).
 	Invariants []string `json:"invariants"`
 	Violations []string `json:"violations"`
@@ -78,8 +94,8 @@ func (s *soakState) randomOrder(r *rand.Rand) string {
 func soakNotes() []string {
 	return []string{
 		"mixed traffic through the module's routes and Service: charges (bca_va, gopay, qris), customers paying, duplicate notifications, refunds (through the module and from the Midtrans side), cancels, syncs",
-		"faults: simulator errors (500, 503) and dropped answers on any call, paid and status-changed receivers failing or panicking, on PostgreSQL this run's backends terminated (pg_terminate_backend) mid-run",
-		"notifications confirmed with GET status (the default); hooks delivered by Service.Run; the reconciler resolves charges left unknown",
+		"faults: simulator errors (500, 503) and dropped answers on any call, paid and status-changed receivers failing or panicking; on PostgreSQL this run's backends terminated (pg_terminate_backend), and its throwaway server stopped at once (pg_ctl -m immediate) and started again about every 30 s",
+		"notifications confirmed with GET status (the default), retried by the simulator on Midtrans' schedule divided by 1,200 (0.1, 0.5, 1.5, 4.5, 10.5 s) so that a retry outlasts a restart; hooks delivered by Service.Run; the reconciler resolves charges left unknown",
 		"at the end: faults off, notifications and hooks drained, then the invariants are checked in SQL",
 	}
 }
@@ -88,8 +104,11 @@ func soakNotes() []string {
 // the invariants.
 func soak(ctx context.Context, cfg *config, d *database) (*soakReport, error) {
 	start := time.Now()
-	sim := midtranstest.NewServer(midtranstest.Config{RetryDelays: []time.Duration{50 * time.Millisecond, 100 * time.Millisecond,
-		200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond}})
+	// Midtrans' schedule (2, 10, 30, 90, 210 minutes) divided by 1,200:
+	// a notification answered 503 throughout a server restart is still
+	// retried after it, as Midtrans would retry one over a longer outage.
+	sim := midtranstest.NewServer(midtranstest.Config{RetryDelays: []time.Duration{100 * time.Millisecond, 500 * time.Millisecond,
+		1500 * time.Millisecond, 4500 * time.Millisecond, 10500 * time.Millisecond}})
 	defer sim.Close()
 	client, err := newClient(sim)
 	if err != nil {
@@ -171,6 +190,11 @@ func soak(ctx context.Context, cfg *config, d *database) (*soakReport, error) {
 			}
 		})
 	}
+	var restarts []float64
+	var restartErr error
+	if d.server != nil {
+		wg.Go(func() { restarts, restartErr = restartServer(ctx, d, st, start, cfg.soak) })
+	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -183,7 +207,10 @@ func soak(ctx context.Context, cfg *config, d *database) (*soakReport, error) {
 	st.failing.Store(false)
 	dctx, cancel := context.WithTimeout(ctx, max(time.Minute, cfg.soak))
 	defer cancel()
-	rep := &soakReport{DB: d.kind, Actions: st.actions}
+	rep := &soakReport{DB: d.kind, Actions: st.actions, Server: d.where, Restarts: restarts}
+	if restartErr != nil {
+		rep.Violations = append(rep.Violations, "restart: "+restartErr.Error())
+	}
 	if err := d.db.NewSelect().TableExpr("nusapay_outbox").ColumnExpr("count(*)").
 		Where("delivered_at IS NULL AND NOT dead").Scan(dctx, &rep.Backlog); err != nil {
 		return nil, fmt.Errorf("soak: count undelivered events: %w", err)
@@ -208,6 +235,9 @@ func soak(ctx context.Context, cfg *config, d *database) (*soakReport, error) {
 		}
 	}
 	if err := checkInvariants(dctx, d, st, rep); err != nil {
+		return nil, err
+	}
+	if err := compareWithMidtrans(dctx, d, client, sim.Deliveries(), rep); err != nil {
 		return nil, err
 	}
 	rep.Seconds = time.Since(start).Seconds()
@@ -275,6 +305,120 @@ func soakAction(ctx context.Context, r *rand.Rand, st *soakState, sim *midtranst
 		}
 	}
 	time.Sleep(time.Duration(r.IntN(5)) * time.Millisecond)
+}
+
+// restartServer stops d's server at once and starts it again about every
+// 30 seconds of the soak (at least once), spread evenly, each time keeping
+// it down for 0.5 to 2 seconds more, as a crashed server restarted by its
+// supervisor would be. It returns how long each outage lasted, from the
+// stop until the server accepted connections again.
+func restartServer(ctx context.Context, d *database, st *soakState, start time.Time, soak time.Duration) ([]float64, error) {
+	n := min(max(int(soak/(30*time.Second)), 1), 20)
+	every := soak / time.Duration(n+1)
+	r := rand.New(rand.NewPCG(uint64(start.UnixNano()), 3))
+	var outages []float64
+	for i := 1; i <= n; i++ {
+		select {
+		case <-ctx.Done():
+			return outages, nil
+		case <-time.After(time.Until(start.Add(time.Duration(i) * every))):
+		}
+		began := time.Now()
+		if err := d.server.Stop(ctx); err != nil {
+			return outages, err
+		}
+		time.Sleep(500*time.Millisecond + time.Duration(r.Int64N(int64(1500*time.Millisecond))))
+		// Started with a context of its own: a soak interrupted while the
+		// server is down still leaves it running, for the schema's drop.
+		sctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err := d.server.Start(sctx)
+		cancel()
+		if err != nil {
+			return outages, err
+		}
+		outages = append(outages, time.Since(began).Seconds())
+		st.count("fault_postgres_restarted")
+	}
+	return outages, nil
+}
+
+// compareWithMidtrans asks the simulator for every payment's status and
+// counts those stored otherwise. A charge the simulator never received
+// agrees when it is stored as failed. Each example lists the attempts to
+// deliver the payment's notifications.
+func compareWithMidtrans(ctx context.Context, d *database, client *midtrans.Client, deliveries []midtranstest.Delivery, rep *soakReport) error {
+	var pays []struct {
+		OrderID string `bun:"order_id"`
+		Status  string `bun:"status"`
+	}
+	if err := d.db.NewSelect().TableExpr("nusapay_payments").Column("order_id", "status").Order("order_id").
+		Scan(ctx, &pays); err != nil {
+		return fmt.Errorf("soak: read payments: %w", err)
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	next := make(chan int)
+	var firstErr error
+	for range 4 {
+		wg.Go(func() {
+			for i := range next {
+				p := pays[i]
+				got := "(not found)"
+				resp, err := client.Status(ctx, p.OrderID)
+				switch {
+				case err == nil:
+					got = strings.ToLower(resp.TransactionStatus)
+				case !errors.Is(err, midtrans.ErrNotFound):
+					mu.Lock()
+					firstErr = cmp.Or(firstErr, fmt.Errorf("soak: status of %s: %w", p.OrderID, err))
+					mu.Unlock()
+					continue
+				}
+				if got == p.Status || got == "(not found)" && p.Status == string(payments.StatusFailure) {
+					continue
+				}
+				mu.Lock()
+				rep.Diverged++
+				if len(rep.DivergedExamples) < 5 {
+					rep.DivergedExamples = append(rep.DivergedExamples, fmt.Sprintf("%s: stored %s, Midtrans %s", p.OrderID, p.Status, got))
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for i := range pays {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	sort.Strings(rep.DivergedExamples)
+	for i, ex := range rep.DivergedExamples {
+		id, _, _ := strings.Cut(ex, ":")
+		rep.DivergedExamples[i] += " (notifications: " + deliveryHistory(deliveries, id) + ")"
+	}
+	return firstErr
+}
+
+// deliveryHistory lists the attempts to deliver orderID's notifications,
+// in the order made, e.g. "settlement#1 503, settlement#2 200" (the
+// notification's status, the attempt's number, the answer).
+func deliveryHistory(deliveries []midtranstest.Delivery, orderID string) string {
+	var parts []string
+	for _, del := range deliveries {
+		var n struct {
+			OrderID string `json:"order_id"`
+			Status  string `json:"transaction_status"`
+		}
+		if json.Unmarshal(del.Body, &n) != nil || n.OrderID != orderID {
+			continue
+		}
+		answer := strconv.Itoa(del.StatusCode)
+		if del.StatusCode == 0 {
+			answer = "error"
+		}
+		parts = append(parts, fmt.Sprintf("%s#%d %s", n.Status, del.Attempt, answer))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // outcome names an action by whether it succeeded.
@@ -401,6 +545,16 @@ func checkInvariants(ctx context.Context, d *database, st *soakState, rep *soakR
 
 func printSoak(w io.Writer, s *soakReport) {
 	fmt.Fprintf(w, "soak on %s: %.0f s\n", s.DB, s.Seconds)
+	if s.Server != "" {
+		fmt.Fprintf(w, "  server: %s\n", s.Server)
+	}
+	if len(s.Restarts) > 0 {
+		outages := make([]string, len(s.Restarts))
+		for i, o := range s.Restarts {
+			outages[i] = fmt.Sprintf("%.1f s", o)
+		}
+		fmt.Fprintf(w, "  server restarts (stopped at once, started again): %d, refusing connections for %s\n", len(s.Restarts), strings.Join(outages, ", "))
+	}
 	fmt.Fprintf(w, "  actions: %s\n", sortedCounts(s.Actions))
 	fmt.Fprintf(w, "  payments by status: %s\n", sortedCounts(s.Payments))
 	fmt.Fprintf(w, "  notifications delivered by the simulator: %d attempts, %d of them retries\n", s.Notifications, s.NotificationsRetried)
@@ -408,6 +562,7 @@ func printSoak(w io.Writer, s *soakReport) {
 		s.Backlog, s.DrainSeconds)
 	fmt.Fprintf(w, "  paid receiver: %d deliveries handled (redeliveries included); %d receiver failures injected; %d dead events\n",
 		s.PaidDeliveries, s.ReceiverFailures, s.DeadEvents)
+	fmt.Fprintf(w, "  payments stored with another status than the simulator's at the end: %d %s\n", s.Diverged, strings.Join(s.DivergedExamples, "; "))
 	for _, inv := range s.Invariants {
 		fmt.Fprintln(w, "  checked:", inv)
 	}

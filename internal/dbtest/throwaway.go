@@ -26,13 +26,15 @@ var ErrNoThrowaway = errors.New("dbtest: cannot run a throwaway PostgreSQL serve
 // directory on a free loopback port, for a test or a program (paybench's
 // soak) that must make the database go away for real: Stop kills it as a
 // crash would, Start brings it back with its data. The shared server is
-// never touched. It runs with fsync off: its data matters only while it
-// lives, and an immediate stop is not an operating system crash, so no
-// committed write is lost by it.
+// never touched. By default it runs with fsync off: its data matters only
+// while it lives, and an immediate stop is not an operating system crash,
+// so no committed write is lost by it.
 type ThrowawayServer struct {
 	bin  string // the directory of initdb and pg_ctl
 	dir  string // owns data/ and log
 	port int
+	// settings are -c name=value server settings after the defaults.
+	settings []string
 	// asUser runs the server binaries as this user, when set: the server
 	// refuses to run as root.
 	asUser string
@@ -43,12 +45,16 @@ type ThrowawayServer struct {
 // Debian's packages put them (/usr/lib/postgresql/<version>/bin, the
 // newest version), else initdb on PATH. As root, it runs them as the
 // postgres user, in a directory under os.TempDir that user owns.
-func StartThrowaway(ctx context.Context) (*ThrowawayServer, error) {
+//
+// Each of settings ("name=value") is passed to the server as -c after the
+// defaults (fsync=off, max_connections=50), so it may override them:
+// "fsync=on" for a server that commits as a production one does.
+func StartThrowaway(ctx context.Context, settings ...string) (*ThrowawayServer, error) {
 	bin, err := serverBinaries()
 	if err != nil {
 		return nil, err
 	}
-	s := &ThrowawayServer{bin: bin}
+	s := &ThrowawayServer{bin: bin, settings: settings}
 	var uid, gid int
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
@@ -131,6 +137,9 @@ func (s *ThrowawayServer) DSN() string {
 // crash recovery, when Stop left it so).
 func (s *ThrowawayServer) Start(ctx context.Context) error {
 	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50", s.port, s.dir)
+	for _, kv := range s.settings {
+		opts += " -c " + kv
+	}
 	out, err := s.command(ctx, "pg_ctl", "-D", s.data(), "-o", opts, "-l", filepath.Join(s.dir, "log"), "-w", "-t", "30", "start").CombinedOutput()
 	if err != nil {
 		log, _ := os.ReadFile(filepath.Join(s.dir, "log"))
