@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"sort"
@@ -21,6 +22,7 @@ import (
 	"github.com/nusapay/payments"
 	"github.com/nusapay/payments/midtrans"
 	"github.com/nusapay/payments/midtranstest"
+	"github.com/nusapay/payments/notify"
 )
 
 // soakReport is what a soak run did and what it found at the end.
@@ -30,10 +32,9 @@ type soakReport struct {
 	Actions map[string]int `json:"actions"`
 	// Server says which PostgreSQL server the soak ran on.
 	Server string `json:"server,omitempty"`
-	// Restarts lists, for each time the soak stopped its PostgreSQL server
-	// at once and started it again, how long it refused connections, in
-	// seconds.
-	Restarts []float64 `json:"restarts,omitempty"`
+	// Restarts lists each time the soak stopped its PostgreSQL server at
+	// once and started it again.
+	Restarts []restart `json:"restarts,omitempty"`
 	// Payments counts the payments by final status.
 	Payments map[string]int `json:"payments"`
 	// Notifications is how many notification deliveries the simulator
@@ -60,6 +61,14 @@ type soakReport struct {
 	// Invariants checked, and every violation found (none when all hold).
 	Invariants []string `json:"invariants"`
 	Violations []string `json:"violations"`
+}
+
+// restart is one stop and start of the soak's server: when it stopped, in
+// seconds since the soak started, and for how many seconds it refused
+// connections (until pg_ctl start saw it accept them).
+type restart struct {
+	At   float64 `json:"at"`
+	Down float64 `json:"down"`
 }
 
 // soakState is shared by the soak's workers.
@@ -114,6 +123,7 @@ func soak(ctx context.Context, cfg *config, d *database) (*soakReport, error) {
 	if err != nil {
 		return nil, err
 	}
+	failures := &failureLog{byOrder: map[string][]string{}, start: start}
 	mod, err := newModuleStack(d.db, client, []payments.Option{
 		// A short lease: an event whose delivery was cut by a killed
 		// database connection is claimed again after it.
@@ -125,7 +135,7 @@ func soak(ctx context.Context, cfg *config, d *database) (*soakReport, error) {
 		// this long after: the simulator has nothing in flight once the
 		// faults stop, where real Midtrans needs the default 10 minutes.
 		payments.WithUnknownGrace(2 * time.Second),
-	}, nil)
+	}, []notify.Option{notify.WithLogger(slog.New(failures))})
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +200,7 @@ func soak(ctx context.Context, cfg *config, d *database) (*soakReport, error) {
 			}
 		})
 	}
-	var restarts []float64
+	var restarts []restart
 	var restartErr error
 	if d.server != nil {
 		wg.Go(func() { restarts, restartErr = restartServer(ctx, d, st, start, cfg.soak) })
@@ -237,7 +247,7 @@ func soak(ctx context.Context, cfg *config, d *database) (*soakReport, error) {
 	if err := checkInvariants(dctx, d, st, rep); err != nil {
 		return nil, err
 	}
-	if err := compareWithMidtrans(dctx, d, client, sim.Deliveries(), rep); err != nil {
+	if err := compareWithMidtrans(dctx, d, client, sim.Deliveries(), start, failures, rep); err != nil {
 		return nil, err
 	}
 	rep.Seconds = time.Since(start).Seconds()
@@ -312,11 +322,11 @@ func soakAction(ctx context.Context, r *rand.Rand, st *soakState, sim *midtranst
 // it down for 0.5 to 2 seconds more, as a crashed server restarted by its
 // supervisor would be. It returns how long each outage lasted, from the
 // stop until the server accepted connections again.
-func restartServer(ctx context.Context, d *database, st *soakState, start time.Time, soak time.Duration) ([]float64, error) {
+func restartServer(ctx context.Context, d *database, st *soakState, start time.Time, soak time.Duration) ([]restart, error) {
 	n := min(max(int(soak/(30*time.Second)), 1), 20)
 	every := soak / time.Duration(n+1)
 	r := rand.New(rand.NewPCG(uint64(start.UnixNano()), 3))
-	var outages []float64
+	var outages []restart
 	for i := 1; i <= n; i++ {
 		select {
 		case <-ctx.Done():
@@ -336,7 +346,7 @@ func restartServer(ctx context.Context, d *database, st *soakState, start time.T
 		if err != nil {
 			return outages, err
 		}
-		outages = append(outages, time.Since(began).Seconds())
+		outages = append(outages, restart{At: began.Sub(start).Seconds(), Down: time.Since(began).Seconds()})
 		st.count("fault_postgres_restarted")
 	}
 	return outages, nil
@@ -346,7 +356,8 @@ func restartServer(ctx context.Context, d *database, st *soakState, start time.T
 // counts those stored otherwise. A charge the simulator never received
 // agrees when it is stored as failed. Each example lists the attempts to
 // deliver the payment's notifications.
-func compareWithMidtrans(ctx context.Context, d *database, client *midtrans.Client, deliveries []midtranstest.Delivery, rep *soakReport) error {
+func compareWithMidtrans(ctx context.Context, d *database, client *midtrans.Client, deliveries []midtranstest.Delivery, start time.Time,
+	failures *failureLog, rep *soakReport) error {
 	var pays []struct {
 		OrderID string `bun:"order_id"`
 		Status  string `bun:"status"`
@@ -394,15 +405,56 @@ func compareWithMidtrans(ctx context.Context, d *database, client *midtrans.Clie
 	sort.Strings(rep.DivergedExamples)
 	for i, ex := range rep.DivergedExamples {
 		id, _, _ := strings.Cut(ex, ":")
-		rep.DivergedExamples[i] += " (notifications: " + deliveryHistory(deliveries, id) + ")"
+		rep.DivergedExamples[i] += " (notifications: " + deliveryHistory(deliveries, id, start) + "; transient failures: " + failures.of(id) + ")"
 	}
 	return firstErr
 }
 
+// failureLog is the notify handler's logger: it keeps, per order, the
+// errors behind the notifications it answered with a retryable failure.
+type failureLog struct {
+	start   time.Time
+	mu      sync.Mutex
+	byOrder map[string][]string
+}
+
+func (l *failureLog) Enabled(_ context.Context, level slog.Level) bool {
+	return level >= slog.LevelError
+}
+
+func (l *failureLog) Handle(_ context.Context, r slog.Record) error {
+	var order, msg string
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "order_id":
+			order = a.Value.String()
+		case "error":
+			msg = a.Value.String()
+		}
+		return true
+	})
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if order != "" && len(l.byOrder[order]) < 10 {
+		l.byOrder[order] = append(l.byOrder[order], fmt.Sprintf("at %.1f s: %s", r.Time.Sub(l.start).Seconds(), msg))
+	}
+	return nil
+}
+
+func (l *failureLog) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *failureLog) WithGroup(string) slog.Handler      { return l }
+
+func (l *failureLog) of(orderID string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.byOrder[orderID], "; ")
+}
+
 // deliveryHistory lists the attempts to deliver orderID's notifications,
-// in the order made, e.g. "settlement#1 503, settlement#2 200" (the
-// notification's status, the attempt's number, the answer).
-func deliveryHistory(deliveries []midtranstest.Delivery, orderID string) string {
+// in the order made, e.g. "settlement#1 503 at 12.3 s, settlement#2 200 at
+// 12.4 s" (the notification's status, the attempt's number, the answer,
+// when since start).
+func deliveryHistory(deliveries []midtranstest.Delivery, orderID string, start time.Time) string {
 	var parts []string
 	for _, del := range deliveries {
 		var n struct {
@@ -416,7 +468,7 @@ func deliveryHistory(deliveries []midtranstest.Delivery, orderID string) string 
 		if del.StatusCode == 0 {
 			answer = "error"
 		}
-		parts = append(parts, fmt.Sprintf("%s#%d %s", n.Status, del.Attempt, answer))
+		parts = append(parts, fmt.Sprintf("%s#%d %s at %.1f s", n.Status, del.Attempt, answer, del.At.Sub(start).Seconds()))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -551,9 +603,9 @@ func printSoak(w io.Writer, s *soakReport) {
 	if len(s.Restarts) > 0 {
 		outages := make([]string, len(s.Restarts))
 		for i, o := range s.Restarts {
-			outages[i] = fmt.Sprintf("%.1f s", o)
+			outages[i] = fmt.Sprintf("%.1f s at %.1f s", o.Down, o.At)
 		}
-		fmt.Fprintf(w, "  server restarts (stopped at once, started again): %d, refusing connections for %s\n", len(s.Restarts), strings.Join(outages, ", "))
+		fmt.Fprintf(w, "  server restarts (stopped at once, started again): %d, down %s\n", len(s.Restarts), strings.Join(outages, ", "))
 	}
 	fmt.Fprintf(w, "  actions: %s\n", sortedCounts(s.Actions))
 	fmt.Fprintf(w, "  payments by status: %s\n", sortedCounts(s.Payments))
