@@ -45,13 +45,13 @@ type database struct {
 func openRunDatabase(ctx context.Context, cfg *config, kind string) (*database, error) {
 	conns := max(cfg.senders, 10)
 	if kind != "postgres" || cfg.soak == 0 {
-		return openDatabase(ctx, kind, cfg.pgDSN, conns)
+		return openDatabase(ctx, kind, cfg.pgDSN, cfg.pgDriver, conns)
 	}
 	// fsync on, as on a production server (and the shared one): commits
 	// cost what they would there.
 	srv, err := dbtest.StartThrowaway(ctx, "fsync=on")
 	if errors.Is(err, dbtest.ErrNoThrowaway) {
-		d, err2 := openDatabase(ctx, kind, cfg.pgDSN, conns)
+		d, err2 := openDatabase(ctx, kind, cfg.pgDSN, cfg.pgDriver, conns)
 		if d != nil {
 			d.where = fmt.Sprintf("the server at %s, never restarted (%v)", redactDSN(cfg.pgDSN), err)
 		}
@@ -60,7 +60,7 @@ func openRunDatabase(ctx context.Context, cfg *config, kind string) (*database, 
 	if err != nil {
 		return nil, err
 	}
-	d, err := openDatabase(ctx, kind, srv.DSN(), conns)
+	d, err := openDatabase(ctx, kind, srv.DSN(), cfg.pgDriver, conns)
 	if err != nil {
 		_ = srv.Close()
 		return nil, err
@@ -73,8 +73,9 @@ func openRunDatabase(ctx context.Context, cfg *config, kind string) (*database, 
 
 // openDatabase opens a fresh, migrated database of kind: a SQLite file in a
 // new temporary directory, or a new schema on the PostgreSQL server at dsn,
-// dropped by close.
-func openDatabase(ctx context.Context, kind, dsn string, conns int) (*database, error) {
+// dropped by close, opened with the PostgreSQL driver named by pgDriver
+// (dbtest.OpenPostgresDriver).
+func openDatabase(ctx context.Context, kind, dsn, pgDriver string, conns int) (*database, error) {
 	switch kind {
 	case "sqlite":
 		dir, err := os.MkdirTemp("", "paybench-")
@@ -126,7 +127,7 @@ func openDatabase(ctx context.Context, kind, dsn string, conns int) (*database, 
 		q.Set("search_path", schema)
 		q.Set("application_name", "paybench_"+tag)
 		u.RawQuery = q.Encode()
-		db, err := store.OpenPostgres(u.String())
+		db, err := dbtest.OpenPostgresDriver(u.String(), pgDriver)
 		if err != nil {
 			drop()
 			return nil, err

@@ -99,7 +99,7 @@ func TestSoakSQLite(t *testing.T) {
 }
 
 func TestFlags(t *testing.T) {
-	for _, args := range [][]string{{"-db", "mysql"}, {"-n", "0"}, {"-senders", "-1"}, {"extra"}} {
+	for _, args := range [][]string{{"-db", "mysql"}, {"-pgdriver", "pgx:bogus"}, {"-n", "0"}, {"-senders", "-1"}, {"extra"}} {
 		var out, errOut bytes.Buffer
 		if err := run(context.Background(), args, &out, &errOut); err == nil {
 			t.Errorf("paybench %s: no error", strings.Join(args, " "))
