@@ -141,10 +141,13 @@
 // (ALTER ROLE ... SET search_path), not with SET or a search_path startup
 // parameter: PgBouncer keeps neither. A host that opens the database with
 // another driver must keep to the same rules; pgx's database/sql driver,
-// for one, prepares named statements unless told to use
-// QueryExecModeExec or the simple protocol (or PgBouncer 1.21+ with
-// max_prepared_statements set). TestConformancePgBouncer runs the
-// conformance suite through Debian's PgBouncer in CI.
+// for one, prepares named statements in its default mode
+// (cache_statement), which fails there with "prepared statement ...
+// already exists" (or "does not exist"), unless PgBouncer is 1.21+ with
+// max_prepared_statements set. Its exec mode (default_query_exec_mode=exec
+// in the DSN) passes: TestConformancePgBouncer and
+// TestConformancePgBouncerPgx run the conformance suite through Debian's
+// PgBouncer 1.18 in CI, with each driver.
 //
 // # MySQL and MariaDB
 //

@@ -25,6 +25,17 @@ func TestConformancePgBouncer(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) payments.Store { return newStore(t, dbtest.PgBouncer(t)) })
 }
 
+// TestConformancePgBouncerPgx: pgx's database/sql driver passes the suite
+// through PgBouncer in transaction mode in exec mode, where every query is
+// one round trip (Parse, Bind, Execute on the unnamed statement, then Sync)
+// and no statement outlives it. Its default mode, cache_statement, prepares
+// named statements that the next server connection does not have; and
+// describe_exec binds in a second round trip an unnamed statement parsed
+// in the first, which may have run on another server connection.
+func TestConformancePgBouncerPgx(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) payments.Store { return newStore(t, dbtest.PgBouncerDriver(t, "pgx:exec")) })
+}
+
 // openBouncer opens n pools on one empty database through PgBouncer: n
 // replicas of an application, each with client connections of its own.
 func openBouncer(t *testing.T, n int) []*bun.DB {

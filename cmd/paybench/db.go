@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 
+	"github.com/nusapay/payments/internal/dbtest"
 	"github.com/nusapay/payments/store"
 )
 
@@ -28,14 +30,55 @@ type database struct {
 	appName string
 	// dsn opens this run's PostgreSQL schema as this run's application
 	// (search_path and application_name set), for another process.
-	dsn   string
+	dsn string
+	// server is the throwaway PostgreSQL server the run has to itself, to
+	// restart mid-run; nil on SQLite and on a shared server.
+	server *dbtest.ThrowawayServer
+	// where says which server a PostgreSQL run works on, for the report.
+	where string
 	close func()
+}
+
+// openRunDatabase opens the database a run of kind works in. A soak on
+// PostgreSQL gets a throwaway server of its own (initdb in a temporary
+// directory, on a free port), so that it can stop and start it mid-run
+// without touching anyone else's; where this machine cannot run one, it
+// falls back to the server at cfg.pgDSN, without restarts, and says so in
+// where.
+func openRunDatabase(ctx context.Context, cfg *config, kind string) (*database, error) {
+	conns := max(cfg.senders, 10)
+	if kind != "postgres" || cfg.soak == 0 {
+		return openDatabase(ctx, kind, cfg.pgDSN, cfg.pgDriver, conns)
+	}
+	// fsync on, as on a production server (and the shared one): commits
+	// cost what they would there.
+	srv, err := dbtest.StartThrowaway(ctx, "fsync=on")
+	if errors.Is(err, dbtest.ErrNoThrowaway) {
+		d, err2 := openDatabase(ctx, kind, cfg.pgDSN, cfg.pgDriver, conns)
+		if d != nil {
+			d.where = fmt.Sprintf("the server at %s, never restarted (%v)", redactDSN(cfg.pgDSN), err)
+		}
+		return d, err2
+	}
+	if err != nil {
+		return nil, err
+	}
+	d, err := openDatabase(ctx, kind, srv.DSN(), cfg.pgDriver, conns)
+	if err != nil {
+		_ = srv.Close()
+		return nil, err
+	}
+	d.server, d.where = srv, "a throwaway server of its own at "+srv.DSN()
+	closeDB := d.close
+	d.close = func() { closeDB(); _ = srv.Close() }
+	return d, nil
 }
 
 // openDatabase opens a fresh, migrated database of kind: a SQLite file in a
 // new temporary directory, or a new schema on the PostgreSQL server at dsn,
-// dropped by close.
-func openDatabase(ctx context.Context, kind, dsn string, conns int) (*database, error) {
+// dropped by close, opened with the PostgreSQL driver named by pgDriver
+// (dbtest.OpenPostgresDriver).
+func openDatabase(ctx context.Context, kind, dsn, pgDriver string, conns int) (*database, error) {
 	switch kind {
 	case "sqlite":
 		dir, err := os.MkdirTemp("", "paybench-")
@@ -87,14 +130,14 @@ func openDatabase(ctx context.Context, kind, dsn string, conns int) (*database, 
 		q.Set("search_path", schema)
 		q.Set("application_name", "paybench_"+tag)
 		u.RawQuery = q.Encode()
-		db, err := store.OpenPostgres(u.String())
+		db, err := dbtest.OpenPostgresDriver(u.String(), pgDriver)
 		if err != nil {
 			drop()
 			return nil, err
 		}
 		db.SetMaxOpenConns(conns)
 		db.SetMaxIdleConns(conns)
-		d := &database{kind: kind, db: db, appName: "paybench_" + tag, dsn: u.String(), close: func() { _ = db.Close(); drop() }}
+		d := &database{kind: kind, db: db, appName: "paybench_" + tag, dsn: u.String(), where: "the server at " + redactDSN(dsn), close: func() { _ = db.Close(); drop() }}
 		if err := store.Migrate(ctx, db); err != nil {
 			d.close()
 			return nil, fmt.Errorf("migrate postgres: %w", err)

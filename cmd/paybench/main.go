@@ -62,6 +62,7 @@ import (
 type config struct {
 	dbs      []string
 	pgDSN    string
+	pgDriver string
 	n        int
 	duration time.Duration
 	senders  int
@@ -100,7 +101,8 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.SetOutput(stderr)
 	cfg := &config{}
 	dbs := fs.String("db", "", "databases, comma-separated: sqlite,postgres (default: both when PostgreSQL is reachable, else sqlite)")
-	fs.StringVar(&cfg.pgDSN, "pg", dbtest.DefaultPostgresDSN, "PostgreSQL DSN; the run uses a fresh schema, dropped at exit")
+	fs.StringVar(&cfg.pgDSN, "pg", dbtest.DefaultPostgresDSN, "PostgreSQL DSN; the run uses a fresh schema, dropped at exit (a soak uses a throwaway server of its own instead, where it can run one)")
+	fs.StringVar(&cfg.pgDriver, "pgdriver", "pgdriver", "PostgreSQL driver: pgdriver (Bun's), or pgx[:mode], mode one of pgx's query exec modes (cache_statement, cache_describe, describe_exec, exec, simple_protocol)")
 	fs.IntVar(&cfg.n, "n", 2000, "requests per side and scenario (split over the rounds)")
 	fs.DurationVar(&cfg.duration, "duration", 20*time.Second, "time bound of one measured run (one side, one round)")
 	fs.IntVar(&cfg.senders, "senders", 16, "concurrent senders")
@@ -155,6 +157,9 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	if cfg.drainBatches, err = parseCounts("drain-batch", *drainBatches); err != nil {
 		return nil, err
 	}
+	if !slices.Contains(dbtest.PostgresDrivers(), cfg.pgDriver) {
+		return nil, fmt.Errorf("-pgdriver: unknown driver %q (%s)", cfg.pgDriver, strings.Join(dbtest.PostgresDrivers(), ", "))
+	}
 	if *dbs != "" {
 		for _, k := range strings.Split(*dbs, ",") {
 			if k = strings.TrimSpace(k); k != "sqlite" && k != "postgres" {
@@ -174,6 +179,7 @@ type report struct {
 	Senders  int              `json:"senders"`
 	N        int              `json:"n"`
 	Rounds   int              `json:"rounds"`
+	PGDriver string           `json:"pg_driver"`
 	Notes    []string         `json:"notes"`
 	Results  []*comparison    `json:"results,omitempty"`
 	Soak     []*soakReport    `json:"soak,omitempty"`
@@ -214,7 +220,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 	rep := &report{Started: time.Now().UTC(), GoOS: runtime.GOOS + "/" + runtime.GOARCH, CPUs: runtime.NumCPU(),
-		Senders: cfg.senders, N: cfg.n, Rounds: cfg.rounds}
+		Senders: cfg.senders, N: cfg.n, Rounds: cfg.rounds, PGDriver: cfg.pgDriver}
 	for _, kind := range cfg.dbs {
 		if err := runDatabase(ctx, cfg, kind, rep, stderr); err != nil {
 			return fmt.Errorf("%s: %w", kind, err)
@@ -250,7 +256,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func runDatabase(ctx context.Context, cfg *config, kind string, rep *report, stderr io.Writer) error {
-	d, err := openDatabase(ctx, kind, cfg.pgDSN, max(cfg.senders, 10))
+	d, err := openRunDatabase(ctx, cfg, kind)
 	if err != nil {
 		return err
 	}
@@ -305,8 +311,8 @@ func printReport(w io.Writer, rep *report) {
 	case len(rep.Soak) > 0:
 		fmt.Fprintf(w, "paybench soak %s, %s, %d CPUs\n", rep.Started.Format(time.RFC3339), rep.GoOS, rep.CPUs)
 	default:
-		fmt.Fprintf(w, "paybench %s, %s, %d CPUs, %d senders, n=%d per side and scenario, %d rounds (module, baseline interleaved)\n",
-			rep.Started.Format(time.RFC3339), rep.GoOS, rep.CPUs, rep.Senders, rep.N, rep.Rounds)
+		fmt.Fprintf(w, "paybench %s, %s, %d CPUs, %d senders, n=%d per side and scenario, %d rounds (module, baseline interleaved), PostgreSQL driver %s\n",
+			rep.Started.Format(time.RFC3339), rep.GoOS, rep.CPUs, rep.Senders, rep.N, rep.Rounds, rep.PGDriver)
 	}
 	for _, n := range rep.Notes {
 		fmt.Fprintln(w, "  -", n)

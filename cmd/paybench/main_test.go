@@ -176,7 +176,7 @@ func TestReplicasPostgres(t *testing.T) {
 }
 
 func TestFlags(t *testing.T) {
-	for _, args := range [][]string{{"-db", "mysql"}, {"-n", "0"}, {"-senders", "-1"}, {"extra"},
+	for _, args := range [][]string{{"-db", "mysql"}, {"-pgdriver", "pgx:bogus"}, {"-n", "0"}, {"-senders", "-1"}, {"extra"},
 		{"-drain", "-1"}, {"-drain", "10", "-soak", "1s"}, {"-drain-workers", "0"}, {"-drain-workers", "1,x"}, {"-drain-batch", "-5"},
 		{"-growth", "1000,100"}, {"-growth", "x"}, {"-growth", "10", "-reps", "0"}, {"-growth", "10", "-replicas", "1"},
 		{"-replicas", "1", "-db", "sqlite"}} {

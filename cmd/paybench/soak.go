@@ -1,13 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,7 +20,9 @@ import (
 	"github.com/uptrace/bun/dialect"
 
 	"github.com/nusapay/payments"
+	"github.com/nusapay/payments/midtrans"
 	"github.com/nusapay/payments/midtranstest"
+	"github.com/nusapay/payments/notify"
 )
 
 // soakReport is what a soak run did and what it found at the end.
@@ -24,6 +30,11 @@ type soakReport struct {
 	DB      string         `json:"db"`
 	Seconds float64        `json:"seconds"`
 	Actions map[string]int `json:"actions"`
+	// Server says which PostgreSQL server the soak ran on.
+	Server string `json:"server,omitempty"`
+	// Restarts lists each time the soak stopped its PostgreSQL server at
+	// once and started it again.
+	Restarts []restart `json:"restarts,omitempty"`
 	// Payments counts the payments by final status.
 	Payments map[string]int `json:"payments"`
 	// Notifications is how many notification deliveries the simulator
@@ -41,9 +52,23 @@ type soakReport struct {
 	// and delivering every event took after that.
 	Backlog      int     `json:"backlog"`
 	DrainSeconds float64 `json:"drain_seconds"`
+	// Diverged counts the payments whose stored status is not the one the
+	// simulator reports at the end (a notification Midtrans gave up on,
+	// which only the reconciler's hourly sync of pending payments would
+	// catch up with), with a few of them as examples.
+	Diverged         int      `json:"diverged"`
+	DivergedExamples []string `json:"diverged_examples,omitempty"`
 	// Invariants checked, and every violation found (none when all hold).
 	Invariants []string `json:"invariants"`
 	Violations []string `json:"violations"`
+}
+
+// restart is one stop and start of the soak's server: when it stopped, in
+// seconds since the soak started, and for how many seconds it refused
+// connections (until pg_ctl start saw it accept them).
+type restart struct {
+	At   float64 `json:"at"`
+	Down float64 `json:"down"`
 }
 
 // soakState is shared by the soak's workers.
@@ -78,8 +103,8 @@ func (s *soakState) randomOrder(r *rand.Rand) string {
 func soakNotes() []string {
 	return []string{
 		"mixed traffic through the module's routes and Service: charges (bca_va, gopay, qris), customers paying, duplicate notifications, refunds (through the module and from the Midtrans side), cancels, syncs",
-		"faults: simulator errors (500, 503) and dropped answers on any call, paid and status-changed receivers failing or panicking, on PostgreSQL this run's backends terminated (pg_terminate_backend) mid-run",
-		"notifications confirmed with GET status (the default); hooks delivered by Service.Run; the reconciler resolves charges left unknown",
+		"faults: simulator errors (500, 503) and dropped answers on any call, paid and status-changed receivers failing or panicking; on PostgreSQL this run's backends terminated (pg_terminate_backend), and its throwaway server stopped at once (pg_ctl -m immediate) and started again about every 30 s",
+		"notifications confirmed with GET status (the default), retried by the simulator on Midtrans' schedule divided by 600 (0.2, 1, 3, 9, 21 s) so that a retry outlasts a restart; hooks delivered by Service.Run; the reconciler resolves charges left unknown",
 		"at the end: faults off, notifications and hooks drained, then the invariants are checked in SQL",
 	}
 }
@@ -88,13 +113,20 @@ func soakNotes() []string {
 // the invariants.
 func soak(ctx context.Context, cfg *config, d *database) (*soakReport, error) {
 	start := time.Now()
-	sim := midtranstest.NewServer(midtranstest.Config{RetryDelays: []time.Duration{50 * time.Millisecond, 100 * time.Millisecond,
-		200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond}})
+	// Midtrans' schedule (2, 10, 30, 90, 210 minutes) divided by 600: a
+	// notification answered 503 throughout a server restart (about 4 s)
+	// and then on a pooled connection the restart broke is still retried
+	// after both, as Midtrans would retry one over a longer outage. At a
+	// 1,200th, its last retry (7.5 s after the first attempt) failed so in
+	// 9 of 6,047 payments.
+	sim := midtranstest.NewServer(midtranstest.Config{RetryDelays: []time.Duration{200 * time.Millisecond, time.Second,
+		3 * time.Second, 9 * time.Second, 21 * time.Second}})
 	defer sim.Close()
 	client, err := newClient(sim)
 	if err != nil {
 		return nil, err
 	}
+	failures := &failureLog{byOrder: map[string][]string{}, start: start}
 	mod, err := newModuleStack(d.db, client, []payments.Option{
 		// A short lease: an event whose delivery was cut by a killed
 		// database connection is claimed again after it.
@@ -106,7 +138,7 @@ func soak(ctx context.Context, cfg *config, d *database) (*soakReport, error) {
 		// this long after: the simulator has nothing in flight once the
 		// faults stop, where real Midtrans needs the default 10 minutes.
 		payments.WithUnknownGrace(2 * time.Second),
-	}, nil)
+	}, []notify.Option{notify.WithLogger(slog.New(failures))})
 	if err != nil {
 		return nil, err
 	}
@@ -171,6 +203,11 @@ func soak(ctx context.Context, cfg *config, d *database) (*soakReport, error) {
 			}
 		})
 	}
+	var restarts []restart
+	var restartErr error
+	if d.server != nil {
+		wg.Go(func() { restarts, restartErr = restartServer(ctx, d, st, start, cfg.soak) })
+	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -183,7 +220,10 @@ func soak(ctx context.Context, cfg *config, d *database) (*soakReport, error) {
 	st.failing.Store(false)
 	dctx, cancel := context.WithTimeout(ctx, max(time.Minute, cfg.soak))
 	defer cancel()
-	rep := &soakReport{DB: d.kind, Actions: st.actions}
+	rep := &soakReport{DB: d.kind, Actions: st.actions, Server: d.where, Restarts: restarts}
+	if restartErr != nil {
+		rep.Violations = append(rep.Violations, "restart: "+restartErr.Error())
+	}
 	if err := d.db.NewSelect().TableExpr("nusapay_outbox").ColumnExpr("count(*)").
 		Where("delivered_at IS NULL AND NOT dead").Scan(dctx, &rep.Backlog); err != nil {
 		return nil, fmt.Errorf("soak: count undelivered events: %w", err)
@@ -208,6 +248,9 @@ func soak(ctx context.Context, cfg *config, d *database) (*soakReport, error) {
 		}
 	}
 	if err := checkInvariants(dctx, d, st, rep); err != nil {
+		return nil, err
+	}
+	if err := compareWithMidtrans(dctx, d, client, sim.Deliveries(), start, failures, rep); err != nil {
 		return nil, err
 	}
 	rep.Seconds = time.Since(start).Seconds()
@@ -275,6 +318,162 @@ func soakAction(ctx context.Context, r *rand.Rand, st *soakState, sim *midtranst
 		}
 	}
 	time.Sleep(time.Duration(r.IntN(5)) * time.Millisecond)
+}
+
+// restartServer stops d's server at once and starts it again about every
+// 30 seconds of the soak (at least once), spread evenly, each time keeping
+// it down for 0.5 to 2 seconds more, as a crashed server restarted by its
+// supervisor would be. It returns how long each outage lasted, from the
+// stop until the server accepted connections again.
+func restartServer(ctx context.Context, d *database, st *soakState, start time.Time, soak time.Duration) ([]restart, error) {
+	n := min(max(int(soak/(30*time.Second)), 1), 20)
+	every := soak / time.Duration(n+1)
+	r := rand.New(rand.NewPCG(uint64(start.UnixNano()), 3))
+	var outages []restart
+	for i := 1; i <= n; i++ {
+		select {
+		case <-ctx.Done():
+			return outages, nil
+		case <-time.After(time.Until(start.Add(time.Duration(i) * every))):
+		}
+		began := time.Now()
+		if err := d.server.Stop(ctx); err != nil {
+			return outages, err
+		}
+		time.Sleep(500*time.Millisecond + time.Duration(r.Int64N(int64(1500*time.Millisecond))))
+		// Started with a context of its own: a soak interrupted while the
+		// server is down still leaves it running, for the schema's drop.
+		sctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err := d.server.Start(sctx)
+		cancel()
+		if err != nil {
+			return outages, err
+		}
+		outages = append(outages, restart{At: began.Sub(start).Seconds(), Down: time.Since(began).Seconds()})
+		st.count("fault_postgres_restarted")
+	}
+	return outages, nil
+}
+
+// compareWithMidtrans asks the simulator for every payment's status and
+// counts those stored otherwise. A charge the simulator never received
+// agrees when it is stored as failed. Each example lists the attempts to
+// deliver the payment's notifications.
+func compareWithMidtrans(ctx context.Context, d *database, client *midtrans.Client, deliveries []midtranstest.Delivery, start time.Time,
+	failures *failureLog, rep *soakReport) error {
+	var pays []struct {
+		OrderID string `bun:"order_id"`
+		Status  string `bun:"status"`
+	}
+	if err := d.db.NewSelect().TableExpr("nusapay_payments").Column("order_id", "status").Order("order_id").
+		Scan(ctx, &pays); err != nil {
+		return fmt.Errorf("soak: read payments: %w", err)
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	next := make(chan int)
+	var firstErr error
+	for range 4 {
+		wg.Go(func() {
+			for i := range next {
+				p := pays[i]
+				got := "(not found)"
+				resp, err := client.Status(ctx, p.OrderID)
+				switch {
+				case err == nil:
+					got = strings.ToLower(resp.TransactionStatus)
+				case !errors.Is(err, midtrans.ErrNotFound):
+					mu.Lock()
+					firstErr = cmp.Or(firstErr, fmt.Errorf("soak: status of %s: %w", p.OrderID, err))
+					mu.Unlock()
+					continue
+				}
+				if got == p.Status || got == "(not found)" && p.Status == string(payments.StatusFailure) {
+					continue
+				}
+				mu.Lock()
+				rep.Diverged++
+				if len(rep.DivergedExamples) < 5 {
+					rep.DivergedExamples = append(rep.DivergedExamples, fmt.Sprintf("%s: stored %s, Midtrans %s", p.OrderID, p.Status, got))
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for i := range pays {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	sort.Strings(rep.DivergedExamples)
+	for i, ex := range rep.DivergedExamples {
+		id, _, _ := strings.Cut(ex, ":")
+		rep.DivergedExamples[i] += " (notifications: " + deliveryHistory(deliveries, id, start) + "; transient failures: " + failures.of(id) + ")"
+	}
+	return firstErr
+}
+
+// failureLog is the notify handler's logger: it keeps, per order, the
+// errors behind the notifications it answered with a retryable failure.
+type failureLog struct {
+	start   time.Time
+	mu      sync.Mutex
+	byOrder map[string][]string
+}
+
+func (l *failureLog) Enabled(_ context.Context, level slog.Level) bool {
+	return level >= slog.LevelError
+}
+
+func (l *failureLog) Handle(_ context.Context, r slog.Record) error {
+	var order, msg string
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "order_id":
+			order = a.Value.String()
+		case "error":
+			msg = a.Value.String()
+		}
+		return true
+	})
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if order != "" && len(l.byOrder[order]) < 10 {
+		l.byOrder[order] = append(l.byOrder[order], fmt.Sprintf("at %.1f s: %s", r.Time.Sub(l.start).Seconds(), msg))
+	}
+	return nil
+}
+
+func (l *failureLog) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *failureLog) WithGroup(string) slog.Handler      { return l }
+
+func (l *failureLog) of(orderID string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.byOrder[orderID], "; ")
+}
+
+// deliveryHistory lists the attempts to deliver orderID's notifications,
+// in the order made, e.g. "settlement#1 503 at 12.3 s, settlement#2 200 at
+// 12.4 s" (the notification's status, the attempt's number, the answer,
+// when since start).
+func deliveryHistory(deliveries []midtranstest.Delivery, orderID string, start time.Time) string {
+	var parts []string
+	for _, del := range deliveries {
+		var n struct {
+			OrderID string `json:"order_id"`
+			Status  string `json:"transaction_status"`
+		}
+		if json.Unmarshal(del.Body, &n) != nil || n.OrderID != orderID {
+			continue
+		}
+		answer := strconv.Itoa(del.StatusCode)
+		if del.StatusCode == 0 {
+			answer = "error"
+		}
+		parts = append(parts, fmt.Sprintf("%s#%d %s at %.1f s", n.Status, del.Attempt, answer, del.At.Sub(start).Seconds()))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // outcome names an action by whether it succeeded.
@@ -401,6 +600,16 @@ func checkInvariants(ctx context.Context, d *database, st *soakState, rep *soakR
 
 func printSoak(w io.Writer, s *soakReport) {
 	fmt.Fprintf(w, "soak on %s: %.0f s\n", s.DB, s.Seconds)
+	if s.Server != "" {
+		fmt.Fprintf(w, "  server: %s\n", s.Server)
+	}
+	if len(s.Restarts) > 0 {
+		outages := make([]string, len(s.Restarts))
+		for i, o := range s.Restarts {
+			outages[i] = fmt.Sprintf("%.1f s at %.1f s", o.Down, o.At)
+		}
+		fmt.Fprintf(w, "  server restarts (stopped at once, started again): %d, down %s\n", len(s.Restarts), strings.Join(outages, ", "))
+	}
 	fmt.Fprintf(w, "  actions: %s\n", sortedCounts(s.Actions))
 	fmt.Fprintf(w, "  payments by status: %s\n", sortedCounts(s.Payments))
 	fmt.Fprintf(w, "  notifications delivered by the simulator: %d attempts, %d of them retries\n", s.Notifications, s.NotificationsRetried)
@@ -408,6 +617,7 @@ func printSoak(w io.Writer, s *soakReport) {
 		s.Backlog, s.DrainSeconds)
 	fmt.Fprintf(w, "  paid receiver: %d deliveries handled (redeliveries included); %d receiver failures injected; %d dead events\n",
 		s.PaidDeliveries, s.ReceiverFailures, s.DeadEvents)
+	fmt.Fprintf(w, "  payments stored with another status than the simulator's at the end: %d %s\n", s.Diverged, strings.Join(s.DivergedExamples, "; "))
 	for _, inv := range s.Invariants {
 		fmt.Fprintln(w, "  checked:", inv)
 	}

@@ -8,6 +8,10 @@
 // PAYMENTS_TEST_REQUIRE_POSTGRES is unset; CI sets it, so there a missing
 // server fails the run instead of hiding it. MySQL tests do the same with
 // PAYMENTS_TEST_REQUIRE_MYSQL.
+//
+// Tests open PostgreSQL with Bun's pgdriver (store.OpenPostgres), or with
+// the driver PAYMENTS_TEST_PG_DRIVER names (see PostgresDrivers), e.g.
+// pgx:exec to run them on pgx's database/sql driver.
 package dbtest
 
 import (
@@ -126,7 +130,8 @@ func PostgresSchema(t testing.TB) string {
 	return schema
 }
 
-// OpenPostgresSchema opens dsn with search_path set to schema.
+// OpenPostgresSchema opens dsn with search_path set to schema, as
+// OpenPostgresPool does.
 func OpenPostgresSchema(dsn, schema string) (*bun.DB, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
@@ -135,16 +140,7 @@ func OpenPostgresSchema(dsn, schema string) (*bun.DB, error) {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	db, err := store.OpenPostgres(u.String())
-	if err != nil {
-		return nil, err
-	}
-	// Packages test in parallel against one server (max_connections is
-	// 100 by default): bound each test's pool so a storm test cannot
-	// starve the others of connections. Goroutines beyond it queue for a
-	// connection, which still exercises the database's own concurrency.
-	db.SetMaxOpenConns(10)
-	return db, nil
+	return OpenPostgresPool(u.String())
 }
 
 // Migrate runs the module's migrations or fails the test.

@@ -57,7 +57,21 @@ func PgBouncer(t testing.TB) *bun.DB {
 // PgBouncerBare is PgBouncer without migrations.
 func PgBouncerBare(t testing.TB) *bun.DB {
 	t.Helper()
-	db, err := OpenPostgresPool(PgBouncerDatabase(t))
+	return pgBouncerDriver(t, PostgresDriver())
+}
+
+// PgBouncerDriver is PgBouncer with the database opened by the named
+// driver (OpenPostgresDriver) rather than PostgresDriver's.
+func PgBouncerDriver(t testing.TB, driver string) *bun.DB {
+	t.Helper()
+	db := pgBouncerDriver(t, driver)
+	Migrate(t, db)
+	return db
+}
+
+func pgBouncerDriver(t testing.TB, driver string) *bun.DB {
+	t.Helper()
+	db, err := openPostgresPool(PgBouncerDatabase(t), driver)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,10 +79,15 @@ func PgBouncerBare(t testing.TB) *bun.DB {
 	return db
 }
 
-// OpenPostgresPool opens dsn with store.OpenPostgres and a pool bounded
-// like OpenPostgresSchema's.
-func OpenPostgresPool(dsn string) (*bun.DB, error) {
-	db, err := store.OpenPostgres(dsn)
+// OpenPostgresPool opens dsn with the tests' driver (PostgresDriver) and
+// a bounded pool: packages test in parallel against one server
+// (max_connections is 100 by default), so that a storm test cannot starve
+// the others of connections. Goroutines beyond it queue for a connection,
+// which still exercises the database's own concurrency.
+func OpenPostgresPool(dsn string) (*bun.DB, error) { return openPostgresPool(dsn, PostgresDriver()) }
+
+func openPostgresPool(dsn, driver string) (*bun.DB, error) {
+	db, err := OpenPostgresDriver(dsn, driver)
 	if err != nil {
 		return nil, err
 	}

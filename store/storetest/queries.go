@@ -1,12 +1,12 @@
 package storetest
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -164,19 +164,26 @@ func testListPaymentsPagination(t *testing.T, s payments.Store) {
 	// Pages of 5 while other payments are created concurrently: every
 	// payment there before the first page appears exactly once, in order,
 	// and nothing repeats.
-	ctx, cancel := context.WithCancel(ctxT(t))
+	//
+	// The creator is stopped between two calls, not by cancelling one: a
+	// driver that returns as soon as its context ends (pgx) may leave
+	// that call's insert to commit after it returned, which would then
+	// land between the reads below that expect no more inserts.
+	ctx := ctxT(t)
+	var stop atomic.Bool
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		for i := 0; ctx.Err() == nil; i++ {
+		for i := 0; !stop.Load(); i++ {
 			p := newPayment(fmt.Sprintf("order-late-%03d", i))
-			if err := s.CreatePayment(ctx, p); err != nil && ctx.Err() == nil {
+			if err := s.CreatePayment(ctx, p); err != nil {
 				t.Errorf("concurrent CreatePayment: %v", err)
 				return
 			}
 		}
 	}()
+	t.Cleanup(func() { stop.Store(true); wg.Wait() }) // when a check below fails first
 	var got []string
 	seen := map[string]bool{}
 	q := payments.PaymentQuery{Limit: 5, OrderIDPrefix: "order-"}
@@ -213,7 +220,7 @@ func testListPaymentsPagination(t *testing.T, s payments.Store) {
 			t.Fatal("no end of pages")
 		}
 	}
-	cancel()
+	stop.Store(true)
 	wg.Wait()
 	if !slices.Equal(got, want) {
 		t.Fatalf("paged %v\nwant %v", got, want)
