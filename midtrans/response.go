@@ -260,15 +260,6 @@ func decodeLenient(data []byte, dst any) (map[string]json.RawMessage, error) {
 	return members, nil
 }
 
-// parseObject splits a JSON object into its members (nil for null).
-func parseObject(data []byte) (map[string]json.RawMessage, error) {
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(data, &members); err != nil {
-		return nil, err
-	}
-	return members, nil
-}
-
 // decodeFields is decodeLenient on members already split.
 func decodeFields(members map[string]json.RawMessage, dst any) error {
 	rv := reflect.ValueOf(dst).Elem()
