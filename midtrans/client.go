@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -213,6 +214,9 @@ type Client struct {
 	inst      *instruments
 	// defaults are Config.Headers and the notification URLs, checked once.
 	defaults callOptions
+	// transactionFields are TransactionResponse's fieldNames, worked out
+	// once rather than on every answer.
+	transactionFields []string
 
 	// The jitter source belongs to the Client (no global random state);
 	// *rand.Rand is not safe for concurrent use, hence the mutex.
@@ -333,6 +337,8 @@ func New(cfg Config) (*Client, error) {
 		inst:      newInstruments(cfg.MeterProvider),
 		defaults:  defaults,
 		rng:       rand.New(rand.NewChaCha8(seed)),
+
+		transactionFields: fieldNames(reflect.TypeFor[TransactionResponse]()),
 	}, nil
 }
 

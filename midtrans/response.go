@@ -146,7 +146,7 @@ func (r *TransactionResponse) UnmarshalJSON(data []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := r.fromMembers(members); err != nil {
+	if err := r.fromMembers(members, fieldNames(reflect.TypeFor[TransactionResponse]())); err != nil {
 		return err
 	}
 	r.Raw = bytes.Clone(data)
@@ -154,10 +154,11 @@ func (r *TransactionResponse) UnmarshalJSON(data []byte) error {
 }
 
 // fromMembers decodes the members of a JSON object into r, leniently,
-// keeping r.HTTPStatus; Raw is left to the caller.
-func (r *TransactionResponse) fromMembers(members map[string]json.RawMessage) error {
+// keeping r.HTTPStatus; Raw is left to the caller. names are
+// TransactionResponse's fieldNames.
+func (r *TransactionResponse) fromMembers(members map[string]json.RawMessage, names []string) error {
 	var v TransactionResponse
-	if err := decodeFields(members, &v); err != nil {
+	if err := decodeNamed(members, &v, names); err != nil {
 		return err
 	}
 	if v.ExpiryTime == "" {
@@ -262,10 +263,26 @@ func decodeLenient(data []byte, dst any) (map[string]json.RawMessage, error) {
 
 // decodeFields is decodeLenient on members already split.
 func decodeFields(members map[string]json.RawMessage, dst any) error {
+	return decodeNamed(members, dst, fieldNames(reflect.TypeOf(dst).Elem()))
+}
+
+// fieldNames lists the JSON member name of each field of the struct type
+// t, by field index ("" for a field that is not decoded). Working them out
+// walks the struct's tags by reflection, which costs more than decoding a
+// typical answer; Client does it once for TransactionResponse.
+func fieldNames(t reflect.Type) []string {
+	names := make([]string, t.NumField())
+	for i := range names {
+		names[i] = jsonName(t.Field(i))
+	}
+	return names
+}
+
+// decodeNamed is decodeFields with the names of dst's fields given, as
+// fieldNames lists them.
+func decodeNamed(members map[string]json.RawMessage, dst any, names []string) error {
 	rv := reflect.ValueOf(dst).Elem()
-	t := rv.Type()
-	for i := range t.NumField() {
-		name := jsonName(t.Field(i))
+	for i, name := range names {
 		if name == "" {
 			continue
 		}
