@@ -257,10 +257,7 @@ func (c *Client) attempt(ctx context.Context, cl call, o *callOptions, payload [
 		return res
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	if err == nil && len(data) > maxResponseBytes {
-		err = fmt.Errorf("response body exceeds %d bytes", maxResponseBytes)
-	}
+	data, err := readBody(resp.Body, resp.ContentLength)
 	if err != nil {
 		res := attemptResult{err: fmt.Errorf("read response (http %d): %w", resp.StatusCode, withCause(err, actx)), sent: true}
 		c.logAttempt(ctx, cl, n, resp.StatusCode, nil, time.Since(start), res.err)
@@ -270,6 +267,33 @@ func (c *Client) attempt(ctx context.Context, cl call, o *callOptions, payload [
 	c.logAttempt(ctx, cl, n, resp.StatusCode, data, time.Since(start), nil)
 	c.recordAttempt(ctx, cl.op, resp.StatusCode, time.Since(start))
 	return attemptResult{status: resp.StatusCode, header: resp.Header, body: data}
+}
+
+// readBody reads a response body of at most maxResponseBytes. With a
+// Content-Length it reads into one buffer of that size (plus a byte to
+// see the end) instead of growing one from 512 bytes as io.ReadAll does.
+func readBody(r io.Reader, contentLength int64) ([]byte, error) {
+	size := contentLength + 1
+	if contentLength < 0 || contentLength > maxResponseBytes {
+		size = 512
+	}
+	data := make([]byte, 0, size)
+	for {
+		// Never read past the limit's first extra byte.
+		n, err := r.Read(data[len(data):min(cap(data), maxResponseBytes+1)])
+		data = data[:len(data)+n]
+		switch {
+		case len(data) > maxResponseBytes:
+			return nil, fmt.Errorf("response body exceeds %d bytes", maxResponseBytes)
+		case err == io.EOF:
+			return data, nil
+		case err != nil:
+			return nil, err
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)] // grow
+		}
+	}
 }
 
 // withCause makes sure a failure caused by the attempt's deadline matches
@@ -282,16 +306,15 @@ func withCause(err error, actx context.Context) error {
 }
 
 func (c *Client) setHeaders(req *http.Request, o *callOptions, auth authMode) {
-	h := req.Header
-	h.Set("Accept", "application/json")
-	h.Set("Content-Type", "application/json")
-	h.Set("User-Agent", c.userAgent)
+	h := c.creds.header.Clone() // Accept, Content-Type, User-Agent, the server key
+	req.Header = h
 	for k, vs := range o.header {
 		h[k] = append([]string(nil), vs...)
 	}
 	switch auth {
 	case authServerKey:
-		h.Set("Authorization", c.creds.auth.reveal())
+		// In the template already; WithHeader and Config.Headers refuse
+		// Authorization, so nothing above replaced it.
 	case authClientKey:
 		h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(c.clientKey+":")))
 	default:

@@ -191,6 +191,11 @@ func (s secret) reveal() string              { return string(s) }
 type credentials struct {
 	auth      secret // "Basic " + base64(serverKey + ":")
 	serverKey secret // for notification signatures
+	// header is what every request starts with: Accept, Content-Type,
+	// User-Agent and the server key's Authorization. Cloning it costs one
+	// map and one slice instead of a slice per header. It holds the key,
+	// so it lives here, behind the pointer, with the key.
+	header http.Header
 }
 
 // Client calls the Midtrans Core API and Snap. It is safe for concurrent
@@ -201,17 +206,16 @@ type Client struct {
 	// creds sits behind a pointer: fmt prints an unexported field's raw
 	// value without calling its methods, but prints a nested pointer as an
 	// address, so even a copied Client value cannot show a key.
-	creds     *credentials
-	coreURL   string
-	snapURL   string
-	http      *http.Client
-	timeout   time.Duration
-	retries   int
-	waitMin   time.Duration
-	waitMax   time.Duration
-	log       *slog.Logger
-	userAgent string
-	inst      *instruments
+	creds   *credentials
+	coreURL string
+	snapURL string
+	http    *http.Client
+	timeout time.Duration
+	retries int
+	waitMin time.Duration
+	waitMax time.Duration
+	log     *slog.Logger
+	inst    *instruments
 	// defaults are Config.Headers and the notification URLs, checked once.
 	defaults callOptions
 	// transactionFields are TransactionResponse's fieldNames, worked out
@@ -318,25 +322,31 @@ func New(cfg Config) (*Client, error) {
 	var seed [32]byte
 	crand.Read(seed[:]) // never fails (crypto/rand panics instead on a broken system)
 
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.ServerKey+":"))
 	return &Client{
 		env:       env,
 		clientKey: cfg.ClientKey,
 		creds: &credentials{
-			auth:      secret("Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.ServerKey+":"))),
+			auth:      secret(auth),
 			serverKey: secret(cfg.ServerKey),
+			header: http.Header{
+				"Accept":        {"application/json"},
+				"Content-Type":  {"application/json"},
+				"User-Agent":    {ua},
+				"Authorization": {auth},
+			},
 		},
-		coreURL:   coreURL,
-		snapURL:   snapURL,
-		http:      hc,
-		timeout:   timeout,
-		retries:   retries,
-		waitMin:   waitMin,
-		waitMax:   waitMax,
-		log:       logger,
-		userAgent: ua,
-		inst:      newInstruments(cfg.MeterProvider),
-		defaults:  defaults,
-		rng:       rand.New(rand.NewChaCha8(seed)),
+		coreURL:  coreURL,
+		snapURL:  snapURL,
+		http:     hc,
+		timeout:  timeout,
+		retries:  retries,
+		waitMin:  waitMin,
+		waitMax:  waitMax,
+		log:      logger,
+		inst:     newInstruments(cfg.MeterProvider),
+		defaults: defaults,
+		rng:      rand.New(rand.NewChaCha8(seed)),
 
 		transactionFields: fieldNames(reflect.TypeFor[TransactionResponse]()),
 	}, nil

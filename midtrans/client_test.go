@@ -101,7 +101,7 @@ func TestNewDefaults(t *testing.T) {
 			if c.retries != tt.retries || c.waitMin != tt.waitMin || c.waitMax != tt.wait || c.timeout != tt.timeout {
 				t.Errorf("retries %d wait %v..%v timeout %v", c.retries, c.waitMin, c.waitMax, c.timeout)
 			}
-			if c.http == http.DefaultClient || c.userAgent != "nusapay-payments-go" {
+			if c.http == http.DefaultClient || c.creds.header.Get("User-Agent") != "nusapay-payments-go" {
 				t.Errorf("http client or user agent not defaulted")
 			}
 		})
