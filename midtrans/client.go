@@ -78,7 +78,10 @@ type Config struct {
 	// Snap calls go to BaseURL too (a simulator serves both).
 	SnapBaseURL string
 	// HTTPClient sends the requests. Default: a new client that does not
-	// follow redirects (a redirected POST would silently become a GET).
+	// follow redirects (a redirected POST would silently become a GET),
+	// with a transport of its own that keeps up to 100 idle connections
+	// per host, so concurrent calls reuse their connections (the standard
+	// transport keeps 2 and opens a new one for every call beyond them).
 	HTTPClient *http.Client
 	// Timeout bounds each attempt, including reading the body. Default 30s.
 	Timeout time.Duration
@@ -299,6 +302,7 @@ func New(cfg Config) (*Client, error) {
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = &http.Client{
+			Transport:     defaultTransport(),
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
@@ -350,6 +354,22 @@ func New(cfg Config) (*Client, error) {
 
 		transactionFields: fieldNames(reflect.TypeFor[TransactionResponse]()),
 	}, nil
+}
+
+// defaultTransport is the standard transport's settings with as many idle
+// connections per host as in all: a Client talks to two hosts, and with the
+// standard 2 per host every concurrent call beyond two would dial (and
+// shake hands) afresh and close its connection after. nil, meaning the
+// standard transport, when the program replaced http.DefaultTransport with
+// a RoundTripper that cannot be cloned.
+func defaultTransport() http.RoundTripper {
+	std, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return nil
+	}
+	t := std.Clone()
+	t.MaxIdleConnsPerHost = max(t.MaxIdleConns, 100)
+	return t
 }
 
 func configError(field, msg string) error {
