@@ -78,9 +78,18 @@ type attemptResult struct {
 	sent   bool  // with err: the request may have reached Midtrans
 }
 
+// answer is a business result as send hands it to a call's decoder: the
+// HTTP status, the body, and the body's members, parsed once by classify
+// so that no decoder parses the body again.
+type answer struct {
+	status  int
+	body    []byte
+	members map[string]json.RawMessage // non-nil: a result is always an object
+}
+
 // send runs cl with retries and returns nil once decode accepted a
 // business result. See the package doc for the rules it implements.
-func (c *Client) send(ctx context.Context, cl call, opts []CallOption, decode func(status int, body []byte) error) error {
+func (c *Client) send(ctx context.Context, cl call, opts []CallOption, decode func(answer) error) error {
 	o, err := buildCallOptions(cl.op, opts)
 	if err != nil {
 		return err
@@ -142,7 +151,7 @@ func (c *Client) send(ctx context.Context, cl call, opts []CallOption, decode fu
 				retry, reason = true, "idempotency key in flight"
 				metricReason = retryReason(false, true, 0)
 			case v.apiErr == nil:
-				if err := decode(res.status, res.body); err != nil {
+				if err := decode(answer{status: res.status, body: res.body, members: v.members}); err != nil {
 					apiErr := &APIError{Op: cl.op, HTTPStatus: res.status, Code: res.status,
 						Message: "unexpected response body: " + err.Error(), Body: res.body}
 					if !read {
@@ -243,25 +252,48 @@ func (c *Client) attempt(ctx context.Context, cl call, o *callOptions, payload [
 	resp, err := c.http.Do(req)
 	if err != nil {
 		res := attemptResult{err: withCause(hideURL(err, cl), actx), sent: wroteHeaders.Load() || !gotConn.Load()}
-		c.logAttempt(ctx, cl, n, 0, 0, time.Since(start), res.err)
+		c.logAttempt(ctx, cl, n, 0, nil, time.Since(start), res.err)
 		c.recordAttempt(ctx, cl.op, 0, time.Since(start))
 		return res
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	if err == nil && len(data) > maxResponseBytes {
-		err = fmt.Errorf("response body exceeds %d bytes", maxResponseBytes)
-	}
+	data, err := readBody(resp.Body, resp.ContentLength)
 	if err != nil {
 		res := attemptResult{err: fmt.Errorf("read response (http %d): %w", resp.StatusCode, withCause(err, actx)), sent: true}
-		c.logAttempt(ctx, cl, n, resp.StatusCode, 0, time.Since(start), res.err)
+		c.logAttempt(ctx, cl, n, resp.StatusCode, nil, time.Since(start), res.err)
 		c.recordAttempt(ctx, cl.op, resp.StatusCode, time.Since(start))
 		return res
 	}
-	code, _ := strconv.Atoi(peekStatusCode(data))
-	c.logAttempt(ctx, cl, n, resp.StatusCode, code, time.Since(start), nil)
+	c.logAttempt(ctx, cl, n, resp.StatusCode, data, time.Since(start), nil)
 	c.recordAttempt(ctx, cl.op, resp.StatusCode, time.Since(start))
 	return attemptResult{status: resp.StatusCode, header: resp.Header, body: data}
+}
+
+// readBody reads a response body of at most maxResponseBytes. With a
+// Content-Length it reads into one buffer of that size (plus a byte to
+// see the end) instead of growing one from 512 bytes as io.ReadAll does.
+func readBody(r io.Reader, contentLength int64) ([]byte, error) {
+	size := contentLength + 1
+	if contentLength < 0 || contentLength > maxResponseBytes {
+		size = 512
+	}
+	data := make([]byte, 0, size)
+	for {
+		// Never read past the limit's first extra byte.
+		n, err := r.Read(data[len(data):min(cap(data), maxResponseBytes+1)])
+		data = data[:len(data)+n]
+		switch {
+		case len(data) > maxResponseBytes:
+			return nil, fmt.Errorf("response body exceeds %d bytes", maxResponseBytes)
+		case err == io.EOF:
+			return data, nil
+		case err != nil:
+			return nil, err
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)] // grow
+		}
+	}
 }
 
 // withCause makes sure a failure caused by the attempt's deadline matches
@@ -274,16 +306,15 @@ func withCause(err error, actx context.Context) error {
 }
 
 func (c *Client) setHeaders(req *http.Request, o *callOptions, auth authMode) {
-	h := req.Header
-	h.Set("Accept", "application/json")
-	h.Set("Content-Type", "application/json")
-	h.Set("User-Agent", c.userAgent)
+	h := c.creds.header.Clone() // Accept, Content-Type, User-Agent, the server key
+	req.Header = h
 	for k, vs := range o.header {
 		h[k] = append([]string(nil), vs...)
 	}
 	switch auth {
 	case authServerKey:
-		h.Set("Authorization", c.creds.auth.reveal())
+		// In the template already; WithHeader and Config.Headers refuse
+		// Authorization, so nothing above replaced it.
 	case authClientKey:
 		h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(c.clientKey+":")))
 	default:
@@ -301,7 +332,14 @@ func (c *Client) setHeaders(req *http.Request, o *callOptions, auth authMode) {
 	}
 }
 
-func (c *Client) logAttempt(ctx context.Context, cl call, n, status, code int, d time.Duration, err error) {
+// logAttempt logs one exchange at Debug, with the body's status_code.
+func (c *Client) logAttempt(ctx context.Context, cl call, n, status int, body []byte, d time.Duration, err error) {
+	// Peeking at the body parses it again: only for a logger that wants
+	// the record.
+	if !c.log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	code, _ := strconv.Atoi(peekStatusCode(body))
 	attrs := []slog.Attr{
 		slog.String("op", cl.op), slog.String("method", cl.method), slog.String("path", cl.shownPath()),
 		slog.Int("attempt", n), slog.Int("http_status", status), slog.Int("code", code), slog.Duration("duration", d),
@@ -352,6 +390,8 @@ type verdict struct {
 	env     envelope
 	hasCode bool
 	apiErr  *APIError // nil: a business result
+	// members are the body's members when it is a JSON object.
+	members map[string]json.RawMessage
 }
 
 // classify decides as Midtrans answers, which is not always by the HTTP
@@ -363,10 +403,11 @@ type verdict struct {
 // nothing was created, and treating it as a result would hide that.
 func classify(op string, status int, body []byte) verdict {
 	var v verdict
-	var members map[string]json.RawMessage
-	isObject := json.Unmarshal(body, &members) == nil && members != nil
+	members, err := parseObject(body)
+	isObject := err == nil && members != nil
 	code, codeReadable := 0, true
 	if isObject {
+		v.members = members
 		if err := decodeMember(members, "status_code", &v.env.StatusCode); err != nil {
 			codeReadable = false
 		} else if v.env.StatusCode != "" {

@@ -275,11 +275,11 @@ func (c *Client) BIN(ctx context.Context, bin string, opts ...CallOption) (*BINR
 // whose HTTPStatus and Raw it sets.
 func (c *Client) getJSON(ctx context.Context, cl call, opts []CallOption, r cardAnswer) error {
 	cl.method, cl.base = http.MethodGet, c.coreURL
-	return c.send(ctx, cl, opts, func(status int, body []byte) error {
-		if _, err := decodeLenient(body, r); err != nil {
+	return c.send(ctx, cl, opts, func(a answer) error {
+		if err := decodeFields(a.members, r); err != nil {
 			return err
 		}
-		r.keep(status, body)
+		r.keep(a.status, a.body)
 		return nil
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -77,7 +78,10 @@ type Config struct {
 	// Snap calls go to BaseURL too (a simulator serves both).
 	SnapBaseURL string
 	// HTTPClient sends the requests. Default: a new client that does not
-	// follow redirects (a redirected POST would silently become a GET).
+	// follow redirects (a redirected POST would silently become a GET),
+	// with a transport of its own that keeps up to 100 idle connections
+	// per host, so concurrent calls reuse their connections (the standard
+	// transport keeps 2 and opens a new one for every call beyond them).
 	HTTPClient *http.Client
 	// Timeout bounds each attempt, including reading the body. Default 30s.
 	Timeout time.Duration
@@ -190,6 +194,11 @@ func (s secret) reveal() string              { return string(s) }
 type credentials struct {
 	auth      secret // "Basic " + base64(serverKey + ":")
 	serverKey secret // for notification signatures
+	// header is what every request starts with: Accept, Content-Type,
+	// User-Agent and the server key's Authorization. Cloning it costs one
+	// map and one slice instead of a slice per header. It holds the key,
+	// so it lives here, behind the pointer, with the key.
+	header http.Header
 }
 
 // Client calls the Midtrans Core API and Snap. It is safe for concurrent
@@ -200,19 +209,21 @@ type Client struct {
 	// creds sits behind a pointer: fmt prints an unexported field's raw
 	// value without calling its methods, but prints a nested pointer as an
 	// address, so even a copied Client value cannot show a key.
-	creds     *credentials
-	coreURL   string
-	snapURL   string
-	http      *http.Client
-	timeout   time.Duration
-	retries   int
-	waitMin   time.Duration
-	waitMax   time.Duration
-	log       *slog.Logger
-	userAgent string
-	inst      *instruments
+	creds   *credentials
+	coreURL string
+	snapURL string
+	http    *http.Client
+	timeout time.Duration
+	retries int
+	waitMin time.Duration
+	waitMax time.Duration
+	log     *slog.Logger
+	inst    *instruments
 	// defaults are Config.Headers and the notification URLs, checked once.
 	defaults callOptions
+	// transactionFields are TransactionResponse's fieldNames, worked out
+	// once rather than on every answer.
+	transactionFields []string
 
 	// The jitter source belongs to the Client (no global random state);
 	// *rand.Rand is not safe for concurrent use, hence the mutex.
@@ -291,6 +302,7 @@ func New(cfg Config) (*Client, error) {
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = &http.Client{
+			Transport:     defaultTransport(),
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
@@ -314,26 +326,50 @@ func New(cfg Config) (*Client, error) {
 	var seed [32]byte
 	crand.Read(seed[:]) // never fails (crypto/rand panics instead on a broken system)
 
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.ServerKey+":"))
 	return &Client{
 		env:       env,
 		clientKey: cfg.ClientKey,
 		creds: &credentials{
-			auth:      secret("Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.ServerKey+":"))),
+			auth:      secret(auth),
 			serverKey: secret(cfg.ServerKey),
+			header: http.Header{
+				"Accept":        {"application/json"},
+				"Content-Type":  {"application/json"},
+				"User-Agent":    {ua},
+				"Authorization": {auth},
+			},
 		},
-		coreURL:   coreURL,
-		snapURL:   snapURL,
-		http:      hc,
-		timeout:   timeout,
-		retries:   retries,
-		waitMin:   waitMin,
-		waitMax:   waitMax,
-		log:       logger,
-		userAgent: ua,
-		inst:      newInstruments(cfg.MeterProvider),
-		defaults:  defaults,
-		rng:       rand.New(rand.NewChaCha8(seed)),
+		coreURL:  coreURL,
+		snapURL:  snapURL,
+		http:     hc,
+		timeout:  timeout,
+		retries:  retries,
+		waitMin:  waitMin,
+		waitMax:  waitMax,
+		log:      logger,
+		inst:     newInstruments(cfg.MeterProvider),
+		defaults: defaults,
+		rng:      rand.New(rand.NewChaCha8(seed)),
+
+		transactionFields: fieldNames(reflect.TypeFor[TransactionResponse]()),
 	}, nil
+}
+
+// defaultTransport is the standard transport's settings with as many idle
+// connections per host as in all: a Client talks to two hosts, and with the
+// standard 2 per host every concurrent call beyond two would dial (and
+// shake hands) afresh and close its connection after. nil, meaning the
+// standard transport, when the program replaced http.DefaultTransport with
+// a RoundTripper that cannot be cloned.
+func defaultTransport() http.RoundTripper {
+	std, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return nil
+	}
+	t := std.Clone()
+	t.MaxIdleConnsPerHost = max(t.MaxIdleConns, 100)
+	return t
 }
 
 func configError(field, msg string) error {

@@ -7,8 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -101,10 +105,73 @@ func TestNewDefaults(t *testing.T) {
 			if c.retries != tt.retries || c.waitMin != tt.waitMin || c.waitMax != tt.wait || c.timeout != tt.timeout {
 				t.Errorf("retries %d wait %v..%v timeout %v", c.retries, c.waitMin, c.waitMax, c.timeout)
 			}
-			if c.http == http.DefaultClient || c.userAgent != "nusapay-payments-go" {
+			if c.http == http.DefaultClient || c.creds.header.Get("User-Agent") != "nusapay-payments-go" {
 				t.Errorf("http client or user agent not defaulted")
 			}
 		})
+	}
+}
+
+// TestDefaultTransportKeepsConnections: concurrent callers reuse their
+// connections. Two rounds of 8 calls that are all in flight at once (the
+// server holds each answer until the 8th arrives): the first opens 8
+// connections, the second none; with the standard transport's 2 idle
+// connections per host it would open 6 again.
+func TestDefaultTransportKeepsConnections(t *testing.T) {
+	const callers = 8
+	var (
+		mu      sync.Mutex
+		arrived int
+		release = make(chan struct{})
+		opened  atomic.Int32
+	)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if arrived++; arrived == callers {
+			close(release)
+		}
+		wait := release
+		mu.Unlock()
+		select {
+		case <-wait:
+		case <-time.After(10 * time.Second):
+		}
+		reply(w, 200, `{"status_code":"201","transaction_status":"pending"}`)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c, err := New(Config{ServerKey: testServerKey, BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.http.CloseIdleConnections)
+
+	for round := 1; round <= 2; round++ {
+		mu.Lock()
+		arrived, release = 0, make(chan struct{})
+		mu.Unlock()
+		before := opened.Load()
+		var wg sync.WaitGroup
+		for i := range callers {
+			wg.Go(func() {
+				if _, err := c.Status(context.Background(), fmt.Sprintf("order-%d", i)); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		want := int32(callers)
+		if round == 2 {
+			want = 0
+		}
+		if got := opened.Load() - before; got != want {
+			t.Fatalf("round %d opened %d connections, want %d", round, got, want)
+		}
 	}
 }
 

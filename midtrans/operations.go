@@ -2,7 +2,6 @@ package midtrans
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -54,11 +53,11 @@ func (c *Client) StatusB2B(ctx context.Context, id string, page, perPage int, op
 	}
 	var r B2BStatusResponse
 	err = c.send(ctx, call{op: opStatusB2B, method: http.MethodGet, base: c.coreURL, path: path, query: q.Encode()}, opts,
-		func(status int, body []byte) error {
-			if err := json.Unmarshal(body, &r); err != nil {
+		func(a answer) error {
+			if err := decodeFields(a.members, &r); err != nil {
 				return err
 			}
-			r.HTTPStatus, r.Raw = status, body
+			r.HTTPStatus, r.Raw = a.status, a.body
 			return nil
 		})
 	if err != nil {
@@ -135,14 +134,14 @@ func (c *Client) CreateSnapTransaction(ctx context.Context, req *SnapRequest, op
 	}
 	var r SnapResponse
 	err := c.send(ctx, call{op: opSnap, method: http.MethodPost, base: c.snapURL, path: snapCreatePath, body: req}, opts,
-		func(status int, body []byte) error {
-			if err := json.Unmarshal(body, &r); err != nil {
+		func(a answer) error {
+			if err := decodeFields(a.members, &r); err != nil {
 				return err
 			}
 			if r.Token == "" {
 				return errors.New("no token")
 			}
-			r.HTTPStatus, r.Raw = status, body
+			r.HTTPStatus, r.Raw = a.status, a.body
 			return nil
 		})
 	if err != nil {
@@ -165,11 +164,11 @@ func (c *Client) onID(ctx context.Context, op, method, id, suffix string, body a
 func (c *Client) transaction(ctx context.Context, cl call, opts []CallOption) (*TransactionResponse, error) {
 	cl.base = c.coreURL
 	var r TransactionResponse
-	err := c.send(ctx, cl, opts, func(status int, body []byte) error {
-		if err := json.Unmarshal(body, &r); err != nil {
+	err := c.send(ctx, cl, opts, func(a answer) error {
+		if err := r.fromMembers(a.members, c.transactionFields); err != nil {
 			return err
 		}
-		r.HTTPStatus, r.Raw = status, body
+		r.HTTPStatus, r.Raw = a.status, a.body
 		return nil
 	})
 	if err != nil {

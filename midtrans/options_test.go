@@ -93,6 +93,29 @@ func TestCallOptionsSent(t *testing.T) {
 	}
 }
 
+// TestReplacedHeaderStaysWithItsCall: every request starts from the
+// Client's header template, so a header one call replaces is back to the
+// default on the next.
+func TestReplacedHeaderStaysWithItsCall(t *testing.T) {
+	rec, srv := serve(t, func(w http.ResponseWriter, r *http.Request, n int) { reply(w, 200, chargeCreated) })
+	c := newTestClient(t, srv.URL, nil)
+	ctx := context.Background()
+	if _, err := c.Charge(ctx, testCharge("o1"), WithHeader("Accept", "text/plain"), WithHeader("User-Agent", "custom/2")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Charge(ctx, testCharge("o2")); err != nil {
+		t.Fatal(err)
+	}
+	calls := rec.all()
+	if h := calls[0].Header; h.Get("Accept") != "text/plain" || h.Get("User-Agent") != "custom/2" {
+		t.Errorf("first call: Accept %q, User-Agent %q", h.Get("Accept"), h.Get("User-Agent"))
+	}
+	if h := calls[1].Header; h.Get("Accept") != "application/json" || h.Get("User-Agent") == "custom/2" ||
+		h.Get("Authorization") != testAuthHeader() || len(h.Values("Accept")) != 1 {
+		t.Errorf("second call: Accept %q, User-Agent %q, Authorization %q", h.Values("Accept"), h.Get("User-Agent"), h.Get("Authorization"))
+	}
+}
+
 // TestConcurrentCalls: options of concurrent calls never mix, because
 // each call builds its own request. Run with -race.
 func TestConcurrentCalls(t *testing.T) {

@@ -191,14 +191,14 @@ func (c *Client) UnlinkPaymentAccount(ctx context.Context, accountID string, opt
 func (c *Client) payAccount(ctx context.Context, cl call, opts []CallOption) (*PaymentAccountResponse, error) {
 	cl.base = c.coreURL
 	var r PaymentAccountResponse
-	err := c.send(ctx, cl, opts, func(status int, body []byte) error {
-		if err := json.Unmarshal(body, &r); err != nil {
+	err := c.send(ctx, cl, opts, func(a answer) error {
+		if err := json.Unmarshal(a.body, &r); err != nil {
 			return err
 		}
 		if r.AccountID == "" {
 			return errors.New("no account_id")
 		}
-		r.HTTPStatus = status
+		r.HTTPStatus = a.status
 		return nil
 	})
 	if err != nil {

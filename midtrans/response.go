@@ -142,9 +142,23 @@ func (r *TransactionResponse) Action(name string) (Action, bool) {
 // UnmarshalJSON decodes leniently (see TransactionResponse) and keeps a
 // copy of data in Raw.
 func (r *TransactionResponse) UnmarshalJSON(data []byte) error {
-	var v TransactionResponse
-	members, err := decodeLenient(data, &v)
+	members, err := parseObject(data)
 	if err != nil {
+		return err
+	}
+	if err := r.fromMembers(members, fieldNames(reflect.TypeFor[TransactionResponse]())); err != nil {
+		return err
+	}
+	r.Raw = bytes.Clone(data)
+	return nil
+}
+
+// fromMembers decodes the members of a JSON object into r, leniently,
+// keeping r.HTTPStatus; Raw is left to the caller. names are
+// TransactionResponse's fieldNames.
+func (r *TransactionResponse) fromMembers(members map[string]json.RawMessage, names []string) error {
+	var v TransactionResponse
+	if err := decodeNamed(members, &v, names); err != nil {
 		return err
 	}
 	if v.ExpiryTime == "" {
@@ -158,7 +172,6 @@ func (r *TransactionResponse) UnmarshalJSON(data []byte) error {
 		}
 	}
 	v.HTTPStatus = r.HTTPStatus
-	v.Raw = bytes.Clone(data)
 	*r = v
 	return nil
 }
@@ -238,14 +251,38 @@ type envelope struct {
 // encoding/json (and so the lenient UnmarshalJSON of nested types). null
 // leaves a field unset. It returns the members for spelling variants.
 func decodeLenient(data []byte, dst any) (map[string]json.RawMessage, error) {
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(data, &members); err != nil {
+	members, err := parseObject(data)
+	if err != nil {
 		return nil, err
 	}
+	if err := decodeFields(members, dst); err != nil {
+		return nil, err
+	}
+	return members, nil
+}
+
+// decodeFields is decodeLenient on members already split.
+func decodeFields(members map[string]json.RawMessage, dst any) error {
+	return decodeNamed(members, dst, fieldNames(reflect.TypeOf(dst).Elem()))
+}
+
+// fieldNames lists the JSON member name of each field of the struct type
+// t, by field index ("" for a field that is not decoded). Working them out
+// walks the struct's tags by reflection, which costs more than decoding a
+// typical answer; Client does it once for TransactionResponse.
+func fieldNames(t reflect.Type) []string {
+	names := make([]string, t.NumField())
+	for i := range names {
+		names[i] = jsonName(t.Field(i))
+	}
+	return names
+}
+
+// decodeNamed is decodeFields with the names of dst's fields given, as
+// fieldNames lists them.
+func decodeNamed(members map[string]json.RawMessage, dst any, names []string) error {
 	rv := reflect.ValueOf(dst).Elem()
-	t := rv.Type()
-	for i := range t.NumField() {
-		name := jsonName(t.Field(i))
+	for i, name := range names {
 		if name == "" {
 			continue
 		}
@@ -254,10 +291,10 @@ func decodeLenient(data []byte, dst any) (map[string]json.RawMessage, error) {
 			continue
 		}
 		if err := decodeValue(raw, rv.Field(i).Addr().Interface()); err != nil {
-			return nil, fmt.Errorf("midtrans: decode %s: %w", name, err)
+			return fmt.Errorf("midtrans: decode %s: %w", name, err)
 		}
 	}
-	return members, nil
+	return nil
 }
 
 func decodeMember(members map[string]json.RawMessage, name string, dst any) error {
@@ -315,6 +352,8 @@ func (s *flexString) UnmarshalJSON(data []byte) error {
 	switch {
 	case len(data) == 0:
 		return fmt.Errorf("empty value")
+	case data[0] == '"' && plainString(data):
+		*s = flexString(data[1 : len(data)-1])
 	case data[0] == '"':
 		var v string
 		if err := json.Unmarshal(data, &v); err != nil {
@@ -333,6 +372,21 @@ func (s *flexString) UnmarshalJSON(data []byte) error {
 		return fmt.Errorf("want a string or a number, got %.20s", data)
 	}
 	return nil
+}
+
+// plainString reports whether data is a JSON string whose text is its
+// bytes between the quotes: printable ASCII without escapes. Most of
+// Midtrans' strings are, and they need no decoding.
+func plainString(data []byte) bool {
+	if len(data) < 2 || data[len(data)-1] != '"' {
+		return false
+	}
+	for _, b := range data[1 : len(data)-1] {
+		if b < ' ' || b > '~' || b == '"' || b == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // flexBool accepts a JSON bool, or a string holding one ("true").

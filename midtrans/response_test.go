@@ -275,3 +275,31 @@ func TestDecodeB2BAndSnap(t *testing.T) {
 		})
 	}
 }
+
+// TestFlexStringDecodesAsEncodingJSON: the shortcut for plain strings and
+// the full decoder agree on every kind of JSON string.
+func TestFlexStringDecodesAsEncodingJSON(t *testing.T) {
+	for _, lit := range []string{
+		`""`, `"pending"`, `"145000.00"`, `"2019-10-23 16:33:49"`, `"~ !#"`,
+		`"a\"b"`, `"a\\b"`, `"\u00e9t\u00e9"`, `"été"`, `"line\nbreak"`, `"\/"`, "\"\xff\"", "\"tab\there\"", "\"\x7f\"",
+	} {
+		t.Run(lit, func(t *testing.T) {
+			var want string
+			if err := json.Unmarshal([]byte(lit), &want); err != nil {
+				// Not valid JSON (a raw tab): the full decoder must refuse it too.
+				var s flexString
+				if s.UnmarshalJSON([]byte(lit)) == nil {
+					t.Fatalf("accepted %q, which encoding/json refuses", lit)
+				}
+				return
+			}
+			var s flexString
+			if err := s.UnmarshalJSON([]byte(lit)); err != nil {
+				t.Fatal(err)
+			}
+			if string(s) != want {
+				t.Fatalf("got %q, want %q", s, want)
+			}
+		})
+	}
+}

@@ -268,11 +268,11 @@ func (c *Client) subscriptionAction(ctx context.Context, op, method, id, suffix 
 	}
 	var r SubscriptionActionResponse
 	err = c.send(ctx, call{op: op, method: method, base: c.coreURL, path: path, body: body}, opts,
-		func(status int, data []byte) error {
-			if _, err := decodeLenient(data, &r); err != nil {
+		func(a answer) error {
+			if err := decodeFields(a.members, &r); err != nil {
 				return err
 			}
-			r.HTTPStatus, r.Raw = status, bytes.Clone(data)
+			r.HTTPStatus, r.Raw = a.status, bytes.Clone(a.body)
 			return nil
 		})
 	if err != nil {
@@ -281,15 +281,15 @@ func (c *Client) subscriptionAction(ctx context.Context, op, method, id, suffix 
 	return &r, nil
 }
 
-func decodeSubscription(r *SubscriptionResponse) func(int, []byte) error {
-	return func(status int, body []byte) error {
-		if err := json.Unmarshal(body, r); err != nil {
+func decodeSubscription(r *SubscriptionResponse) func(answer) error {
+	return func(a answer) error {
+		if err := json.Unmarshal(a.body, r); err != nil {
 			return err
 		}
 		if r.ID == "" {
 			return errors.New("no subscription id")
 		}
-		r.HTTPStatus = status
+		r.HTTPStatus = a.status
 		return nil
 	}
 }

@@ -58,12 +58,20 @@ func retryReason(transport, inFlight bool, code int) string {
 	return "http_" + statusClass(code)
 }
 
+// recordAttempt and recordRetry ask Enabled first: building the
+// attributes costs allocations on every call, also for the no-op provider.
 func (c *Client) recordAttempt(ctx context.Context, op string, status int, d time.Duration) {
+	if !c.inst.duration.Enabled(ctx) {
+		return
+	}
 	c.inst.duration.Record(ctx, d.Seconds(), metric.WithAttributes(
 		attribute.String("midtrans.operation", op), attribute.String("http.status_class", statusClass(status))))
 }
 
 func (c *Client) recordRetry(ctx context.Context, op, reason string) {
+	if !c.inst.retries.Enabled(ctx) {
+		return
+	}
 	c.inst.retries.Add(ctx, 1, metric.WithAttributes(
 		attribute.String("midtrans.operation", op), attribute.String("midtrans.retry_reason", reason)))
 }
