@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -215,12 +216,13 @@ func (s *Store) carryOut(ctx context.Context, tx bun.Tx, prev *payments.Payment,
 }
 
 func (s *Store) compareAndSet(ctx context.Context, tx bun.Tx, prev, next *payments.Payment) error {
-	row, err := rowFromPayment(next)
+	cols := changedColumns(prev, next)
+	row, err := rowForUpdate(next, slices.Contains(cols, "instructions"))
 	if err != nil {
 		return err
 	}
 	res, err := tx.NewUpdate().Model(row).
-		Column(changedColumns(prev, next)...).
+		Column(cols...).
 		// No account filter: prev was read in this account under the row
 		// lock, and an extra equality would let the planner prefer a
 		// status index over the primary key.
@@ -325,9 +327,10 @@ func (s *Store) insertEvents(ctx context.Context, tx bun.Tx, audit *payments.Aud
 // outboxRows are events' outbox rows, due at now.
 func outboxRows(events []payments.Event, now time.Time) ([]outboxRow, error) {
 	rows := make([]outboxRow, len(events))
+	var paymentJSON map[*payments.Payment]json.RawMessage // a change's events share its payment
 	for i := range events {
 		ev := &events[i]
-		body, err := json.Marshal(ev)
+		body, err := marshalEvent(ev, &paymentJSON)
 		if err != nil {
 			return nil, fmt.Errorf("event %s: %w", ev.Signal, err)
 		}
@@ -346,6 +349,31 @@ func outboxRows(events []payments.Event, now time.Time) ([]outboxRow, error) {
 		}
 	}
 	return rows, nil
+}
+
+// marshalEvent is ev's JSON, with its payment marshalled once per
+// change: the events of one change (paid and status changed) carry the
+// same payment, the largest part of each.
+func marshalEvent(ev *payments.Event, cache *map[*payments.Payment]json.RawMessage) ([]byte, error) {
+	if ev.Payment == nil {
+		return json.Marshal(ev)
+	}
+	pj, ok := (*cache)[ev.Payment]
+	if !ok {
+		var err error
+		if pj, err = json.Marshal(ev.Payment); err != nil {
+			return nil, err
+		}
+		if *cache == nil {
+			*cache = map[*payments.Payment]json.RawMessage{}
+		}
+		(*cache)[ev.Payment] = pj
+	}
+	// The outer Payment, shallower, stands for the Event's own.
+	return json.Marshal(struct {
+		*payments.Event
+		Payment json.RawMessage `json:"payment"`
+	}{ev, pj})
 }
 
 // outboxArgs are an outbox row's values, in outboxColumns' order.

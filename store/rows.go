@@ -85,38 +85,25 @@ func nullTime(t time.Time) any {
 	return dbTime(t)
 }
 
-func rowFromPayment(p *payments.Payment) (*paymentRow, error) {
-	instr, err := json.Marshal(p.Instructions)
-	if err != nil {
-		return nil, fmt.Errorf("instructions: %w", err)
+// rowForUpdate is p's row for a compare-and-set, which writes only
+// changedColumns: the JSON of what never changes after the insert
+// (customer, items) is not built, nor the instructions' unless they change.
+func rowForUpdate(p *payments.Payment, instructions bool) (*paymentRow, error) {
+	r := rowFromScalars(p)
+	if instructions {
+		b, err := json.Marshal(p.Instructions)
+		if err != nil {
+			return nil, fmt.Errorf("instructions: %w", err)
+		}
+		r.Instructions = string(b)
 	}
-	r := &paymentRow{
-		ID:             p.ID,
-		Account:        p.Account,
-		OrderID:        p.OrderID,
-		TransactionID:  p.TransactionID,
-		Method:         p.Method,
-		PaymentType:    p.PaymentType,
-		Amount:         int64(p.Amount),
-		Currency:       p.Currency,
-		Status:         string(p.Status),
-		FraudStatus:    string(p.FraudStatus),
-		StatusMessage:  p.StatusMessage,
-		Instructions:   string(instr),
-		ExpiresAt:      dbTime(p.ExpiresAt),
-		PaidAt:         dbTime(p.PaidAt),
-		RefundedAmount: int64(p.RefundedAmount),
-		Metadata:       string(p.Metadata),
-		CustomField1:   p.CustomField1,
-		CustomField2:   p.CustomField2,
-		CustomField3:   p.CustomField3,
-		ChargeResponse: string(p.ChargeResponse),
-		TxTime:         dbTime(p.TransactionTime),
-		SettlementTime: dbTime(p.SettlementTime),
-		Version:        p.Version,
-		CreatedAt:      dbTime(p.CreatedAt),
-		UpdatedAt:      dbTime(p.UpdatedAt),
-		SubscriptionID: p.SubscriptionID,
+	return r, nil
+}
+
+func rowFromPayment(p *payments.Payment) (*paymentRow, error) {
+	r, err := rowForUpdate(p, true)
+	if err != nil {
+		return nil, err
 	}
 	if p.Customer != nil {
 		b, err := json.Marshal(p.Customer)
@@ -134,6 +121,38 @@ func rowFromPayment(p *payments.Payment) (*paymentRow, error) {
 		r.Items = string(b)
 	}
 	return r, nil
+}
+
+// rowFromScalars is p's row without its JSON columns but metadata and the
+// charge response, which are JSON already.
+func rowFromScalars(p *payments.Payment) *paymentRow {
+	return &paymentRow{
+		ID:             p.ID,
+		Account:        p.Account,
+		OrderID:        p.OrderID,
+		TransactionID:  p.TransactionID,
+		Method:         p.Method,
+		PaymentType:    p.PaymentType,
+		Amount:         int64(p.Amount),
+		Currency:       p.Currency,
+		Status:         string(p.Status),
+		FraudStatus:    string(p.FraudStatus),
+		StatusMessage:  p.StatusMessage,
+		ExpiresAt:      dbTime(p.ExpiresAt),
+		PaidAt:         dbTime(p.PaidAt),
+		RefundedAmount: int64(p.RefundedAmount),
+		Metadata:       string(p.Metadata),
+		CustomField1:   p.CustomField1,
+		CustomField2:   p.CustomField2,
+		CustomField3:   p.CustomField3,
+		ChargeResponse: string(p.ChargeResponse),
+		TxTime:         dbTime(p.TransactionTime),
+		SettlementTime: dbTime(p.SettlementTime),
+		Version:        p.Version,
+		CreatedAt:      dbTime(p.CreatedAt),
+		UpdatedAt:      dbTime(p.UpdatedAt),
+		SubscriptionID: p.SubscriptionID,
+	}
 }
 
 func (r *paymentRow) payment() (*payments.Payment, error) {

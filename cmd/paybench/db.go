@@ -40,14 +40,15 @@ type database struct {
 }
 
 // openRunDatabase opens the database a run of kind works in. A soak on
-// PostgreSQL gets a throwaway server of its own (initdb in a temporary
-// directory, on a free port), so that it can stop and start it mid-run
-// without touching anyone else's; where this machine cannot run one, it
-// falls back to the server at cfg.pgDSN, without restarts, and says so in
-// where.
+// PostgreSQL, and any run with -pg-own, gets a throwaway server of its own
+// (initdb in a temporary directory, on a free port): a soak to stop and
+// start it mid-run without touching anyone else's, a benchmark to measure
+// without other tenants of a shared server. Where this machine cannot run
+// one, it falls back to the server at cfg.pgDSN (a soak without restarts),
+// and says so in where.
 func openRunDatabase(ctx context.Context, cfg *config, kind string) (*database, error) {
 	conns := max(cfg.senders, 10)
-	if kind != "postgres" || cfg.soak == 0 {
+	if kind != "postgres" || (cfg.soak == 0 && !cfg.pgOwn) {
 		return openDatabase(ctx, kind, cfg.pgDSN, cfg.pgDriver, conns)
 	}
 	// fsync on, as on a production server (and the shared one): commits
@@ -56,7 +57,7 @@ func openRunDatabase(ctx context.Context, cfg *config, kind string) (*database, 
 	if errors.Is(err, dbtest.ErrNoThrowaway) {
 		d, err2 := openDatabase(ctx, kind, cfg.pgDSN, cfg.pgDriver, conns)
 		if d != nil {
-			d.where = fmt.Sprintf("the server at %s, never restarted (%v)", redactDSN(cfg.pgDSN), err)
+			d.where = fmt.Sprintf("the server at %s, no server of its own (%v)", redactDSN(cfg.pgDSN), err)
 		}
 		return d, err2
 	}
@@ -68,7 +69,7 @@ func openRunDatabase(ctx context.Context, cfg *config, kind string) (*database, 
 		_ = srv.Close()
 		return nil, err
 	}
-	d.server, d.where = srv, "a throwaway server of its own at "+srv.DSN()
+	d.server, d.where = srv, "a throwaway server of its own (initdb defaults, fsync on) at "+srv.DSN()
 	closeDB := d.close
 	d.close = func() { closeDB(); _ = srv.Close() }
 	return d, nil

@@ -68,8 +68,10 @@ type config struct {
 	senders  int
 	rounds   int
 	soak     time.Duration
-	json     bool
-	cpuProf  string
+	// pgOwn runs PostgreSQL on a throwaway server of the program's own.
+	pgOwn   bool
+	json    bool
+	cpuProf string
 	// drain, when positive, runs the hook delivery scenario (drain.go)
 	// with a backlog of this many events, for each of drainWorkers, with
 	// Service.Run claiming each of drainBatches.
@@ -107,6 +109,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&cfg.duration, "duration", 20*time.Second, "time bound of one measured run (one side, one round)")
 	fs.IntVar(&cfg.senders, "senders", 16, "concurrent senders")
 	fs.IntVar(&cfg.rounds, "rounds", 2, "rounds of module then baseline per scenario")
+	fs.BoolVar(&cfg.pgOwn, "pg-own", false, "run PostgreSQL on a throwaway server of this program's own (initdb defaults, fsync on) instead of -pg: no other tenants in the figures")
 	fs.DurationVar(&cfg.soak, "soak", 0, "run the soak test for this long instead of the benchmark (0: off)")
 	fs.BoolVar(&cfg.json, "json", false, "print JSON")
 	fs.StringVar(&cfg.cpuProf, "cpuprofile", "", "write a CPU profile of the whole run to this file")
@@ -180,6 +183,7 @@ type report struct {
 	N        int              `json:"n"`
 	Rounds   int              `json:"rounds"`
 	PGDriver string           `json:"pg_driver"`
+	PGServer string           `json:"pg_server,omitempty"`
 	Notes    []string         `json:"notes"`
 	Results  []*comparison    `json:"results,omitempty"`
 	Soak     []*soakReport    `json:"soak,omitempty"`
@@ -239,6 +243,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	default:
 		rep.Notes = benchNotes()
 	}
+	if rep.PGServer != "" && cfg.soak == 0 {
+		rep.Notes = append(rep.Notes, "PostgreSQL: "+rep.PGServer)
+	}
 	if cfg.json {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -259,6 +266,9 @@ func runDatabase(ctx context.Context, cfg *config, kind string, rep *report, std
 	d, err := openRunDatabase(ctx, cfg, kind)
 	if err != nil {
 		return err
+	}
+	if kind == "postgres" {
+		rep.PGServer = d.where
 	}
 	defer d.close()
 	switch {

@@ -88,6 +88,18 @@ func TestBenchPostgres(t *testing.T) {
 	checkBench(t, rep, "postgres", 50)
 }
 
+// TestBenchOwnPostgres: with -pg-own the benchmark runs on a throwaway
+// PostgreSQL server of its own (where initdb is installed; else on -pg)
+// and says so.
+func TestBenchOwnPostgres(t *testing.T) {
+	dsn := dbtest.RequirePostgres(t)
+	rep := runJSON(t, "-db", "postgres", "-pg", dsn, "-pg-own", "-n", "30", "-senders", "4", "-rounds", "1")
+	checkBench(t, rep, "postgres", 30)
+	if !strings.HasPrefix(rep.PGServer, "a throwaway server of its own") || !strings.Contains(strings.Join(rep.Notes, " "), rep.PGServer) {
+		t.Errorf("PostgreSQL ran on %q (notes %q), want a throwaway server of its own", rep.PGServer, rep.Notes)
+	}
+}
+
 // TestSoakSQLite runs a 20-second soak: it must do every kind of action,
 // inject every fault it can on SQLite, and end with every invariant
 // holding.

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -182,6 +183,9 @@ func replicas(ctx context.Context, cfg *config, d *database, stderr io.Writer) (
 			p.stop()
 		}
 	}()
+	// The replicas' standard errors are copied, each by a goroutine of its
+	// own, into one writer: one at a time.
+	stderr = &lockedWriter{w: stderr}
 	for range slices.Max(cfg.replicas) {
 		p, err := startReplica(ctx, exe, spec, stderr)
 		if err != nil {
@@ -255,4 +259,16 @@ func printReplicas(w io.Writer, r *replicaReport) {
 			x.CPUPerOpUs, x.ReplicaCPUPerOpUs, dbCPU(x.DBCPUPerOpUs), x.CoresBusy)
 	}
 	_ = tw.Flush()
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
