@@ -8,9 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/dialect/feature"
+	"github.com/uptrace/bun/driver/pgdriver"
 
 	"github.com/nusapay/payments"
 )
@@ -273,9 +275,45 @@ func dbTime(t time.Time) time.Time {
 	return t.UTC().Truncate(time.Microsecond)
 }
 
-// inTx runs fn in a transaction, or a savepoint when s is bound to one.
+// maxDeadlockRetries bounds how often a transaction the database chose as
+// a deadlock's victim is run again.
+const maxDeadlockRetries = 3
+
+// inTx runs fn in a transaction, or a savepoint when s is bound to one. A
+// transaction of its own that the database rolled back as a deadlock's
+// victim is run again (MySQL: "try restarting transaction"; concurrent
+// claims and batch acknowledgements of the outbox can meet so on InnoDB):
+// the whole of it was undone, and fn, which only reads and writes the
+// database, decides afresh. Bound to the host's transaction it is not:
+// the deadlock undid the host's work too, so the error is the host's.
 func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	return s.write(ctx, func(ctx context.Context) error { return s.db.RunInTx(ctx, s.sql.txOptions, fn) })
+	_, own := s.db.(*bun.DB)
+	for attempt := 1; ; attempt++ {
+		err := s.write(ctx, func(ctx context.Context) error { return s.db.RunInTx(ctx, s.sql.txOptions, fn) })
+		if own && attempt < maxDeadlockRetries && isDeadlock(err) && ctx.Err() == nil {
+			continue
+		}
+		return err
+	}
+}
+
+// isDeadlock reports a transaction rolled back as a deadlock's victim:
+// MySQL's 1213 ER_LOCK_DEADLOCK, PostgreSQL's 40P01 deadlock_detected.
+func isDeadlock(err error) bool {
+	if err == nil {
+		return false
+	}
+	if my := (*mysql.MySQLError)(nil); errors.As(err, &my) {
+		return my.Number == 1213
+	}
+	if pg := (pgdriver.Error{}); errors.As(err, &pg) {
+		return pg.Field('C') == "40P01"
+	}
+	var coded interface{ SQLState() string } // pgx's *pgconn.PgError
+	if errors.As(err, &coded) {
+		return coded.SQLState() == "40P01"
+	}
+	return false
 }
 
 // write runs fn, which writes, in its turn among this process's writers.
