@@ -52,23 +52,50 @@ func (p *prepared) hooked() bool {
 	return !f.IsValid() || f.Kind() != reflect.Slice || f.Len() > 0
 }
 
-// stmt returns query prepared, or nil when it is to run through Bun: the
-// DB has query hooks, or the cache is full.
+// prepareWait bounds how long preparing a statement waits for a free
+// connection before the call goes through Bun instead.
+const prepareWait = 50 * time.Millisecond
+
+// stmt returns query prepared, or nil when this call is to run through
+// Bun: the DB has query hooks, the cache is full, or the statement could
+// not be prepared now (then Bun runs it, and reports any error of the
+// statement's own).
+//
+// Preparing takes a connection of the pool, and a caller inside a
+// transaction already holds one: with the pool at its limit (one
+// connection is a common SQLite setting), waiting for another would wait
+// for itself. So a statement is prepared only when a connection is free,
+// waiting at most prepareWait, and never under the cache's lock; a
+// transaction-bound use then prepares it on the transaction's connection
+// once (Tx.StmtContext), and the cache keeps it per connection.
 func (p *prepared) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if p.hooked() {
 		return nil, nil
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if st, ok := p.stmts[query]; ok {
+	st, ok := p.stmts[query]
+	full := len(p.stmts) >= maxPrepared
+	p.mu.Unlock()
+	if ok || full {
 		return st, nil
 	}
-	if len(p.stmts) >= maxPrepared {
+	if stats := p.db.DB.Stats(); stats.MaxOpenConnections > 0 && stats.InUse >= stats.MaxOpenConnections {
 		return nil, nil
 	}
-	st, err := p.db.DB.PrepareContext(ctx, query)
+	pctx, cancel := context.WithTimeout(ctx, prepareWait)
+	defer cancel()
+	st, err := p.db.DB.PrepareContext(pctx, query)
 	if err != nil {
-		return nil, err
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if prev, ok := p.stmts[query]; ok {
+		_ = st.Close() // prepared meanwhile by another caller
+		return prev, nil
 	}
 	p.stmts[query] = st
 	return st, nil
