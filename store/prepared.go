@@ -116,23 +116,33 @@ func (p *prepared) hotArgs(args []any) []any {
 	return out
 }
 
+// hotStmt is query prepared for this call, bound to tx when there is one,
+// or nil when the call goes through Bun (see prepared.stmt).
+func (s *Store) hotStmt(ctx context.Context, tx *bun.Tx, query string) (*sql.Stmt, error) {
+	if s.prep == nil {
+		return nil, nil
+	}
+	st, err := s.prep.stmt(ctx, query)
+	if st == nil || err != nil {
+		return nil, err
+	}
+	if tx != nil {
+		st = tx.Tx.StmtContext(ctx, st)
+	}
+	return st, nil
+}
+
 // hotQuery runs query, with ? placeholders, on tx (nil: the store's
 // database): a prepared statement on SQLite, Bun's formatted text
 // elsewhere.
 func (s *Store) hotQuery(ctx context.Context, tx *bun.Tx, query string, args ...any) (*sql.Rows, error) {
-	if s.prep != nil {
-		st, err := s.prep.stmt(ctx, query)
-		if err != nil {
-			return nil, err
-		}
-		if st != nil {
-			if tx != nil {
-				st = tx.Tx.StmtContext(ctx, st)
-			}
-			return st.QueryContext(ctx, s.prep.hotArgs(args)...)
-		}
-	}
-	if tx != nil {
+	st, err := s.hotStmt(ctx, tx, query)
+	switch {
+	case err != nil:
+		return nil, err
+	case st != nil:
+		return st.QueryContext(ctx, s.prep.hotArgs(args)...)
+	case tx != nil:
 		return tx.QueryContext(ctx, query, args...)
 	}
 	return s.db.QueryContext(ctx, query, args...)
@@ -140,19 +150,13 @@ func (s *Store) hotQuery(ctx context.Context, tx *bun.Tx, query string, args ...
 
 // hotExec is hotQuery for a statement that returns no rows.
 func (s *Store) hotExec(ctx context.Context, tx *bun.Tx, query string, args ...any) (sql.Result, error) {
-	if s.prep != nil {
-		st, err := s.prep.stmt(ctx, query)
-		if err != nil {
-			return nil, err
-		}
-		if st != nil {
-			if tx != nil {
-				st = tx.Tx.StmtContext(ctx, st)
-			}
-			return st.ExecContext(ctx, s.prep.hotArgs(args)...)
-		}
-	}
-	if tx != nil {
+	st, err := s.hotStmt(ctx, tx, query)
+	switch {
+	case err != nil:
+		return nil, err
+	case st != nil:
+		return st.ExecContext(ctx, s.prep.hotArgs(args)...)
+	case tx != nil:
 		return tx.ExecContext(ctx, query, args...)
 	}
 	return s.db.ExecContext(ctx, query, args...)
