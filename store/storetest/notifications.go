@@ -242,3 +242,33 @@ func testConcurrentApplyNotification(t *testing.T, s payments.Store) {
 		t.Fatalf("%d paid events", paid)
 	}
 }
+
+// testApplyNotificationAccounts: two merchants on one database with the
+// same order id and the same dedup key (Midtrans keys nothing by merchant)
+// each record and apply their own notification; one's record never makes
+// the other's a duplicate, and an order only the other has is not found.
+func testApplyNotificationAccounts(t *testing.T, s payments.Store) {
+	ctx := ctxT(t)
+	a, b := s.ForAccount("a"), s.ForAccount("b")
+	for _, view := range map[string]payments.Store{"a": a, "b": b} {
+		mustCreate(t, view, "order-shared-n")
+		mustApply(t, view, change("order-shared-n", payments.StatusPending))
+	}
+	for name, view := range map[string]payments.Store{"a": a, "b": b} {
+		n := notification("order-shared-n", "key-shared")
+		res, recorded, err := view.ApplyNotification(ctx, n, settle)
+		if err != nil || !recorded || res.Verdict.Decision != payments.Applied || res.Payment.Account != name || n.Account != name {
+			t.Fatalf("%s: ApplyNotification = %+v, recorded %v, %v", name, res, recorded, err)
+		}
+		if got := mustNotification(t, view, "key-shared"); got.ID != n.ID || got.Account != name {
+			t.Fatalf("%s: stored notification %+v", name, got)
+		}
+	}
+	mustCreate(t, b, "order-only-b-n")
+	if _, _, err := a.ApplyNotification(ctx, notification("order-only-b-n", "key-only-b"), settle); !errors.Is(err, payments.ErrNotFound) {
+		t.Fatalf("a applied a notification to b's order: %v", err)
+	}
+	if got := mustGet(t, b, "order-only-b-n"); got.Status != payments.StatusInitiated {
+		t.Fatalf("b's order changed to %s by a's notification", got.Status)
+	}
+}

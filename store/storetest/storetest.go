@@ -59,6 +59,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ApplyNotificationFinishesEarlierCopy", testApplyNotificationFinishesEarlierCopy},
 		{"ApplyNotificationRejected", testApplyNotificationRejected},
 		{"ConcurrentApplyNotification", testConcurrentApplyNotification},
+		{"ApplyNotificationAccounts", testApplyNotificationAccounts},
 		{"OutboxOrderPerPayment", testOutboxOrderPerPayment},
 		{"OutboxLease", testOutboxLease},
 		{"OutboxRetryAndDead", testOutboxRetryAndDead},
