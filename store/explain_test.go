@@ -280,3 +280,104 @@ func TestPruneUsesIndexes(t *testing.T) {
 		}
 	})
 }
+
+// TestCompareAndSetUsesPrimaryKey: on a fresh table (never analyzed) of
+// two thousand pending payments, the statement that moves one of them
+// finds it by its primary key. It once also filtered on the old status, and
+// PostgreSQL's planner preferred the (status, …) indexes: every settlement
+// read every pending payment.
+func TestCompareAndSetUsesPrimaryKey(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		rec := &statements{}
+		s, err := store.New(db.WithQueryHook(rec))
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 2000
+		var last string
+		for i := range n {
+			last = fmt.Sprintf("order-cas-%04d", i)
+			if err := s.CreatePayment(ctx, &payments.Payment{OrderID: last, Method: "gopay", Amount: 50000}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Apply(ctx, &payments.Change{OrderID: last, To: payments.State{Status: payments.StatusPending},
+				Source: payments.SourceCharge}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rec.take()
+		if _, err := s.Apply(ctx, &payments.Change{OrderID: last, To: payments.State{Status: payments.StatusSettlement},
+			Source: payments.SourceSync, TransactionID: "tx-cas"}); err != nil {
+			t.Fatal(err)
+		}
+		var update string
+		for _, q := range rec.take() {
+			if strings.Contains(q, "nusapay_write_change(") || strings.Contains(q, "UPDATE") && strings.Contains(q, "nusapay_payments") {
+				update = q
+			}
+		}
+		if update == "" {
+			t.Fatal("no statement updated nusapay_payments")
+		}
+		if strings.Contains(update, "nusapay_write_change(") {
+			// PostgreSQL: the UPDATE runs inside the function, where
+			// EXPLAIN does not see; the buffers the call touches tell.
+			// Run again, the version no longer matches, but the
+			// UPDATE still looks the payment up: by its key, a handful
+			// of pages; through a status index, every pending payment's.
+			hits := functionBuffers(t, db, update)
+			t.Logf("%s\n%d buffers", update, hits)
+			if hits > 20 {
+				t.Errorf("the compare-and-set touched %d buffers for one payment among %d pending", hits, n)
+			}
+			return
+		}
+		plan := explain(t, db, update)
+		t.Logf("%s\n%s", update, plan.text)
+		if plan.fullScan != "" || strings.Contains(plan.text, "status") {
+			t.Errorf("the compare-and-set does not read the payment by its primary key:\n%s", plan.text)
+		}
+	})
+}
+
+// functionBuffers is the shared buffers a PostgreSQL statement touches,
+// the second time it runs, each time in a transaction rolled back.
+func functionBuffers(t *testing.T, db *bun.DB, query string) int {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var hits int
+	for range 2 {
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var raw string
+		if err := tx.QueryRowContext(ctx, "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) "+query).Scan(&raw); err != nil {
+			t.Fatalf("%v\n%s", err, query)
+		}
+		if err := tx.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+		var nodes []struct {
+			Plan struct {
+				Hit  int `json:"Shared Hit Blocks"`
+				Read int `json:"Shared Read Blocks"`
+			} `json:"Plan"`
+			Planning struct {
+				Hit  int `json:"Shared Hit Blocks"`
+				Read int `json:"Shared Read Blocks"`
+			} `json:"Planning"`
+		}
+		if err := json.Unmarshal([]byte(raw), &nodes); err != nil || len(nodes) != 1 {
+			t.Fatalf("plan %s: %v", raw, err)
+		}
+		hits = nodes[0].Plan.Hit + nodes[0].Plan.Read
+	}
+	return hits
+}

@@ -73,16 +73,21 @@ const inboxColumns = "id, account, dedup_key, order_id, transaction_id, status, 
 // unchanged) and the expressions check the old state before state is set,
 // as it assigns left to right.
 func recordNotificationSQL(onDuplicateKey bool) string {
-	finished := "'" + strings.Join(finishedStates(), "', '") + "'"
-	insert := "INSERT INTO " + TableInbox + " (" + inboxColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	insert := "INSERT INTO " + TableInbox + " (" + inboxColumns + ") VALUES (" + placeholders(inboxColumns) + ")"
 	if onDuplicateKey {
 		keep := func(col string) string {
-			return col + " = IF(state IN (" + finished + "), " + col + ", VALUES(" + col + "))"
+			return col + " = IF(state IN (" + finishedList() + "), " + col + ", VALUES(" + col + "))"
 		}
 		return insert + " ON DUPLICATE KEY UPDATE " + keep("processed_at") + ", " + keep("detail") + ", " + keep("state")
 	}
+	// nusapay_write_change (PostgreSQL) records a notification so too.
 	return insert + " ON CONFLICT (account, dedup_key) DO UPDATE SET state = excluded.state, detail = excluded.detail," +
-		" processed_at = excluded.processed_at WHERE " + TableInbox + ".state NOT IN (" + finished + ") RETURNING id"
+		" processed_at = excluded.processed_at WHERE " + TableInbox + ".state NOT IN (" + finishedList() + ") RETURNING id"
+}
+
+// finishedList is the finished notification states as an SQL list.
+func finishedList() string {
+	return "'" + strings.Join(finishedStates(), "', '") + "'"
 }
 
 // ApplyNotification implements payments.Inbox.
@@ -98,6 +103,21 @@ func (s *Store) ApplyNotification(ctx context.Context, n *payments.Notification,
 		n.ReceivedAt = now
 	}
 	n.Account = s.account
+	if s.inOne() {
+		for range s.maxCAS {
+			res, recorded, err := s.applyNotificationInOne(ctx, n, change)
+			if errors.Is(err, errLostRace) {
+				continue
+			}
+			if errors.Is(err, errNeedTx) {
+				break
+			}
+			if err != nil {
+				return nil, false, fmt.Errorf("apply notification %s to %s: %w", n.DedupKey, n.OrderID, err)
+			}
+			return res, recorded, nil
+		}
+	}
 	for attempt := 0; ; attempt++ {
 		res, recorded, err := s.applyNotificationOnce(ctx, n, change, attempt >= s.maxCAS)
 		if errors.Is(err, errLostRace) && attempt < s.maxCAS {
@@ -152,8 +172,7 @@ func (s *Store) applyNotificationOnce(ctx context.Context, n *payments.Notificat
 // it recorded n (false: a finished copy is stored). n.ID becomes the
 // recorded row's id where the database returns it.
 func (s *Store) recordNotification(ctx context.Context, tx bun.Tx, n *payments.Notification) (bool, error) {
-	args := []any{n.ID, n.Account, n.DedupKey, n.OrderID, n.TransactionID, n.Status, n.SignatureValid,
-		string(n.State), n.Detail, string(n.Body), dbTime(n.ReceivedAt), dbTime(n.ProcessedAt)}
+	args := notificationArgs(n)
 	if s.sql.onDuplicateKey {
 		res, err := tx.ExecContext(ctx, s.sql.recordNotification, args...)
 		if err != nil {
@@ -179,6 +198,12 @@ func (s *Store) recordNotification(ctx context.Context, tx bun.Tx, n *payments.N
 	}
 	n.ID = id
 	return true, nil
+}
+
+// notificationArgs are n's values in inboxColumns' order.
+func notificationArgs(n *payments.Notification) []any {
+	return []any{n.ID, n.Account, n.DedupKey, n.OrderID, n.TransactionID, n.Status, n.SignatureValid,
+		string(n.State), n.Detail, string(n.Body), dbTime(n.ReceivedAt), dbTime(n.ProcessedAt)}
 }
 
 // FinishNotification implements payments.Inbox.

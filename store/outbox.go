@@ -122,11 +122,11 @@ func (s *Store) leased(ctx context.Context, seqs []int64, owner string, set func
 			ApplyQueryBuilder(s.held(seqs, owner)))
 	}
 	var done []int64
-	err = s.write(ctx, func(ctx context.Context) error {
-		switch {
-		case s.sql.updateReturning:
-			return update(s.db, seqs).Returning("seq").Scan(ctx, &done)
-		case len(seqs) == 1:
+	if s.sql.updateReturning || len(seqs) == 1 {
+		err = s.write(ctx, func(ctx context.Context) error {
+			if s.sql.updateReturning {
+				return update(s.db, seqs).Returning("seq").Scan(ctx, &done)
+			}
 			res, err := update(s.db, seqs).Exec(ctx)
 			if err != nil {
 				return err
@@ -136,8 +136,13 @@ func (s *Store) leased(ctx context.Context, seqs []int64, owner string, set func
 			}
 			done = seqs
 			return nil
-		}
-		return s.db.RunInTx(ctx, s.sql.txOptions, func(ctx context.Context, tx bun.Tx) error {
+		})
+	} else {
+		// MySQL: lock, update and read back in one transaction, which
+		// concurrent workers' batches (disjoint, yet on neighbouring index
+		// entries) can make a deadlock's victim: inTx runs it again.
+		err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			done = done[:0]
 			if err := tx.NewSelect().Table(TableOutbox).Column("seq").ApplyQueryBuilder(s.held(seqs, owner)).
 				For("UPDATE").Scan(ctx, &done); err != nil || len(done) == 0 {
 				return err
@@ -145,7 +150,7 @@ func (s *Store) leased(ctx context.Context, seqs []int64, owner string, set func
 			_, err := update(tx, done).Exec(ctx)
 			return err
 		})
-	})
+	}
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}

@@ -113,6 +113,10 @@ type dialectSQL struct {
 	// (PostgreSQL), so a change's audit row and outbox rows are one
 	// statement.
 	writableCTE bool
+	// writeChange and createPayment write a planned change, a new
+	// payment, in one statement (a function call, see inone.go), where
+	// writableCTE.
+	writeChange, createPayment string
 	// insertPayment inserts a payment (paymentColumns) unless its order id
 	// exists in the account (RowsAffected 0, as insertNew).
 	insertPayment string
@@ -222,6 +226,10 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 		s.sql.insertPayment += " ON DUPLICATE KEY UPDATE id = id"
 	} else {
 		s.sql.insertPayment += " ON CONFLICT (account, order_id) DO NOTHING"
+	}
+	if s.sql.writableCTE {
+		s.sql.writeChange = callSQL("nusapay_write_change", 56)
+		s.sql.createPayment = callSQL("nusapay_create_payment", 52)
 	}
 	s.sql.insertAudit = "INSERT INTO " + TableEvents + " (" + auditColumns + ") VALUES (" + placeholders(auditColumns) + ")"
 	if name := db.Dialect().Name(); name == dialect.SQLite {

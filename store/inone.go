@@ -1,0 +1,240 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/nusapay/payments"
+)
+
+// A change in one statement (PostgreSQL).
+//
+// On PostgreSQL, with the store on its own *bun.DB, Apply and
+// ApplyNotification read the payment without a lock, plan the change
+// against it, and write the whole plan in one autocommit statement whose
+// WITH parts depend on the first: the compare-and-set (an UPDATE of the
+// payment by its primary key and the version read, or, when the plan leaves
+// the row as it is, a SELECT … FOR UPDATE of that version), and, from its
+// RETURNING, the inbox row, the audit row and the outbox rows. A lost
+// compare-and-set writes nothing and the change is planned again; after
+// maxCAS lost races the locked transaction decides it. Two round trips
+// where a transaction takes six, and the statement is atomic on its own.
+//
+// A notification's part also refuses, in the compare-and-set, to touch a
+// payment once a finished copy of the notification is stored, and reports
+// such a copy: a duplicate writes nothing. A finished copy committed while
+// the statement runs (by a replica whose report, asked of Midtrans a moment
+// earlier, left the payment as it was) cannot stop a change that was
+// already made: the change, confirmed by its own report, is written with
+// its audit and events, and the inbox keeps the other copy's row.
+
+// errNeedTx sends a plan the one statement does not write (refunds to
+// record) to the locked transaction.
+var errNeedTx = errors.New("store: plan needs a transaction")
+
+// inOne reports whether changes are written in one statement.
+func (s *Store) inOne() bool {
+	_, ok := s.db.(*bun.DB)
+	return ok && s.sql.writableCTE
+}
+
+// applyInOne plans c against the payment as read and writes the plan in
+// one statement; errLostRace when the payment changed meanwhile.
+func (s *Store) applyInOne(ctx context.Context, c *payments.Change) (*payments.ApplyResult, error) {
+	prev, err := s.paymentWhere(ctx, s.db, "p.order_id = ?", c.OrderID, false)
+	if err != nil {
+		return nil, err
+	}
+	plan := payments.Plan(prev, c, s.clock())
+	res, _, err := s.writeInOne(ctx, prev, &plan, nil)
+	return res, err
+}
+
+// applyNotificationInOne is applyInOne for a notification, recorded as n
+// in the same statement. recorded is false when a finished copy is stored.
+func (s *Store) applyNotificationInOne(ctx context.Context, n *payments.Notification, change func(*payments.Payment) *payments.Change) (*payments.ApplyResult, bool, error) {
+	prev, err := s.paymentWhere(ctx, s.db, "p.order_id = ?", n.OrderID, false)
+	if err != nil {
+		return nil, false, err
+	}
+	c := change(prev)
+	if err := c.Validate(); err != nil {
+		return nil, false, err
+	}
+	plan := payments.Plan(prev, c, s.clock())
+	n.State, n.Detail = payments.NotificationOutcome(plan.Verdict)
+	n.ProcessedAt = plan.Audit.CreatedAt
+	return s.writeInOne(ctx, prev, &plan, n)
+}
+
+// writeInOne writes plan, made against prev, and n unless nil, in one
+// statement (see the comment at the top of this file).
+func (s *Store) writeInOne(ctx context.Context, prev *payments.Payment, plan *payments.ChangePlan, n *payments.Notification) (*payments.ApplyResult, bool, error) {
+	if len(plan.Refunds) > 0 {
+		return nil, false, errNeedTx
+	}
+	rows, err := outboxRows(plan.Events, plan.Audit.CreatedAt)
+	if err != nil {
+		return nil, false, err
+	}
+	args, err := writeChangeArgs(prev, plan, rows, n)
+	if err != nil {
+		return nil, false, err
+	}
+	out, err := s.call(ctx, s.sql.writeChange, args)
+	if plan.Next != nil {
+		err = transactionIDConflict(err, plan.Next)
+	}
+	switch {
+	case err != nil:
+		return nil, false, err
+	case !out.written && out.duplicate:
+		return nil, false, nil
+	case !out.written:
+		return nil, false, errLostRace
+	}
+	if out.recorded != "" {
+		n.ID = out.recorded
+	}
+	if err := setSeqs(rows, out.seqs); err != nil {
+		return nil, false, err
+	}
+	events := make([]*payments.OutboxEvent, len(rows))
+	for i := range rows {
+		events[i] = rows[i].event()
+	}
+	return plan.Result(prev, events), true, nil
+}
+
+// paymentColumnIndex is col's position in paymentColumns, -1 when it is
+// not one.
+func paymentColumnIndex(col string) int {
+	rest := paymentColumns
+	for i := 0; rest != ""; i++ {
+		name, after, _ := strings.Cut(rest, ", ")
+		if name == col {
+			return i
+		}
+		rest = after
+	}
+	return -1
+}
+
+// callSQL calls a function of migration 20261202000012_write_change
+// with n arguments.
+func callSQL(function string, n int) string {
+	return "SELECT kind, ref, seq FROM " + function + "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+}
+
+// writeChangeArgs are nusapay_write_change's arguments for plan, made
+// against prev, with its outbox rows and the notification n (nil: none).
+func writeChangeArgs(prev *payments.Payment, plan *payments.ChangePlan, rows []outboxRow, n *payments.Notification) ([]any, error) {
+	args := make([]any, 0, 56)
+	args = append(args, pgdialect.Array(finishedStates()), prev.Account, prev.ID, prev.Version)
+	if plan.Next == nil {
+		args = append(args, nil)
+		args = append(args, make([]any, 18)...)
+	} else {
+		cols := changedColumns(prev, plan.Next)
+		row, err := rowForUpdate(plan.Next, slices.Contains(cols, "instructions"))
+		if err != nil {
+			return nil, err
+		}
+		all := paymentArgs(row)
+		args = append(args, pgdialect.Array(cols))
+		for _, col := range strings.Split(writeChangeColumns, ", ") {
+			k := paymentColumnIndex(col)
+			switch {
+			case k < 0:
+				return nil, fmt.Errorf("store: no payment column %s", col)
+			case col == "version" || col == "updated_at" || slices.Contains(cols, col):
+				args = append(args, all[k])
+			default:
+				args = append(args, nil) // unchanged: not sent
+			}
+		}
+	}
+	if n == nil {
+		args = append(args, make([]any, 11)...)
+	} else {
+		args = append(args, n.DedupKey, n.ID, n.OrderID, n.TransactionID, n.Status, n.SignatureValid, string(n.State), n.Detail,
+			string(n.Body), dbTime(n.ReceivedAt), dbTime(n.ProcessedAt))
+	}
+	return appendChangeArgs(args, &plan.Audit, rows)
+}
+
+// appendChangeArgs appends nusapay_append_change's arguments for an audit
+// entry and its outbox rows, which must be new and due when the entry was
+// made; errNeedTx for others.
+func appendChangeArgs(args []any, audit *payments.AuditEntry, rows []outboxRow) ([]any, error) {
+	at := audit.CreatedAt
+	ids := make([]string, len(rows))
+	accounts := make([]string, len(rows))
+	paymentIDs := make([]string, len(rows))
+	orderIDs := make([]string, len(rows))
+	topics := make([]string, len(rows))
+	payloads := make([]string, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		if r.Attempts != 0 || r.Dead || r.LastError != "" || !r.NextAttemptAt.Equal(at) || !r.CreatedAt.Equal(at) {
+			return nil, errNeedTx
+		}
+		ids[i], accounts[i], paymentIDs[i], orderIDs[i], topics[i], payloads[i] = r.EventID, r.Account, r.PaymentID, r.OrderID, r.Topic, r.Payload
+	}
+	args = append(args, auditArgs(audit)...)
+	return append(args, pgdialect.Array(ids), pgdialect.Array(accounts), pgdialect.Array(paymentIDs), pgdialect.Array(orderIDs),
+		pgdialect.Array(topics), pgdialect.Array(payloads), dbTime(at)), nil
+}
+
+// writeChangeColumns are the payment columns nusapay_write_change takes,
+// in its parameters' order: what changedColumns may name, and version and
+// updated_at.
+const writeChangeColumns = "transaction_id, amount, payment_type, status, fraud_status, status_message, instructions, " +
+	"expires_at, paid_at, refunded_amount, charge_response, transaction_time, settlement_time, custom_field1, " +
+	"custom_field2, custom_field3, version, updated_at"
+
+// callResult is what a function of 20261202000012_write_change returned.
+type callResult struct {
+	written   bool             // ('u'): the payment was written
+	duplicate bool             // ('f'): a finished copy of the notification is stored
+	recorded  string           // ('n', id): the notification's inbox row
+	seqs      map[string]int64 // ('e', event id, seq): the outbox rows
+}
+
+// callRow is a row one of those functions returns.
+type callRow struct {
+	Kind string         `bun:"kind"`
+	Ref  sql.NullString `bun:"ref"`
+	Seq  sql.NullInt64  `bun:"seq"`
+}
+
+// call runs one of those functions: query with args. Through Bun's
+// scan, so that a query hook sees an error the function raises (it comes
+// with the rows, after the query is sent).
+func (s *Store) call(ctx context.Context, query string, args []any) (callResult, error) {
+	out := callResult{seqs: map[string]int64{}}
+	var rows []callRow
+	err := s.write(ctx, func(ctx context.Context) error {
+		return s.db.NewRaw(query, args...).Scan(ctx, &rows)
+	})
+	for _, r := range rows {
+		switch r.Kind {
+		case "u":
+			out.written = true
+		case "f":
+			out.duplicate = true
+		case "n":
+			out.recorded = r.Ref.String
+		case "e":
+			out.seqs[r.Ref.String] = r.Seq.Int64
+		}
+	}
+	return out, err
+}
