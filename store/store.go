@@ -230,6 +230,11 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 	if s.sql.writableCTE {
 		s.sql.writeChange = callSQL("nusapay_write_change", 56)
 		s.sql.createPayment = callSQL("nusapay_create_payment", 52)
+		// The same columns, read through the functions of migration
+		// 20261202000012_write_change, whose plans are cached.
+		byOrder := paymentSelectKey("p.order_id = ?", false)
+		s.sql.paymentSelects[byOrder] = fromFunction(s.sql.paymentSelects[byOrder], `nusapay_payment_by_order(?, ?) AS "p"`)
+		s.sql.inboxByKey = fromFunction(s.sql.inboxByKey, `nusapay_inbox_by_key(?, ?) AS "i"`)
 	}
 	s.sql.insertAudit = "INSERT INTO " + TableEvents + " (" + auditColumns + ") VALUES (" + placeholders(auditColumns) + ")"
 	if name := db.Dialect().Name(); name == dialect.SQLite {
@@ -347,6 +352,13 @@ func paymentSelectKey(where string, lock bool) string {
 		return where + " locked"
 	}
 	return where
+}
+
+// fromFunction is the select list of query, a SELECT, from a function
+// call instead.
+func fromFunction(query, call string) string {
+	list, _, _ := strings.Cut(query, " FROM ")
+	return list + " FROM " + call
 }
 
 // placeholders is one ? per column of a comma-separated list.

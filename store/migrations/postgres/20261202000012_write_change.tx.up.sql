@@ -171,3 +171,21 @@ BEGIN
         p_event_order_ids, p_topics, p_payloads, p_events_at);
 END
 $$;
+
+-- The reads a notification and a change start with, for the plans' sake
+-- too: a payment by its order id, a notification by its dedup key.
+CREATE OR REPLACE FUNCTION nusapay_payment_by_order(p_account text, p_order_id text)
+RETURNS SETOF nusapay_payments
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY SELECT * FROM nusapay_payments p WHERE p.account = p_account AND p.order_id = p_order_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION nusapay_inbox_by_key(p_account text, p_dedup_key text)
+RETURNS SETOF nusapay_inbox
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY SELECT * FROM nusapay_inbox i WHERE i.account = p_account AND i.dedup_key = p_dedup_key;
+END
+$$;
