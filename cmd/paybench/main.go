@@ -305,8 +305,8 @@ func runDatabase(ctx context.Context, cfg *config, kind string, rep *report, std
 func benchNotes() []string {
 	return []string{
 		"loopback HTTP; notifications applied without the confirming GET status on both sides (notify.WithoutConfirmation)",
-		"module: Service + notify handler + adapters/nethttp routes; baseline: one handler, plain SQL on the module's tables, one transaction per notification",
-		"charges: the module validates, writes the payment with its created event, calls the simulator, applies the answer (row, audit, outbox); the baseline writes the row, calls the simulator, writes the answer",
+		"module: Service + notify handler + adapters/nethttp routes; baseline: one handler, plain SQL on the module's tables, one transaction per notification (inbox row, payment locked and set, audit row, paid and status-changed events carrying the payment)",
+		"charges: both write the payment with its audit row and created event, call the simulator through midtrans.Client, and write the answer with its audit row and events (two transactions or statements); the module also validates and plans",
 		"cpu/op: this process's CPU (senders, servers, simulator; SQLite included) per operation; db cpu/op: the PostgreSQL backends' CPU from /proc",
 		"ratio: module / baseline (ops/s below 1 means the module is slower; the others above 1 mean it costs more)",
 	}
