@@ -111,13 +111,36 @@
 //
 // Apply reads the payment, plans the change with payments.Plan (the store
 // holds no domain rule of its own: storetest's ApplyFollowsPlan proves it),
-// and writes the planned row (compare-and-set on status and version), the
-// audit row and the outbox events in one transaction. On PostgreSQL the row is read FOR NO
-// KEY UPDATE (FOR UPDATE on MySQL), so concurrent changes of one payment queue up and each is
-// decided against the state the previous one left; the compare-and-set is the
-// safety net and, should it ever fail, the change is decided again from a
-// fresh read. On SQLite every write transaction is BEGIN IMMEDIATE (see
+// and writes the planned row (compare-and-set on the primary key and the
+// version, which every write of a payment bumps), the audit row and the
+// outbox events atomically. ApplyNotification does the same and records
+// the notification's inbox row with them.
+//
+// On SQLite and MySQL, and on PostgreSQL when the store is bound to the
+// host's transaction, that is one transaction that reads the row FOR
+// UPDATE (MySQL; FOR NO KEY UPDATE on PostgreSQL), so concurrent changes of
+// one payment queue up and each is decided against the state the previous
+// one left. On SQLite every write transaction is BEGIN IMMEDIATE (see
 // SQLiteDSN), which serialises writers the same way.
+//
+// On PostgreSQL, on the host's *bun.DB, the row is read without a lock and
+// the plan written by one call of a PL/pgSQL function that migration
+// 20261202000012_write_change creates: nusapay_write_change compares and
+// sets (or, for a plan that leaves the row as it is, locks the version
+// read) and only then writes the inbox, audit and outbox rows;
+// nusapay_create_payment inserts a new payment with its audit row and
+// created event. The functions decide nothing (every value and the columns
+// to change come from the store), but their statements' plans are cached
+// in the server session, where the same statements sent as text were
+// planned on every call, and a change costs two round trips (the read, the
+// call) instead of a transaction's six. A lost compare-and-set writes
+// nothing; the change is planned again from a fresh read, and after
+// maxCAS losses decided in the locked transaction. Two copies of one
+// notification whose confirmations disagree (one replica's GET status said
+// pending, the other's settlement) cannot lose the settlement: the copy
+// that changes the payment writes it with its audit row and events, even if
+// the other recorded the notification first. The host's database role
+// needs the right to create functions in its schema when it migrates.
 //
 // # SQLite
 //
@@ -132,7 +155,9 @@
 // The store works behind PgBouncer in transaction pooling mode, where a
 // client's consecutive transactions may run on different server
 // connections, because it keeps no session state: every change is one
-// transaction; there is no SET, LISTEN or session advisory lock; and
+// transaction or one function call (whose cached plans are the server
+// session's own business, not the client's); there is no SET, LISTEN or
+// session advisory lock; and
 // OpenPostgres's driver (Bun's pgdriver) sends each query with its
 // arguments formatted in, never as a named prepared statement. Migrate's
 // lock is a transaction-level advisory lock for the same reason; it holds

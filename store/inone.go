@@ -4,12 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/nusapay/payments"
 )
@@ -84,11 +82,11 @@ func (s *Store) writeInOne(ctx context.Context, prev *payments.Payment, plan *pa
 	if err != nil {
 		return nil, false, err
 	}
-	args, err := writeChangeArgs(prev, plan, rows, n)
+	query, err := s.writeChangeCall(prev, plan, rows, n)
 	if err != nil {
 		return nil, false, err
 	}
-	out, err := s.call(ctx, s.sql.writeChange, args)
+	out, err := s.call(ctx, query)
 	if plan.Next != nil {
 		err = transactionIDConflict(err, plan.Next)
 	}
@@ -113,84 +111,91 @@ func (s *Store) writeInOne(ctx context.Context, prev *payments.Payment, plan *pa
 	return plan.Result(prev, events), true, nil
 }
 
-// paymentColumnIndex is col's position in paymentColumns, -1 when it is
-// not one.
-func paymentColumnIndex(col string) int {
-	rest := paymentColumns
-	for i := 0; rest != ""; i++ {
-		name, after, _ := strings.Cut(rest, ", ")
-		if name == col {
-			return i
-		}
-		rest = after
-	}
-	return -1
-}
-
-// callSQL calls a function of migration 20261202000012_write_change
-// with n arguments.
-func callSQL(function string, n int) string {
-	return "SELECT kind, ref, seq FROM " + function + "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
-}
-
-// writeChangeArgs are nusapay_write_change's arguments for plan, made
-// against prev, with its outbox rows and the notification n (nil: none).
-func writeChangeArgs(prev *payments.Payment, plan *payments.ChangePlan, rows []outboxRow, n *payments.Notification) ([]any, error) {
-	args := make([]any, 0, 56)
-	args = append(args, pgdialect.Array(finishedStates()), prev.Account, prev.ID, prev.Version)
+// writeChangeCall is the call of nusapay_write_change that writes plan,
+// made against prev, with its outbox rows and the notification n (nil:
+// none).
+func (s *Store) writeChangeCall(prev *payments.Payment, plan *payments.ChangePlan, rows []outboxRow, n *payments.Notification) (string, error) {
+	c := newCall(s.db.Dialect(), "nusapay_write_change", 56)
+	c.strs(finishedStates())
+	c.str(prev.Account)
+	c.str(prev.ID)
+	c.int(prev.Version)
 	if plan.Next == nil {
-		args = append(args, nil)
-		args = append(args, make([]any, 18)...)
+		c.null()
+		for range 18 {
+			c.null()
+		}
 	} else {
 		cols := changedColumns(prev, plan.Next)
 		row, err := rowForUpdate(plan.Next, slices.Contains(cols, "instructions"))
 		if err != nil {
-			return nil, err
+			return "", err
 		}
-		all := paymentArgs(row)
-		args = append(args, pgdialect.Array(cols))
-		for _, col := range strings.Split(writeChangeColumns, ", ") {
-			k := paymentColumnIndex(col)
-			switch {
-			case k < 0:
-				return nil, fmt.Errorf("store: no payment column %s", col)
-			case col == "version" || col == "updated_at" || slices.Contains(cols, col):
-				args = append(args, all[k])
-			default:
-				args = append(args, nil) // unchanged: not sent
+		c.strs(cols)
+		for rest := writeChangeColumns; rest != ""; {
+			var col string
+			col, rest, _ = strings.Cut(rest, ", ")
+			if !slices.Contains(cols, col) { // unchanged: not sent
+				c.null()
+			} else if err := c.value(row.arg(col)); err != nil {
+				return "", err
 			}
 		}
 	}
 	if n == nil {
-		args = append(args, make([]any, 11)...)
+		for range 11 {
+			c.null()
+		}
 	} else {
-		args = append(args, n.DedupKey, n.ID, n.OrderID, n.TransactionID, n.Status, n.SignatureValid, string(n.State), n.Detail,
-			string(n.Body), dbTime(n.ReceivedAt), dbTime(n.ProcessedAt))
+		c.str(n.DedupKey)
+		c.str(n.ID)
+		c.str(n.OrderID)
+		c.str(n.TransactionID)
+		c.str(n.Status)
+		c.boolean(n.SignatureValid)
+		c.str(string(n.State))
+		c.str(n.Detail)
+		c.str(string(n.Body))
+		c.at(n.ReceivedAt)
+		c.at(n.ProcessedAt)
 	}
-	return appendChangeArgs(args, &plan.Audit, rows)
+	if err := appendChange(c, &plan.Audit, rows); err != nil {
+		return "", err
+	}
+	return c.text()
 }
 
-// appendChangeArgs appends nusapay_append_change's arguments for an audit
-// entry and its outbox rows, which must be new and due when the entry was
-// made; errNeedTx for others.
-func appendChangeArgs(args []any, audit *payments.AuditEntry, rows []outboxRow) ([]any, error) {
+// appendChange writes nusapay_append_change's arguments for an audit entry
+// and its outbox rows, which must be new and due when the entry was made;
+// errNeedTx for others.
+func appendChange(c *callText, audit *payments.AuditEntry, rows []outboxRow) error {
 	at := audit.CreatedAt
-	ids := make([]string, len(rows))
-	accounts := make([]string, len(rows))
-	paymentIDs := make([]string, len(rows))
-	orderIDs := make([]string, len(rows))
-	topics := make([]string, len(rows))
-	payloads := make([]string, len(rows))
 	for i := range rows {
 		r := &rows[i]
 		if r.Attempts != 0 || r.Dead || r.LastError != "" || !r.NextAttemptAt.Equal(at) || !r.CreatedAt.Equal(at) {
-			return nil, errNeedTx
+			return errNeedTx
 		}
-		ids[i], accounts[i], paymentIDs[i], orderIDs[i], topics[i], payloads[i] = r.EventID, r.Account, r.PaymentID, r.OrderID, r.Topic, r.Payload
 	}
-	args = append(args, auditArgs(audit)...)
-	return append(args, pgdialect.Array(ids), pgdialect.Array(accounts), pgdialect.Array(paymentIDs), pgdialect.Array(orderIDs),
-		pgdialect.Array(topics), pgdialect.Array(payloads), dbTime(at)), nil
+	for _, v := range auditArgs(audit) {
+		if err := c.value(v); err != nil {
+			return err
+		}
+	}
+	field := func(get func(r *outboxRow) string) {
+		list := make([]string, len(rows))
+		for i := range rows {
+			list[i] = get(&rows[i])
+		}
+		c.strs(list)
+	}
+	field(func(r *outboxRow) string { return r.EventID })
+	field(func(r *outboxRow) string { return r.Account })
+	field(func(r *outboxRow) string { return r.PaymentID })
+	field(func(r *outboxRow) string { return r.OrderID })
+	field(func(r *outboxRow) string { return r.Topic })
+	field(func(r *outboxRow) string { return r.Payload })
+	c.at(at)
+	return nil
 }
 
 // writeChangeColumns are the payment columns nusapay_write_change takes,
@@ -215,14 +220,14 @@ type callRow struct {
 	Seq  sql.NullInt64  `bun:"seq"`
 }
 
-// call runs one of those functions: query with args. Through Bun's
+// call runs one of those functions: query, a callText. Through Bun's
 // scan, so that a query hook sees an error the function raises (it comes
 // with the rows, after the query is sent).
-func (s *Store) call(ctx context.Context, query string, args []any) (callResult, error) {
+func (s *Store) call(ctx context.Context, query string) (callResult, error) {
 	out := callResult{seqs: map[string]int64{}}
 	var rows []callRow
 	err := s.write(ctx, func(ctx context.Context) error {
-		return s.db.NewRaw(query, args...).Scan(ctx, &rows)
+		return s.db.NewRaw(query).Scan(ctx, &rows)
 	})
 	for _, r := range rows {
 		switch r.Kind {

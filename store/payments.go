@@ -77,11 +77,20 @@ func (s *Store) createInOne(ctx context.Context, row *paymentRow, plan *payments
 	if err != nil {
 		return err
 	}
-	args, err := appendChangeArgs(paymentArgs(row), &plan.Audit, rows)
+	c := newCall(s.db.Dialect(), "nusapay_create_payment", 52)
+	for _, v := range paymentArgs(row) {
+		if err := c.value(v); err != nil {
+			return err
+		}
+	}
+	if err := appendChange(c, &plan.Audit, rows); err != nil {
+		return err
+	}
+	query, err := c.text()
 	if err != nil {
 		return err
 	}
-	out, err := s.call(ctx, s.sql.createPayment, args)
+	out, err := s.call(ctx, query)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -57,16 +58,84 @@ const paymentColumns = "id, account, order_id, transaction_id, method, payment_t
 	"metadata, custom_field1, custom_field2, custom_field3, charge_response, transaction_time, settlement_time, version, " +
 	"synced_at, created_at, updated_at, subscription_id"
 
-// paymentArgs are r's values in paymentColumns' order, a nullzero
-// column's zero value as NULL, as Bun writes it (transaction_id is unique
-// where set: an empty one must be NULL).
+// paymentArgs are r's values in paymentColumns' order (see arg).
 func paymentArgs(r *paymentRow) []any {
-	return []any{r.ID, r.Account, r.OrderID, nullString(r.TransactionID), r.Method, r.PaymentType, r.Amount, r.Currency,
-		r.Status, r.FraudStatus, r.StatusMessage, r.Instructions, nullTime(r.ExpiresAt), nullTime(r.PaidAt),
-		r.RefundedAmount, nullString(r.Customer), nullString(r.CustomerEmail), nullString(r.Items), nullString(r.Metadata),
-		r.CustomField1, r.CustomField2, r.CustomField3, nullString(r.ChargeResponse), nullTime(r.TxTime),
-		nullTime(r.SettlementTime), r.Version, nullTime(r.SyncedAt), dbTime(r.CreatedAt), dbTime(r.UpdatedAt),
-		nullString(r.SubscriptionID)}
+	args := make([]any, 0, 30)
+	for rest := paymentColumns; rest != ""; {
+		var col string
+		col, rest, _ = strings.Cut(rest, ", ")
+		args = append(args, r.arg(col))
+	}
+	return args
+}
+
+// arg is r's value of column col, a nullzero column's zero value as NULL,
+// as Bun writes it (transaction_id is unique where set: an empty one must
+// be NULL); nil for a column r does not have.
+func (r *paymentRow) arg(col string) any {
+	switch col {
+	case "id":
+		return r.ID
+	case "account":
+		return r.Account
+	case "order_id":
+		return r.OrderID
+	case "transaction_id":
+		return nullString(r.TransactionID)
+	case "method":
+		return r.Method
+	case "payment_type":
+		return r.PaymentType
+	case "amount":
+		return r.Amount
+	case "currency":
+		return r.Currency
+	case "status":
+		return r.Status
+	case "fraud_status":
+		return r.FraudStatus
+	case "status_message":
+		return r.StatusMessage
+	case "instructions":
+		return r.Instructions
+	case "expires_at":
+		return nullTime(r.ExpiresAt)
+	case "paid_at":
+		return nullTime(r.PaidAt)
+	case "refunded_amount":
+		return r.RefundedAmount
+	case "customer":
+		return nullString(r.Customer)
+	case "customer_email":
+		return nullString(r.CustomerEmail)
+	case "items":
+		return nullString(r.Items)
+	case "metadata":
+		return nullString(r.Metadata)
+	case "custom_field1":
+		return r.CustomField1
+	case "custom_field2":
+		return r.CustomField2
+	case "custom_field3":
+		return r.CustomField3
+	case "charge_response":
+		return nullString(r.ChargeResponse)
+	case "transaction_time":
+		return nullTime(r.TxTime)
+	case "settlement_time":
+		return nullTime(r.SettlementTime)
+	case "version":
+		return r.Version
+	case "synced_at":
+		return nullTime(r.SyncedAt)
+	case "created_at":
+		return dbTime(r.CreatedAt)
+	case "updated_at":
+		return dbTime(r.UpdatedAt)
+	case "subscription_id":
+		return nullString(r.SubscriptionID)
+	}
+	return nil
 }
 
 // nullString is s, or NULL when empty.

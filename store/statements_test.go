@@ -18,7 +18,7 @@ import (
 
 // writeChangeColumns finds the columns a nusapay_write_change call sets
 // (its fifth argument).
-var writeChangeColumns = regexp.MustCompile(`nusapay_write_change\('[^']*', '[^']*', '[^']*', \d+, '(\{[^}]*\})'`)
+var writeChangeColumns = regexp.MustCompile(`nusapay_write_change\(ARRAY\[[^\]]*\]::text\[\], '[^']*', '[^']*', \d+, ARRAY\[([^\]]*)\]`)
 
 // statements records the statements a store sends.
 type statements struct {

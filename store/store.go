@@ -113,10 +113,6 @@ type dialectSQL struct {
 	// (PostgreSQL), so a change's audit row and outbox rows are one
 	// statement.
 	writableCTE bool
-	// writeChange and createPayment write a planned change, a new
-	// payment, in one statement (a function call, see inone.go), where
-	// writableCTE.
-	writeChange, createPayment string
 	// insertPayment inserts a payment (paymentColumns) unless its order id
 	// exists in the account (RowsAffected 0, as insertNew).
 	insertPayment string
@@ -228,8 +224,6 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 		s.sql.insertPayment += " ON CONFLICT (account, order_id) DO NOTHING"
 	}
 	if s.sql.writableCTE {
-		s.sql.writeChange = callSQL("nusapay_write_change", 56)
-		s.sql.createPayment = callSQL("nusapay_create_payment", 52)
 		// The same columns, read through the functions of migration
 		// 20261202000012_write_change, whose plans are cached.
 		byOrder := paymentSelectKey("p.order_id = ?", false)
