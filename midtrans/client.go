@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -352,7 +351,7 @@ func New(cfg Config) (*Client, error) {
 		defaults: defaults,
 		rng:      rand.New(rand.NewChaCha8(seed)),
 
-		transactionFields: fieldNames(reflect.TypeFor[TransactionResponse]()),
+		transactionFields: transactionResponseFields,
 	}, nil
 }
 

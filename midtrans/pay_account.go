@@ -261,8 +261,8 @@ func ParsePaymentAccountNotification(body []byte) (*PaymentAccountResponse, erro
 func IsPaymentAccountNotification(body []byte) bool {
 	// Members by their exact names, as the lenient decoders match them
 	// (encoding/json alone would take "Account_ID" too).
-	var members map[string]json.RawMessage
-	if json.Unmarshal(body, &members) != nil {
+	members, err := parseObject(body)
+	if err != nil {
 		return false
 	}
 	present := func(name string) bool {

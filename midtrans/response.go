@@ -146,7 +146,7 @@ func (r *TransactionResponse) UnmarshalJSON(data []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := r.fromMembers(members, fieldNames(reflect.TypeFor[TransactionResponse]())); err != nil {
+	if err := r.fromMembers(members, transactionResponseFields); err != nil {
 		return err
 	}
 	r.Raw = bytes.Clone(data)
@@ -270,6 +270,10 @@ func decodeFields(members map[string]json.RawMessage, dst any) error {
 // t, by field index ("" for a field that is not decoded). Working them out
 // walks the struct's tags by reflection, which costs more than decoding a
 // typical answer; Client does it once for TransactionResponse.
+// transactionResponseFields are TransactionResponse's fieldNames, computed
+// once: a notification is decoded on every webhook call. Never modified.
+var transactionResponseFields = fieldNames(reflect.TypeFor[TransactionResponse]())
+
 func fieldNames(t reflect.Type) []string {
 	names := make([]string, t.NumField())
 	for i := range names {

@@ -1,12 +1,12 @@
 package midtrans
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"strings"
 )
 
@@ -49,8 +49,10 @@ func (c *Client) Signature(orderID, statusCode, grossAmount string) string {
 // field may be a string or a number, kept as written, so the signature is
 // checked over the exact strings Midtrans signed. Raw is the body.
 func ParseNotification(body []byte) (*TransactionResponse, error) {
+	// UnmarshalJSON itself, not through json.Unmarshal: it validates the
+	// body as encoding/json would, and the body is not scanned twice.
 	var n TransactionResponse
-	if err := json.Unmarshal(body, &n); err != nil {
+	if err := n.UnmarshalJSON(bytes.TrimSpace(body)); err != nil {
 		return nil, err
 	}
 	if len(n.Raw) == 0 {
