@@ -80,14 +80,21 @@ func BenchmarkHandle(b *testing.B) {
 // BenchmarkHandleDuplicate measures the storm path: a notification already
 // processed, answered from the inbox.
 func BenchmarkHandleDuplicate(b *testing.B) {
-	h, bodies := benchEnv(b, dbtest.SQLite(b), 1, notify.WithoutConfirmation())
-	ctx := testenv.Ctx(b)
-	h.Handle(ctx, bodies[0])
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		if resp := h.Handle(ctx, bodies[0]); resp.Kind != notify.Duplicate {
-			b.Fatalf("%+v", resp)
-		}
+	for _, db := range []struct {
+		name string
+		open func(testing.TB) *bun.DB
+	}{{"sqlite", dbtest.SQLite}, {"postgres", dbtest.Postgres}} {
+		b.Run(db.name, func(b *testing.B) {
+			h, bodies := benchEnv(b, db.open(b), 1, notify.WithoutConfirmation())
+			ctx := testenv.Ctx(b)
+			h.Handle(ctx, bodies[0])
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if resp := h.Handle(ctx, bodies[0]); resp.Kind != notify.Duplicate {
+					b.Fatalf("%+v", resp)
+				}
+			}
+		})
 	}
 }

@@ -314,3 +314,41 @@ func TestSQLiteDSN(t *testing.T) {
 		t.Fatalf("foreign_keys = %d, %v", fk, err)
 	}
 }
+
+// TestApplyNotificationFailsMidwayLeavesNothing: a notification whose last
+// write (the outbox rows) fails leaves no inbox row, no audit row and the
+// payment as it was, so Midtrans' retry processes it afresh; once the
+// fault is gone the retry records and applies it.
+func TestApplyNotificationFailsMidwayLeavesNothing(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *bun.DB) {
+		s, _ := store.New(db)
+		p := create(t, s, "order-notify-midway")
+		heal := dbtest.FailWrites(t, db, store.TableOutbox, "INSERT", "NEW.order_id = 'order-notify-midway'")
+		change := func(prev *payments.Payment) *payments.Change {
+			return &payments.Change{OrderID: prev.OrderID, To: payments.State{Status: payments.StatusSettlement},
+				Source: payments.SourceNotification, TransactionID: "tx-notify-midway"}
+		}
+		n := &payments.Notification{DedupKey: "key-notify-midway", OrderID: p.OrderID, Status: "settlement", Body: []byte(`{}`)}
+		if _, _, err := s.ApplyNotification(ctx(t), n, change); err == nil || !strings.Contains(err.Error(), "injected database failure") {
+			t.Fatalf("ApplyNotification = %v, want the injected failure", err)
+		}
+		if got, err := s.Payment(ctx(t), p.OrderID); err != nil || got.Version != 1 || got.Status != payments.StatusInitiated {
+			t.Fatalf("payment partly written: %+v %v", got, err)
+		}
+		if k := count(t, db, store.TableInbox, "dedup_key = ?", n.DedupKey); k != 0 {
+			t.Fatalf("%d inbox rows left behind", k)
+		}
+		if k := count(t, db, store.TableEvents, "payment_id = ?", p.ID); k != 1 {
+			t.Fatalf("%d audit rows, want only the creation row", k)
+		}
+		heal()
+		n = &payments.Notification{DedupKey: "key-notify-midway", OrderID: p.OrderID, Status: "settlement", Body: []byte(`{}`)}
+		res, recorded, err := s.ApplyNotification(ctx(t), n, change)
+		if err != nil || !recorded || res.Verdict.Decision != payments.Applied {
+			t.Fatalf("retry after the fault: %v, recorded %v, %+v", err, recorded, res)
+		}
+		if k := count(t, db, store.TableInbox, "dedup_key = ? AND state = ?", n.DedupKey, "processed"); k != 1 {
+			t.Fatalf("%d processed inbox rows after the retry, want 1", k)
+		}
+	})
+}
