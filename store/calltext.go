@@ -62,15 +62,6 @@ func (c *callText) null() {
 	c.b = append(c.b, "NULL"...)
 }
 
-// nullString writes s, or NULL when empty.
-func (c *callText) nullString(s string) {
-	if s == "" {
-		c.null()
-		return
-	}
-	c.str(s)
-}
-
 // strs writes list as a text[].
 func (c *callText) strs(list []string) {
 	c.next()
