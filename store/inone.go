@@ -16,28 +16,29 @@ import (
 //
 // On PostgreSQL, with the store on its own *bun.DB, Apply and
 // ApplyNotification read the payment without a lock, plan the change
-// against it, and write the whole plan in one autocommit statement whose
-// WITH parts depend on the first: the compare-and-set (an UPDATE of the
-// payment by its primary key and the version read, or, when the plan leaves
-// the row as it is, a SELECT … FOR UPDATE of that version), and, from its
-// RETURNING, the inbox row, the audit row and the outbox rows. A lost
-// compare-and-set writes nothing and the change is planned again; after
-// maxCAS lost races the locked transaction decides it. Two round trips
-// where a transaction takes six, and the statement is atomic on its own.
+// against it, and write the whole plan in one autocommit call of
+// nusapay_write_change (migration 20261202000012_write_change): first the
+// compare-and-set (an UPDATE of the payment by its primary key and the
+// version read, or, when the plan leaves the row as it is, a SELECT … FOR
+// UPDATE of that version), and only if it holds the inbox row, the audit
+// row and the outbox rows. A lost compare-and-set writes nothing and the
+// change is planned again; after maxCAS lost races the locked transaction
+// decides it. Two round trips where a transaction takes six; the call is
+// atomic on its own, and its statements' plans are cached in the session.
 //
-// A notification's part also refuses, in the compare-and-set, to touch a
-// payment once a finished copy of the notification is stored, and reports
-// such a copy: a duplicate writes nothing. A finished copy committed while
-// the statement runs (by a replica whose report, asked of Midtrans a moment
-// earlier, left the payment as it was) cannot stop a change that was
-// already made: the change, confirmed by its own report, is written with
-// its audit and events, and the inbox keeps the other copy's row.
+// For a notification, the function first refuses to touch the payment
+// once a finished copy of the notification is stored, and reports the
+// copy: a duplicate writes nothing. A finished copy committed after that
+// check (by a replica whose report, asked of Midtrans a moment earlier,
+// left the payment as it was) cannot stop a change already made: the
+// change, confirmed by its own report, is written with its audit row and
+// events, and the inbox keeps the other copy's row.
 
 // errNeedTx sends a plan the one statement does not write (refunds to
 // record) to the locked transaction.
 var errNeedTx = errors.New("store: plan needs a transaction")
 
-// inOne reports whether changes are written in one statement.
+// inOne reports whether changes are written by one function call.
 func (s *Store) inOne() bool {
 	_, ok := s.db.(*bun.DB)
 	return ok && s.sql.writableCTE

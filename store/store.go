@@ -111,7 +111,7 @@ type dialectSQL struct {
 	inboxByKey string
 	// writableCTE: an INSERT may sit in a WITH of another statement
 	// (PostgreSQL), so a change's audit row and outbox rows are one
-	// statement.
+	// statement; and the PL/pgSQL functions of inone.go exist.
 	writableCTE bool
 	// insertPayment inserts a payment (paymentColumns) unless its order id
 	// exists in the account (RowsAffected 0, as insertNew).
