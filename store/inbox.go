@@ -233,7 +233,7 @@ func (s *Store) NotificationByDedupKey(ctx context.Context, key string) (*paymen
 	row := new(inboxRow)
 	var err error
 	if s.inOne() {
-		err = s.scanInbox(ctx, row, key)
+		err = s.againOnDeadConn(ctx, func() error { return s.scanInbox(ctx, row, key) })
 	} else {
 		err = s.hotScan(ctx, nil, s.sql.inboxByKey, []any{s.account, key}, row)
 	}

@@ -228,7 +228,10 @@ func (s *Store) call(ctx context.Context, query string) (callResult, error) {
 	out := callResult{seqs: map[string]int64{}}
 	var rows []callRow
 	err := s.write(ctx, func(ctx context.Context) error {
-		return s.db.NewRaw(query).Scan(ctx, &rows)
+		return s.againOnDeadConn(ctx, func() error {
+			rows = rows[:0]
+			return s.db.NewRaw(query).Scan(ctx, &rows)
+		})
 	})
 	for _, r := range rows {
 		switch r.Kind {

@@ -121,7 +121,11 @@ func (s *Store) paymentWhere(ctx context.Context, db bun.IDB, where, arg string,
 		if t, ok := db.(bun.Tx); ok {
 			tx = &t
 		}
-		err = s.hotScan(ctx, tx, query, []any{s.account, arg}, row)
+		if tx == nil {
+			err = s.againOnDeadConn(ctx, func() error { return s.hotScan(ctx, nil, query, []any{s.account, arg}, row) })
+		} else {
+			err = s.hotScan(ctx, tx, query, []any{s.account, arg}, row)
+		}
 	} else {
 		q := db.NewSelect().Model(row).Where("p.account = ?", s.account).Where(where, arg)
 		if lock && s.sql.paymentLock != "" {

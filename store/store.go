@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -302,6 +305,43 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx
 		}
 		return err
 	}
+}
+
+// againOnDeadConn runs fn, which sends one statement that is atomic on its
+// own and safe to send twice (a read, or one of inone.go's function calls,
+// which compare and set), and sends it again while it fails on a pooled
+// connection the server had closed (a restart, pg_terminate_backend): the
+// driver learns that only when it uses the connection, and closes it then.
+// At most once per connection idle at the start, and once more, so a pool
+// full of dead connections is drained by one call rather than failing as
+// many requests as it has connections.
+func (s *Store) againOnDeadConn(ctx context.Context, fn func() error) error {
+	tries := 2
+	if db, ok := s.db.(*bun.DB); ok {
+		tries = max(tries, db.Stats().Idle+1)
+	}
+	for {
+		err := fn()
+		if tries--; tries <= 0 || !isDeadConn(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+// isDeadConn reports a statement that failed because its connection was
+// dead: closed by the server (PostgreSQL's FATAL admin_shutdown 57P01 or
+// crash_shutdown 57P02, sent as the backend was terminated) or found closed
+// (EOF, reset, broken pipe).
+func isDeadConn(err error) bool {
+	if err == nil {
+		return false
+	}
+	if pg := (pgdriver.Error{}); errors.As(err, &pg) {
+		code := pg.Field('C')
+		return code == "57P01" || code == "57P02"
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, driver.ErrBadConn)
 }
 
 // isDeadlock reports a transaction rolled back as a deadlock's victim:

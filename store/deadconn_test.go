@@ -1,0 +1,84 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+
+	"github.com/uptrace/bun"
+
+	"github.com/nusapay/payments"
+	"github.com/nusapay/payments/internal/dbtest"
+	"github.com/nusapay/payments/store"
+)
+
+// TestDeadPooledConnections: after a PostgreSQL restart (or an
+// administrator's pg_terminate_backend) every idle connection in the pool is
+// dead, and the driver learns it only on the next query, as a FATAL 57P01.
+// A notification, a payment's creation and a read must not fail on that:
+// what they send is atomic on its own and cannot have taken effect, so they
+// send it again on a live connection. Here the pool's four connections are
+// terminated before each call.
+func TestDeadPooledConnections(t *testing.T) {
+	db := dbtest.Postgres(t)
+	const pool = 4
+	db.SetMaxOpenConns(pool)
+	db.SetMaxIdleConns(pool)
+	s, err := store.New(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	killer, err := sql.Open("pg", dbtest.PostgresDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer killer.Close()
+	kill := func() {
+		t.Helper()
+		conns := make([]bun.Conn, pool)
+		for i := range conns {
+			if conns[i], err = db.Conn(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range conns {
+			var pid int
+			if err := c.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := killer.ExecContext(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range conns {
+			_ = c.Close() // back to the pool, dead
+		}
+	}
+
+	kill()
+	p := &payments.Payment{OrderID: "order-dead-conns", Method: "gopay", Amount: 50000}
+	if err := s.CreatePayment(ctx, p); err != nil {
+		t.Fatalf("CreatePayment on dead connections: %v", err)
+	}
+	kill()
+	if _, err := s.Payment(ctx, p.OrderID); err != nil {
+		t.Fatalf("Payment on dead connections: %v", err)
+	}
+	kill()
+	n := &payments.Notification{DedupKey: "key-dead-conns", OrderID: p.OrderID, Status: "pending", Body: []byte(`{}`)}
+	_, recorded, err := s.ApplyNotification(ctx, n, func(prev *payments.Payment) *payments.Change {
+		return &payments.Change{OrderID: prev.OrderID, To: payments.State{Status: payments.StatusPending}, Source: payments.SourceNotification}
+	})
+	if err != nil || !recorded {
+		t.Fatalf("ApplyNotification on dead connections: %v, recorded %v", err, recorded)
+	}
+	kill()
+	if _, err := s.NotificationByDedupKey(ctx, n.DedupKey); err != nil {
+		t.Fatalf("NotificationByDedupKey on dead connections: %v", err)
+	}
+	got, err := s.Payment(ctx, p.OrderID)
+	if err != nil || got.Status != payments.StatusPending || got.Version != 2 {
+		t.Fatalf("after: %+v %v", got, err)
+	}
+}
