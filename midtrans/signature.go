@@ -49,10 +49,11 @@ func (c *Client) Signature(orderID, statusCode, grossAmount string) string {
 // field may be a string or a number, kept as written, so the signature is
 // checked over the exact strings Midtrans signed. Raw is the body.
 func ParseNotification(body []byte) (*TransactionResponse, error) {
-	// UnmarshalJSON itself, not through json.Unmarshal: it validates the
-	// body as encoding/json would, and the body is not scanned twice.
+	// UnmarshalJSON itself, not through json.Unmarshal, so that the body
+	// is not scanned twice; json.Unmarshal would pass it the body without
+	// the JSON whitespace around it (and only that: not \v or U+00A0).
 	var n TransactionResponse
-	if err := n.UnmarshalJSON(bytes.TrimSpace(body)); err != nil {
+	if err := n.UnmarshalJSON(bytes.Trim(body, " \t\r\n")); err != nil {
 		return nil, err
 	}
 	if len(n.Raw) == 0 {

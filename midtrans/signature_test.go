@@ -1,6 +1,7 @@
 package midtrans
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -49,5 +50,24 @@ func TestClientSignatureKeepsKey(t *testing.T) {
 	}
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
 		assertNoSecret(t, "client "+verb, fmt.Sprintf(verb, c))
+	}
+}
+
+// TestParseNotificationWhitespace: ParseNotification accepts and refuses
+// what json.Unmarshal does: JSON's own whitespace around the object, and
+// not other space characters.
+func TestParseNotificationWhitespace(t *testing.T) {
+	const obj = `{"order_id":"o-1","transaction_status":"settlement"}`
+	for _, body := range []string{obj, " \t\r\n" + obj + "\n ", "\v" + obj, obj + "\f", "\u00a0" + obj, obj + "\u2028", "", "null", "[]", obj + " x"} {
+		var viaJSON TransactionResponse
+		wantErr := json.Unmarshal([]byte(body), &viaJSON) != nil
+		n, err := ParseNotification([]byte(body))
+		if (err != nil) != wantErr {
+			t.Errorf("ParseNotification(%q) = %v, json.Unmarshal refuses: %v", body, err, wantErr)
+			continue
+		}
+		if err == nil && n.OrderID != viaJSON.OrderID {
+			t.Errorf("ParseNotification(%q).OrderID = %q, json.Unmarshal %q", body, n.OrderID, viaJSON.OrderID)
+		}
 	}
 }

@@ -221,17 +221,18 @@ type callRow struct {
 	Seq  sql.NullInt64  `bun:"seq"`
 }
 
-// call runs one of those functions: query, a callText. Through Bun's
+// call runs one of those functions: query, a callText's. Through Bun's
 // scan, so that a query hook sees an error the function raises (it comes
 // with the rows, after the query is sent).
 func (s *Store) call(ctx context.Context, query string) (callResult, error) {
 	out := callResult{seqs: map[string]int64{}}
 	var rows []callRow
 	err := s.write(ctx, func(ctx context.Context) error {
-		return s.againOnDeadConn(ctx, func() error {
-			rows = rows[:0]
-			return s.db.NewRaw(query).Scan(ctx, &rows)
-		})
+		// The text whole as the one argument, which Bun does not parse:
+		// a host's named arguments (bun.WithNamedArg) would otherwise make
+		// it rewrite a ? in the values. Never sent again on a dead
+		// connection (see againOnDeadConn): it may have committed.
+		return s.db.NewRaw("?", bun.Safe(query)).Scan(ctx, &rows)
 	})
 	for _, r := range rows {
 		switch r.Kind {

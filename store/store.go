@@ -307,14 +307,13 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx
 	}
 }
 
-// againOnDeadConn runs fn, which sends one statement that is atomic on its
-// own and safe to send twice (a read, or one of inone.go's function calls,
-// which compare and set), and sends it again while it fails on a pooled
-// connection the server had closed (a restart, pg_terminate_backend): the
-// driver learns that only when it uses the connection, and closes it then.
-// At most once per connection idle at the start, and once more, so a pool
-// full of dead connections is drained by one call rather than failing as
-// many requests as it has connections.
+// againOnDeadConn runs fn, a read of one statement, and sends it again
+// while it fails on a pooled connection the server had closed (a restart,
+// pg_terminate_backend): the driver learns that only when it uses the
+// connection, and closes it then. At most once per connection idle at the
+// start, and once more, so that one read drains a pool full of dead
+// connections and the writes after it find live ones. Writes are never
+// sent again: the error does not prove that a write did not commit.
 func (s *Store) againOnDeadConn(ctx context.Context, fn func() error) error {
 	tries := 2
 	if db, ok := s.db.(*bun.DB); ok {

@@ -86,9 +86,12 @@ $$;
 -- from the store, which planned the change with the module's rules.
 --
 -- Rows returned: ('f') a finished copy of the notification is stored and
--- nothing was written; none: the payment is no longer at p_version (the
--- store plans again); else ('u'), then ('n', inbox id) when the inbox row
--- was recorded, and ('e', event id, seq) per outbox row.
+-- nothing was written (for a plan that changes the payment, only when the
+-- copy was there before the compare-and-set: one committed after it cannot
+-- undo a change confirmed by its own report); none: the payment is no
+-- longer at p_version (the store plans again); else ('n', inbox id) when
+-- the inbox row was recorded, ('u'), and ('e', event id, seq) per outbox
+-- row.
 --
 -- p_cols NULL: the row stays as it is, locked at p_version for the
 -- transaction. p_dedup_key NULL: no notification. The audit and outbox rows:
@@ -149,7 +152,6 @@ BEGIN
     IF NOT FOUND THEN
         RETURN;
     END IF;
-    RETURN QUERY SELECT 'u'::text, NULL::text, NULL::bigint;
 
     IF p_dedup_key IS NOT NULL THEN
         INSERT INTO nusapay_inbox AS i (id, account, dedup_key, order_id, transaction_id, status, signature_valid,
@@ -160,10 +162,18 @@ BEGIN
             processed_at = excluded.processed_at
         WHERE i.state <> ALL (p_finished)
         RETURNING i.id INTO v_inbox_id;
+        IF v_inbox_id IS NULL AND p_cols IS NULL THEN
+            -- A copy finished meanwhile (it held the lock this call waited
+            -- for) and this plan changes nothing: a duplicate, written by
+            -- neither its audit row nor its events.
+            RETURN QUERY SELECT 'f'::text, NULL::text, NULL::bigint;
+            RETURN;
+        END IF;
         IF v_inbox_id IS NOT NULL THEN
             RETURN QUERY SELECT 'n'::text, v_inbox_id, NULL::bigint;
         END IF;
     END IF;
+    RETURN QUERY SELECT 'u'::text, NULL::text, NULL::bigint;
 
     RETURN QUERY SELECT * FROM nusapay_append_change(p_audit_account, p_audit_payment_id, p_audit_order_id,
         p_source, p_actor, p_from_status, p_from_fraud, p_from_refunded, p_to_status, p_to_fraud, p_to_refunded,
