@@ -32,7 +32,8 @@ import (
 // check (by a replica whose report, asked of Midtrans a moment earlier,
 // left the payment as it was) cannot stop a change already made: the
 // change, confirmed by its own report, is written with its audit row and
-// events, and the inbox keeps the other copy's row.
+// events, and the inbox keeps the other copy's row. A plan that changes
+// nothing is then a duplicate, and writes nothing.
 
 // errNeedTx sends a plan the one statement does not write (refunds to
 // record) to the locked transaction.
