@@ -100,8 +100,9 @@ func TestCopiesQueuedOnTheRowLock(t *testing.T) {
 
 // TestNamedArgsLeaveValuesAlone: a host's *bun.DB with named arguments
 // (bun.WithNamedArg) makes Bun parse query text for ?name; the values the
-// store writes into its statements' text (a notification's body, the
-// events) are stored as they came, on every database.
+// store writes into its statements' text (a notification's body, which a
+// sender chooses, the events) are stored as they came, on every database,
+// whatever quoting they hold.
 func TestNamedArgsLeaveValuesAlone(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		s, err := store.New(db.WithNamedArg("x", "INJECTED"))
@@ -113,7 +114,9 @@ func TestNamedArgsLeaveValuesAlone(t *testing.T) {
 		if err := s.CreatePayment(ctx, p); err != nil {
 			t.Fatal(err)
 		}
-		body := `{"note":"?x \\? ?0 ?"}`
+		// A notification's body is the sender's: quotes, backslashes,
+		// dollar quoting and SQL in it are data.
+		body := `{"note":"?x \\? ?0 ? ' '' \\' $$ $x$ '); DROP TABLE nusapay_inbox; -- \u0000 é"}`
 		n := &payments.Notification{DedupKey: "key-named-args", OrderID: p.OrderID, Status: "pending", Body: []byte(body)}
 		if _, _, err := s.ApplyNotification(ctx, n, func(prev *payments.Payment) *payments.Change {
 			return &payments.Change{OrderID: prev.OrderID, To: payments.State{Status: payments.StatusPending},

@@ -254,18 +254,11 @@ func (s *Store) scanInbox(ctx context.Context, row *inboxRow, key string) error 
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return sql.ErrNoRows
-	}
-	var processed sql.NullTime
-	if err := rows.Scan(&row.ID, &row.Account, &row.DedupKey, &row.OrderID, &row.TransactionID, &row.Status, &row.SignatureValid,
-		&row.State, &row.Detail, &row.Body, &row.ReceivedAt, &processed); err != nil {
+	return scanFirst(rows, func() error {
+		var processed sql.NullTime
+		err := rows.Scan(&row.ID, &row.Account, &row.DedupKey, &row.OrderID, &row.TransactionID, &row.Status, &row.SignatureValid,
+			&row.State, &row.Detail, &row.Body, &row.ReceivedAt, &processed)
+		row.ProcessedAt = processed.Time
 		return err
-	}
-	row.ProcessedAt = processed.Time
-	return rows.Close()
+	})
 }

@@ -36,7 +36,8 @@ import (
 // nothing is then a duplicate, and writes nothing.
 
 // errNeedTx sends a plan the one statement does not write (refunds to
-// record) to the locked transaction.
+// record, a column nusapay_write_change does not set, an event not new) to
+// the locked transaction.
 var errNeedTx = errors.New("store: plan needs a transaction")
 
 // inOne reports whether changes are written by one function call.
@@ -129,6 +130,11 @@ func (s *Store) writeChangeCall(prev *payments.Payment, plan *payments.ChangePla
 		}
 	} else {
 		cols := changedColumns(prev, plan.Next)
+		for _, col := range cols {
+			if !writesColumn(col) {
+				return "", errNeedTx // a column the function does not set: never dropped
+			}
+		}
 		row, err := rowForUpdate(plan.Next, slices.Contains(cols, "instructions"))
 		if err != nil {
 			return "", err
@@ -198,6 +204,11 @@ func appendChange(c *callText, audit *payments.AuditEntry, rows []outboxRow) err
 	field(func(r *outboxRow) string { return r.Payload })
 	c.at(at)
 	return nil
+}
+
+// writesColumn reports whether nusapay_write_change sets col.
+func writesColumn(col string) bool {
+	return strings.Contains(", "+writeChangeColumns+", ", ", "+col+", ")
 }
 
 // writeChangeColumns are the payment columns nusapay_write_change takes,

@@ -175,6 +175,12 @@ func (s *Store) hotScan(ctx context.Context, tx *bun.Tx, query string, args []an
 	if err != nil {
 		return err
 	}
+	return scanFirst(rows, func() error { return s.prep.db.ScanRow(ctx, rows, dest...) })
+}
+
+// scanFirst scans the first of rows with scan and closes them; no row is
+// sql.ErrNoRows.
+func scanFirst(rows *sql.Rows, scan func() error) error {
 	defer rows.Close()
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
@@ -182,7 +188,7 @@ func (s *Store) hotScan(ctx context.Context, tx *bun.Tx, query string, args []an
 		}
 		return sql.ErrNoRows
 	}
-	if err := s.prep.db.ScanRow(ctx, rows, dest...); err != nil {
+	if err := scan(); err != nil {
 		return err
 	}
 	return rows.Close()
