@@ -507,7 +507,7 @@ func (s *Store) reconcileBranches(q payments.ReconcileQuery, limit int) []rawQue
 	add := func(index, where, order string, args ...any) {
 		out = append(out, rawQuery{
 			sql: "SELECT id FROM " + TablePayments + index + " WHERE " + s.sql.reconcileAccount + " AND " + where +
-				order + " LIMIT ? " + claimLock(s.sql.skipLocked),
+				order + " LIMIT ? " + s.sql.reconcileLock,
 			args: append(append([]any{s.account}, args...), limit),
 		})
 	}
@@ -543,8 +543,13 @@ type rawQuery struct {
 // concurrent claimers take disjoint sets without waiting, and a candidate
 // another claim marked meanwhile is checked again after the lock and
 // dropped; SQLite's write transactions are serialised. MySQL, lacking
-// UPDATE ... RETURNING, locks a branch's candidates FOR UPDATE SKIP
-// LOCKED, marks them and reads them back.
+// UPDATE ... RETURNING, locks a branch's candidates FOR UPDATE, marks them
+// and reads them back. It waits for a candidate another transaction holds
+// rather than skipping it: InnoDB's SKIP LOCKED also skips rows another
+// statement locked only while reading through or past them, so two
+// replicas' claims each left a due payment to the other and neither took
+// it (testReconcilePassesAcrossReplicas); PostgreSQL locks only the rows
+// it returns. A claim's transaction is short, and a deadlock is retried.
 func (s *Store) ClaimReconcile(ctx context.Context, q payments.ReconcileQuery, at time.Time) ([]*payments.Payment, error) {
 	if err := q.Validate(at); err != nil {
 		return nil, err

@@ -87,6 +87,10 @@ type dialectSQL struct {
 	// skipLocked: a claim locks its candidates FOR UPDATE SKIP LOCKED, so
 	// concurrent claimers take disjoint sets without waiting.
 	skipLocked bool
+	// reconcileLock locks a reconcile claim's candidates: FOR UPDATE SKIP
+	// LOCKED on PostgreSQL, FOR UPDATE on MySQL, where SKIP LOCKED lost
+	// payments between claimers (see ClaimReconcile), none on SQLite.
+	reconcileLock string
 	// onDuplicateKey: MySQL spells "insert unless the key exists" as
 	// ON DUPLICATE KEY UPDATE id = id, where the others have ON CONFLICT.
 	onDuplicateKey bool
@@ -175,6 +179,7 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 		s.sql.writableCTE = true
 		s.sql.skipLocked = true
 		s.sql.orderIDBytes = `p.order_id COLLATE "C"`
+		s.sql.reconcileLock = claimLock(true)
 	case dialect.MySQL:
 		s.sql.paymentLock = "UPDATE"
 		s.sql.skipLocked = true
@@ -184,6 +189,7 @@ func New(db bun.IDB, opts ...Option) (*Store, error) {
 		// its refunds). READ COMMITTED reads what the lock holder before
 		// committed, as on PostgreSQL.
 		s.sql.txOptions = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+		s.sql.reconcileLock = "FOR UPDATE"
 		s.sql.reconcileIndex = " FORCE INDEX (nusapay_payments_reconcile_idx)"
 		s.sql.neverSyncedOrder = ""
 	case dialect.SQLite:

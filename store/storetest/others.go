@@ -499,6 +499,80 @@ func testReconcile(t *testing.T, s payments.Store) {
 	}
 }
 
+// testReconcilePassesAcrossReplicas: replicas each run the reconciler's
+// two passes, as Service.ReconcileOnce does — unknown outcomes and local
+// expiries, then long-pending payments — at the same time, and write what
+// each claimed payment's status call answered (settled) and mark it
+// synced. Between them every due payment is claimed once: one claimer's
+// statements must not hide a payment from the others without claiming it
+// (on MySQL, with SKIP LOCKED, a claim skipped rows another statement had
+// locked only to read past them, and they stayed pending a round).
+func testReconcilePassesAcrossReplicas(t *testing.T, s payments.Store) {
+	ctx := ctxT(t)
+	const n = 12
+	mustCreate(t, s, "passes-initiated") // an unknown outcome, not old enough
+	for round := range 40 {
+		for i := range n {
+			id := fmt.Sprintf("passes-%d-%02d", round, i)
+			mustCreate(t, s, id)
+			c := change(id, payments.StatusPending)
+			c.ExpiresAt = time.Now().Add(24 * time.Hour)
+			mustApply(t, s, c)
+		}
+		now := time.Now()
+		at := now.Add(time.Hour)
+		passes := []payments.ReconcileQuery{
+			{UnknownBefore: now.Add(-time.Hour), ExpiredBefore: now.Add(-time.Hour), SyncedBefore: now, Limit: 20},
+			{PendingBefore: now.Add(time.Minute), SyncedBefore: now, Limit: 20},
+		}
+		var mu sync.Mutex
+		seen := map[string]int{}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for range 2 {
+			wg.Go(func() {
+				<-start
+				for _, q := range passes {
+					for {
+						batch, err := s.ClaimReconcile(ctx, q, at)
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						for _, p := range batch {
+							mu.Lock()
+							seen[p.OrderID]++
+							mu.Unlock()
+							if _, err := s.Apply(ctx, change(p.OrderID, payments.StatusSettlement)); err != nil {
+								t.Error(err)
+							}
+							if err := s.MarkSynced(ctx, p.ID, at); err != nil {
+								t.Error(err)
+							}
+						}
+						if len(batch) < q.Limit {
+							break
+						}
+					}
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if len(seen) != n {
+			t.Errorf("round %d: the replicas claimed %d distinct payments, want %d: %v", round, len(seen), n, seen)
+		}
+		for id, times := range seen {
+			if times != 1 || id == "passes-initiated" {
+				t.Errorf("round %d: %s claimed %d times", round, id, times)
+			}
+		}
+		if t.Failed() {
+			return
+		}
+	}
+}
+
 // testConcurrentReconcileClaims: replicas claiming the same due payments at
 // the same time each get a share, and every payment is claimed exactly
 // once; within the lease nobody claims it again, after it everyone may;

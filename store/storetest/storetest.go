@@ -70,6 +70,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ConcurrentOutboxBatchWorkers", testConcurrentOutboxBatchWorkers},
 		{"Reconcile", testReconcile},
 		{"ConcurrentReconcileClaims", testConcurrentReconcileClaims},
+		{"ReconcilePassesAcrossReplicas", testReconcilePassesAcrossReplicas},
 		{"MarkSynced", testMarkSynced},
 		{"Accounts", testAccounts},
 		{"ListPaymentsFilters", testListPaymentsFilters},
