@@ -220,9 +220,6 @@ type Client struct {
 	inst    *instruments
 	// defaults are Config.Headers and the notification URLs, checked once.
 	defaults callOptions
-	// transactionFields are TransactionResponse's fieldNames, worked out
-	// once rather than on every answer.
-	transactionFields []string
 
 	// The jitter source belongs to the Client (no global random state);
 	// *rand.Rand is not safe for concurrent use, hence the mutex.
@@ -350,8 +347,6 @@ func New(cfg Config) (*Client, error) {
 		inst:     newInstruments(cfg.MeterProvider),
 		defaults: defaults,
 		rng:      rand.New(rand.NewChaCha8(seed)),
-
-		transactionFields: transactionResponseFields,
 	}, nil
 }
 

@@ -165,7 +165,7 @@ func (c *Client) transaction(ctx context.Context, cl call, opts []CallOption) (*
 	cl.base = c.coreURL
 	var r TransactionResponse
 	err := c.send(ctx, cl, opts, func(a answer) error {
-		if err := r.fromMembers(a.members, c.transactionFields); err != nil {
+		if err := r.fromMembers(a.members); err != nil {
 			return err
 		}
 		r.HTTPStatus, r.Raw = a.status, a.body

@@ -260,14 +260,18 @@ func ParsePaymentAccountNotification(body []byte) (*PaymentAccountResponse, erro
 // account_id and no order_id.
 func IsPaymentAccountNotification(body []byte) bool {
 	// Members by their exact names, as the lenient decoders match them
-	// (encoding/json alone would take "Account_ID" too).
-	members, err := parseObject(body)
-	if err != nil {
+	// (encoding/json alone would take "Account_ID" too); a repeated name
+	// counts as its last value, as with the map.
+	var account, order bool
+	if _, err := walkObject(body, func(name, value []byte) {
+		switch string(name) {
+		case "account_id":
+			account = string(value) != "null"
+		case "order_id":
+			order = string(value) != "null"
+		}
+	}); err != nil {
 		return false
 	}
-	present := func(name string) bool {
-		v, ok := members[name]
-		return ok && string(v) != "null"
-	}
-	return present("account_id") && !present("order_id")
+	return account && !order
 }

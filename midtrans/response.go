@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -140,13 +141,19 @@ func (r *TransactionResponse) Action(name string) (Action, bool) {
 }
 
 // UnmarshalJSON decodes leniently (see TransactionResponse) and keeps a
-// copy of data in Raw.
+// copy of data in Raw. It walks the object once and keeps the values of
+// the members it knows by their place (transactionResponseIndex), with no
+// map of members: a notification is decoded on every webhook call.
 func (r *TransactionResponse) UnmarshalJSON(data []byte) error {
-	members, err := parseObject(data)
-	if err != nil {
+	values := make([]json.RawMessage, len(transactionResponseNames))
+	if _, err := walkObject(data, func(name, value []byte) {
+		if i, ok := transactionResponseIndex[string(name)]; ok {
+			values[i] = value
+		}
+	}); err != nil {
 		return err
 	}
-	if err := r.fromMembers(members, transactionResponseFields); err != nil {
+	if err := r.fromValues(values); err != nil {
 		return err
 	}
 	r.Raw = bytes.Clone(data)
@@ -154,21 +161,48 @@ func (r *TransactionResponse) UnmarshalJSON(data []byte) error {
 }
 
 // fromMembers decodes the members of a JSON object into r, leniently,
-// keeping r.HTTPStatus; Raw is left to the caller. names are
-// TransactionResponse's fieldNames.
-func (r *TransactionResponse) fromMembers(members map[string]json.RawMessage, names []string) error {
-	var v TransactionResponse
-	if err := decodeNamed(members, &v, names); err != nil {
-		return err
-	}
-	if v.ExpiryTime == "" {
-		if err := decodeMember(members, "expire_time", &v.ExpiryTime); err != nil {
-			return err
+// keeping r.HTTPStatus; Raw is left to the caller.
+func (r *TransactionResponse) fromMembers(members map[string]json.RawMessage) error {
+	values := make([]json.RawMessage, len(transactionResponseNames))
+	for i, name := range transactionResponseNames {
+		if name != "" {
+			values[i] = members[name]
 		}
 	}
-	if v.ChallengeCompletion == nil {
-		if err := decodeMember(members, "challenge_completion", &v.ChallengeCompletion); err != nil {
-			return err
+	return r.fromValues(values)
+}
+
+// fromValues decodes into r, leniently, keeping r.HTTPStatus, the values
+// of the members named transactionResponseNames, by place (nil where the
+// member is absent): TransactionResponse's fields, then the other
+// spellings Midtrans uses for two of them, each read only when its field
+// was not set.
+func (r *TransactionResponse) fromValues(values []json.RawMessage) error {
+	var v TransactionResponse
+	rv := reflect.ValueOf(&v).Elem()
+	for i, name := range transactionResponseFields {
+		if name == "" || values[i] == nil {
+			continue
+		}
+		if err := decodeValue(values[i], rv.Field(i).Addr().Interface()); err != nil {
+			return fmt.Errorf("midtrans: decode %s: %w", name, err)
+		}
+	}
+	fields := len(transactionResponseFields)
+	for _, alias := range []struct {
+		value json.RawMessage
+		name  string
+		unset bool
+		dst   any
+	}{
+		{values[fields], transactionResponseNames[fields], v.ExpiryTime == "", &v.ExpiryTime},
+		{values[fields+1], transactionResponseNames[fields+1], v.ChallengeCompletion == nil, &v.ChallengeCompletion},
+	} {
+		if alias.value == nil || !alias.unset {
+			continue
+		}
+		if err := decodeValue(alias.value, alias.dst); err != nil {
+			return fmt.Errorf("midtrans: decode %s: %w", alias.name, err)
 		}
 	}
 	v.HTTPStatus = r.HTTPStatus
@@ -273,6 +307,25 @@ func decodeFields(members map[string]json.RawMessage, dst any) error {
 // transactionResponseFields are TransactionResponse's fieldNames, computed
 // once: a notification is decoded on every webhook call. Never modified.
 var transactionResponseFields = fieldNames(reflect.TypeFor[TransactionResponse]())
+
+// transactionResponseNames are transactionResponseFields and then the
+// other spellings of expiry_time and challenge_completion, in the order
+// fromValues reads them; transactionResponseIndex maps each name to its
+// place. Computed once, never modified.
+var (
+	transactionResponseNames = append(slices.Clone(transactionResponseFields), "expire_time", "challenge_completion")
+	transactionResponseIndex = indexOfNames(transactionResponseNames)
+)
+
+func indexOfNames(names []string) map[string]int {
+	index := make(map[string]int, len(names))
+	for i, name := range names {
+		if name != "" {
+			index[name] = i
+		}
+	}
+	return index
+}
 
 func fieldNames(t reflect.Type) []string {
 	names := make([]string, t.NumField())
