@@ -51,7 +51,7 @@ func (c *callText) boolean(v bool) {
 	c.b = c.d.AppendBool(c.b, v)
 }
 
-// at writes t at the store's precision.
+// at writes t at the store's precision. callText is a valueSink.
 func (c *callText) at(t time.Time) {
 	c.next()
 	c.b = c.d.AppendTime(c.b, dbTime(t))
@@ -77,25 +77,6 @@ func (c *callText) strs(list []string) {
 		c.b = c.d.AppendString(c.b, s)
 	}
 	c.b = append(c.b, "]::text[]"...)
-}
-
-// value writes v, one of the values paymentArgs and auditArgs hold.
-func (c *callText) value(v any) error {
-	switch v := v.(type) {
-	case nil:
-		c.null()
-	case string:
-		c.str(v)
-	case int64:
-		c.int(v)
-	case bool:
-		c.boolean(v)
-	case time.Time:
-		c.at(v)
-	default:
-		return fmt.Errorf("store: no literal for %T", v)
-	}
-	return nil
 }
 
 // text is the finished call; an error if it has not the function's

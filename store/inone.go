@@ -145,8 +145,8 @@ func (s *Store) writeChangeCall(prev *payments.Payment, plan *payments.ChangePla
 			col, rest, _ = strings.Cut(rest, ", ")
 			if !slices.Contains(cols, col) { // unchanged: not sent
 				c.null()
-			} else if err := c.value(row.arg(col)); err != nil {
-				return "", err
+			} else {
+				row.put(col, c)
 			}
 		}
 	}
@@ -184,11 +184,7 @@ func appendChange(c *callText, audit *payments.AuditEntry, rows []outboxRow) err
 			return errNeedTx
 		}
 	}
-	for _, v := range auditArgs(audit) {
-		if err := c.value(v); err != nil {
-			return err
-		}
-	}
+	putAudit(c, audit)
 	field := func(get func(r *outboxRow) string) {
 		list := make([]string, len(rows))
 		for i := range rows {

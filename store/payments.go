@@ -78,10 +78,10 @@ func (s *Store) createInOne(ctx context.Context, row *paymentRow, plan *payments
 		return err
 	}
 	c := newCall(s.db.Dialect(), "nusapay_create_payment", 52)
-	for _, v := range paymentArgs(row) {
-		if err := c.value(v); err != nil {
-			return err
-		}
+	for rest := paymentColumns; rest != ""; {
+		var col string
+		col, rest, _ = strings.Cut(rest, ", ")
+		row.put(col, c)
 	}
 	if err := appendChange(c, &plan.Audit, rows); err != nil {
 		return err
@@ -290,13 +290,29 @@ const auditColumns = "account, payment_id, order_id, source, actor, from_status,
 
 // auditArgs are an audit row's values, in auditColumns' order.
 func auditArgs(a *payments.AuditEntry) []any {
-	var payload any // NULL when there is none
-	if len(a.Payload) > 0 {
-		payload = string(a.Payload)
-	}
-	return []any{a.Account, a.PaymentID, a.OrderID, string(a.Source), a.Actor,
-		string(a.From.Status), string(a.From.Fraud), int64(a.From.Refunded), string(a.To.Status), string(a.To.Fraud),
-		int64(a.To.Refunded), a.Decision.String(), string(a.Reason), payload, dbTime(a.CreatedAt)}
+	args := make(argList, 0, 15)
+	putAudit(&args, a)
+	return args
+}
+
+// putAudit gives w an audit row's values, in auditColumns' order: the
+// payload NULL when there is none.
+func putAudit(w valueSink, a *payments.AuditEntry) {
+	w.str(a.Account)
+	w.str(a.PaymentID)
+	w.str(a.OrderID)
+	w.str(string(a.Source))
+	w.str(a.Actor)
+	w.str(string(a.From.Status))
+	w.str(string(a.From.Fraud))
+	w.int(int64(a.From.Refunded))
+	w.str(string(a.To.Status))
+	w.str(string(a.To.Fraud))
+	w.int(int64(a.To.Refunded))
+	w.str(a.Decision.String())
+	w.str(string(a.Reason))
+	nullString(w, string(a.Payload))
+	w.at(a.CreatedAt)
 }
 
 // insertEvents writes a change's audit row (unless nil) and adds its

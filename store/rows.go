@@ -58,101 +58,126 @@ const paymentColumns = "id, account, order_id, transaction_id, method, payment_t
 	"metadata, custom_field1, custom_field2, custom_field3, charge_response, transaction_time, settlement_time, version, " +
 	"synced_at, created_at, updated_at, subscription_id"
 
-// paymentArgs are r's values in paymentColumns' order (see arg).
+// paymentArgs are r's values in paymentColumns' order (see put).
 func paymentArgs(r *paymentRow) []any {
-	args := make([]any, 0, 30)
+	args := make(argList, 0, 30)
 	for rest := paymentColumns; rest != ""; {
 		var col string
 		col, rest, _ = strings.Cut(rest, ", ")
-		args = append(args, r.arg(col))
+		r.put(col, &args)
 	}
 	return args
 }
 
-// arg is r's value of column col, a nullzero column's zero value as NULL,
-// as Bun writes it (transaction_id is unique where set: an empty one must
-// be NULL); nil for a column r does not have.
-func (r *paymentRow) arg(col string) any {
+// put gives w r's value of column col, a nullzero column's zero value as
+// NULL, as Bun writes it (transaction_id is unique where set: an empty one
+// must be NULL); NULL for a column r does not have. The one place a
+// column's NULL rule lives: statements' arguments and function calls'
+// literals both come from here.
+func (r *paymentRow) put(col string, w valueSink) {
 	switch col {
 	case "id":
-		return r.ID
+		w.str(r.ID)
 	case "account":
-		return r.Account
+		w.str(r.Account)
 	case "order_id":
-		return r.OrderID
+		w.str(r.OrderID)
 	case "transaction_id":
-		return nullString(r.TransactionID)
+		nullString(w, r.TransactionID)
 	case "method":
-		return r.Method
+		w.str(r.Method)
 	case "payment_type":
-		return r.PaymentType
+		w.str(r.PaymentType)
 	case "amount":
-		return r.Amount
+		w.int(r.Amount)
 	case "currency":
-		return r.Currency
+		w.str(r.Currency)
 	case "status":
-		return r.Status
+		w.str(r.Status)
 	case "fraud_status":
-		return r.FraudStatus
+		w.str(r.FraudStatus)
 	case "status_message":
-		return r.StatusMessage
+		w.str(r.StatusMessage)
 	case "instructions":
-		return r.Instructions
+		w.str(r.Instructions)
 	case "expires_at":
-		return nullTime(r.ExpiresAt)
+		nullTime(w, r.ExpiresAt)
 	case "paid_at":
-		return nullTime(r.PaidAt)
+		nullTime(w, r.PaidAt)
 	case "refunded_amount":
-		return r.RefundedAmount
+		w.int(r.RefundedAmount)
 	case "customer":
-		return nullString(r.Customer)
+		nullString(w, r.Customer)
 	case "customer_email":
-		return nullString(r.CustomerEmail)
+		nullString(w, r.CustomerEmail)
 	case "items":
-		return nullString(r.Items)
+		nullString(w, r.Items)
 	case "metadata":
-		return nullString(r.Metadata)
+		nullString(w, r.Metadata)
 	case "custom_field1":
-		return r.CustomField1
+		w.str(r.CustomField1)
 	case "custom_field2":
-		return r.CustomField2
+		w.str(r.CustomField2)
 	case "custom_field3":
-		return r.CustomField3
+		w.str(r.CustomField3)
 	case "charge_response":
-		return nullString(r.ChargeResponse)
+		nullString(w, r.ChargeResponse)
 	case "transaction_time":
-		return nullTime(r.TxTime)
+		nullTime(w, r.TxTime)
 	case "settlement_time":
-		return nullTime(r.SettlementTime)
+		nullTime(w, r.SettlementTime)
 	case "version":
-		return r.Version
+		w.int(r.Version)
 	case "synced_at":
-		return nullTime(r.SyncedAt)
+		nullTime(w, r.SyncedAt)
 	case "created_at":
-		return dbTime(r.CreatedAt)
+		w.at(r.CreatedAt)
 	case "updated_at":
-		return dbTime(r.UpdatedAt)
+		w.at(r.UpdatedAt)
 	case "subscription_id":
-		return nullString(r.SubscriptionID)
+		nullString(w, r.SubscriptionID)
+	default:
+		w.null()
 	}
-	return nil
 }
 
-// nullString is s, or NULL when empty.
-func nullString(s string) any {
+// nullString gives w s, or NULL when empty.
+func nullString(w valueSink, s string) {
 	if s == "" {
-		return nil
+		w.null()
+		return
 	}
-	return s
+	w.str(s)
 }
 
-// nullTime is t at the store's precision, or NULL when zero.
-func nullTime(t time.Time) any {
+// nullTime gives w t, or NULL when zero.
+func nullTime(w valueSink, t time.Time) {
 	if t.IsZero() {
-		return nil
+		w.null()
+		return
 	}
-	return dbTime(t)
+	w.at(t)
 }
+
+// valueSink takes a row's values in column order: as a statement's
+// arguments (argList) or as the literals of a function call (callText).
+// Typed methods rather than any: boxing every value cost an allocation
+// each on the hot path.
+type valueSink interface {
+	str(string)
+	int(int64)
+	// at takes a time, which the sink keeps at the store's precision.
+	at(time.Time)
+	null()
+}
+
+// argList collects values as a statement's arguments.
+type argList []any
+
+func (l *argList) str(s string)   { *l = append(*l, s) }
+func (l *argList) int(v int64)    { *l = append(*l, v) }
+func (l *argList) at(t time.Time) { *l = append(*l, dbTime(t)) }
+func (l *argList) null()          { *l = append(*l, nil) }
 
 // rowForUpdate is p's row for a compare-and-set, which writes only
 // changedColumns: the JSON of what never changes after the insert
