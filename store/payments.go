@@ -259,28 +259,33 @@ func transactionIDConflict(err error, next *payments.Payment) error {
 // A settlement rewrites three or four columns, not the charge response and
 // instructions JSON that came with the charge.
 func changedColumns(prev, next *payments.Payment) []string {
-	cols := make([]string, 0, 8)
-	add := func(changed bool, col string) {
-		if changed {
-			cols = append(cols, col)
+	changed := [...]struct {
+		differ bool
+		col    string
+	}{
+		{prev.TransactionID != next.TransactionID, "transaction_id"},
+		{prev.Amount != next.Amount, "amount"},
+		{prev.PaymentType != next.PaymentType, "payment_type"},
+		{prev.Status != next.Status, "status"},
+		{prev.FraudStatus != next.FraudStatus, "fraud_status"},
+		{prev.StatusMessage != next.StatusMessage, "status_message"},
+		{!reflect.DeepEqual(&prev.Instructions, &next.Instructions), "instructions"}, // pointers: not boxed
+		{!dbTime(prev.ExpiresAt).Equal(dbTime(next.ExpiresAt)), "expires_at"},
+		{!dbTime(prev.PaidAt).Equal(dbTime(next.PaidAt)), "paid_at"},
+		{prev.RefundedAmount != next.RefundedAmount, "refunded_amount"},
+		{!bytes.Equal(prev.ChargeResponse, next.ChargeResponse), "charge_response"},
+		{!dbTime(prev.TransactionTime).Equal(dbTime(next.TransactionTime)), "transaction_time"},
+		{!dbTime(prev.SettlementTime).Equal(dbTime(next.SettlementTime)), "settlement_time"},
+		{prev.CustomField1 != next.CustomField1, "custom_field1"},
+		{prev.CustomField2 != next.CustomField2, "custom_field2"},
+		{prev.CustomField3 != next.CustomField3, "custom_field3"},
+	}
+	cols := make([]string, 0, len(changed)+2)
+	for _, c := range changed {
+		if c.differ {
+			cols = append(cols, c.col)
 		}
 	}
-	add(prev.TransactionID != next.TransactionID, "transaction_id")
-	add(prev.Amount != next.Amount, "amount")
-	add(prev.PaymentType != next.PaymentType, "payment_type")
-	add(prev.Status != next.Status, "status")
-	add(prev.FraudStatus != next.FraudStatus, "fraud_status")
-	add(prev.StatusMessage != next.StatusMessage, "status_message")
-	add(!reflect.DeepEqual(prev.Instructions, next.Instructions), "instructions")
-	add(!dbTime(prev.ExpiresAt).Equal(dbTime(next.ExpiresAt)), "expires_at")
-	add(!dbTime(prev.PaidAt).Equal(dbTime(next.PaidAt)), "paid_at")
-	add(prev.RefundedAmount != next.RefundedAmount, "refunded_amount")
-	add(!bytes.Equal(prev.ChargeResponse, next.ChargeResponse), "charge_response")
-	add(!dbTime(prev.TransactionTime).Equal(dbTime(next.TransactionTime)), "transaction_time")
-	add(!dbTime(prev.SettlementTime).Equal(dbTime(next.SettlementTime)), "settlement_time")
-	add(prev.CustomField1 != next.CustomField1, "custom_field1")
-	add(prev.CustomField2 != next.CustomField2, "custom_field2")
-	add(prev.CustomField3 != next.CustomField3, "custom_field3")
 	return append(cols, "version", "updated_at")
 }
 
@@ -351,10 +356,10 @@ func (s *Store) insertEvents(ctx context.Context, tx bun.Tx, audit *payments.Aud
 // outboxRows are events' outbox rows, due at now.
 func outboxRows(events []payments.Event, now time.Time) ([]outboxRow, error) {
 	rows := make([]outboxRow, len(events))
-	var paymentJSON map[*payments.Payment]json.RawMessage // a change's events share its payment
+	var shared paymentJSON // a change's events share its payment
 	for i := range events {
 		ev := &events[i]
-		body, err := marshalEvent(ev, &paymentJSON)
+		body, err := marshalEvent(ev, &shared)
 		if err != nil {
 			return nil, fmt.Errorf("event %s: %w", ev.Signal, err)
 		}
@@ -375,29 +380,32 @@ func outboxRows(events []payments.Event, now time.Time) ([]outboxRow, error) {
 	return rows, nil
 }
 
+// paymentJSON is the JSON of the payment events last carried.
+type paymentJSON struct {
+	of   *payments.Payment
+	json json.RawMessage
+}
+
 // marshalEvent is ev's JSON, with its payment marshalled once per
 // change: the events of one change (paid and status changed) carry the
-// same payment, the largest part of each.
-func marshalEvent(ev *payments.Event, cache *map[*payments.Payment]json.RawMessage) ([]byte, error) {
+// same payment, the largest part of each, and last is the one marshalled
+// last.
+func marshalEvent(ev *payments.Event, last *paymentJSON) ([]byte, error) {
 	if ev.Payment == nil {
 		return json.Marshal(ev)
 	}
-	pj, ok := (*cache)[ev.Payment]
-	if !ok {
-		var err error
-		if pj, err = json.Marshal(ev.Payment); err != nil {
+	if last.of != ev.Payment {
+		pj, err := json.Marshal(ev.Payment)
+		if err != nil {
 			return nil, err
 		}
-		if *cache == nil {
-			*cache = map[*payments.Payment]json.RawMessage{}
-		}
-		(*cache)[ev.Payment] = pj
+		*last = paymentJSON{ev.Payment, pj}
 	}
 	// The outer Payment, shallower, stands for the Event's own.
 	return json.Marshal(struct {
 		*payments.Event
 		Payment json.RawMessage `json:"payment"`
-	}{ev, pj})
+	}{ev, last.json})
 }
 
 // outboxArgs are an outbox row's values, in outboxColumns' order.
