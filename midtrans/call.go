@@ -79,12 +79,17 @@ type attemptResult struct {
 }
 
 // answer is a business result as send hands it to a call's decoder: the
-// HTTP status, the body, and the body's members, parsed once by classify
-// so that no decoder parses the body again.
+// HTTP status and the body, which classify found to be a JSON object.
 type answer struct {
-	status  int
-	body    []byte
-	members map[string]json.RawMessage // non-nil: a result is always an object
+	status int
+	body   []byte
+}
+
+// decodeFields decodes the answer into the struct dst points to, as
+// decodeLenient does.
+func (a answer) decodeFields(dst any) error {
+	_, err := decodeLenient(a.body, dst)
+	return err
 }
 
 // send runs cl with retries and returns nil once decode accepted a
@@ -151,7 +156,7 @@ func (c *Client) send(ctx context.Context, cl call, opts []CallOption, decode fu
 				retry, reason = true, "idempotency key in flight"
 				metricReason = retryReason(false, true, 0)
 			case v.apiErr == nil:
-				if err := decode(answer{status: res.status, body: res.body, members: v.members}); err != nil {
+				if err := decode(answer{status: res.status, body: res.body}); err != nil {
 					apiErr := &APIError{Op: cl.op, HTTPStatus: res.status, Code: res.status,
 						Message: "unexpected response body: " + err.Error(), Body: res.body}
 					if !read {
@@ -390,9 +395,12 @@ type verdict struct {
 	env     envelope
 	hasCode bool
 	apiErr  *APIError // nil: a business result
-	// members are the body's members when it is a JSON object.
-	members map[string]json.RawMessage
 }
+
+// envelopeNames are the members classify reads, in the order of its
+// array of their values.
+var envelopeNames = [...]string{"status_code", "status_message", "id", "transaction_status", "token",
+	"validation_messages", "error_messages"}
 
 // classify decides as Midtrans answers, which is not always by the HTTP
 // status (an unknown id or a wrong key can come back as HTTP 200 with body
@@ -403,12 +411,21 @@ type verdict struct {
 // nothing was created, and treating it as a result would hide that.
 func classify(op string, status int, body []byte) verdict {
 	var v verdict
-	members, err := parseObject(body)
-	isObject := err == nil && members != nil
+	// One walk of the body, keeping the values of the envelope's members
+	// (the last of a repeated name, as a map would): no map of members.
+	var env [len(envelopeNames)]json.RawMessage
+	null, err := walkObject(body, func(name, value []byte) {
+		for i, n := range envelopeNames {
+			if string(name) == n {
+				env[i] = value
+				return
+			}
+		}
+	})
+	isObject := err == nil && !null
 	code, codeReadable := 0, true
 	if isObject {
-		v.members = members
-		if err := decodeMember(members, "status_code", &v.env.StatusCode); err != nil {
+		if err := decodeRaw(env[0], envelopeNames[0], &v.env.StatusCode); err != nil {
 			codeReadable = false
 		} else if v.env.StatusCode != "" {
 			n, err := strconv.Atoi(strings.TrimSpace(v.env.StatusCode))
@@ -416,12 +433,10 @@ func classify(op string, status int, body []byte) verdict {
 		}
 		// The rest only describes the answer; a malformed member must not
 		// change the verdict, so decoding errors are ignored.
-		_ = decodeMember(members, "status_message", &v.env.StatusMessage)
-		_ = decodeMember(members, "id", &v.env.ID)
-		_ = decodeMember(members, "transaction_status", &v.env.TransactionStatus)
-		_ = decodeMember(members, "token", &v.env.Token)
-		_ = decodeMember(members, "validation_messages", &v.env.ValidationMessages)
-		_ = decodeMember(members, "error_messages", &v.env.ErrorMessages)
+		for i, dst := range []any{&v.env.StatusMessage, &v.env.ID, &v.env.TransactionStatus, &v.env.Token,
+			&v.env.ValidationMessages, &v.env.ErrorMessages} {
+			_ = decodeRaw(env[i+1], envelopeNames[i+1], dst)
+		}
 	}
 	switch {
 	case v.hasCode && isResultCode(op, code):

@@ -276,7 +276,7 @@ func (c *Client) BIN(ctx context.Context, bin string, opts ...CallOption) (*BINR
 func (c *Client) getJSON(ctx context.Context, cl call, opts []CallOption, r cardAnswer) error {
 	cl.method, cl.base = http.MethodGet, c.coreURL
 	return c.send(ctx, cl, opts, func(a answer) error {
-		if err := decodeFields(a.members, r); err != nil {
+		if err := a.decodeFields(r); err != nil {
 			return err
 		}
 		r.keep(a.status, a.body)

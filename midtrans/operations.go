@@ -54,7 +54,7 @@ func (c *Client) StatusB2B(ctx context.Context, id string, page, perPage int, op
 	var r B2BStatusResponse
 	err = c.send(ctx, call{op: opStatusB2B, method: http.MethodGet, base: c.coreURL, path: path, query: q.Encode()}, opts,
 		func(a answer) error {
-			if err := decodeFields(a.members, &r); err != nil {
+			if err := a.decodeFields(&r); err != nil {
 				return err
 			}
 			r.HTTPStatus, r.Raw = a.status, a.body
@@ -135,7 +135,7 @@ func (c *Client) CreateSnapTransaction(ctx context.Context, req *SnapRequest, op
 	var r SnapResponse
 	err := c.send(ctx, call{op: opSnap, method: http.MethodPost, base: c.snapURL, path: snapCreatePath, body: req}, opts,
 		func(a answer) error {
-			if err := decodeFields(a.members, &r); err != nil {
+			if err := a.decodeFields(&r); err != nil {
 				return err
 			}
 			if r.Token == "" {
@@ -165,7 +165,7 @@ func (c *Client) transaction(ctx context.Context, cl call, opts []CallOption) (*
 	cl.base = c.coreURL
 	var r TransactionResponse
 	err := c.send(ctx, cl, opts, func(a answer) error {
-		if err := r.fromMembers(a.members); err != nil {
+		if err := r.decodeObject(a.body); err != nil {
 			return err
 		}
 		r.HTTPStatus, r.Raw = a.status, a.body

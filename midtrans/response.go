@@ -141,10 +141,21 @@ func (r *TransactionResponse) Action(name string) (Action, bool) {
 }
 
 // UnmarshalJSON decodes leniently (see TransactionResponse) and keeps a
-// copy of data in Raw. It walks the object once and keeps the values of
-// the members it knows by their place (transactionResponseIndex), with no
-// map of members: a notification is decoded on every webhook call.
+// copy of data in Raw.
 func (r *TransactionResponse) UnmarshalJSON(data []byte) error {
+	if err := r.decodeObject(data); err != nil {
+		return err
+	}
+	r.Raw = bytes.Clone(data)
+	return nil
+}
+
+// decodeObject decodes data into r, leniently, keeping r.HTTPStatus; Raw
+// is left to the caller. It walks the object once and keeps the values of
+// the members it knows by their place (transactionResponseIndex), with no
+// map of members: a notification is decoded on every webhook call, a
+// transaction answer on every charge.
+func (r *TransactionResponse) decodeObject(data []byte) error {
 	values := make([]json.RawMessage, len(transactionResponseNames))
 	if _, err := walkObject(data, func(name, value []byte) {
 		if i, ok := transactionResponseIndex[string(name)]; ok {
@@ -152,22 +163,6 @@ func (r *TransactionResponse) UnmarshalJSON(data []byte) error {
 		}
 	}); err != nil {
 		return err
-	}
-	if err := r.fromValues(values); err != nil {
-		return err
-	}
-	r.Raw = bytes.Clone(data)
-	return nil
-}
-
-// fromMembers decodes the members of a JSON object into r, leniently,
-// keeping r.HTTPStatus; Raw is left to the caller.
-func (r *TransactionResponse) fromMembers(members map[string]json.RawMessage) error {
-	values := make([]json.RawMessage, len(transactionResponseNames))
-	for i, name := range transactionResponseNames {
-		if name != "" {
-			values[i] = members[name]
-		}
 	}
 	return r.fromValues(values)
 }
@@ -355,8 +350,13 @@ func decodeNamed(members map[string]json.RawMessage, dst any, names []string) er
 }
 
 func decodeMember(members map[string]json.RawMessage, name string, dst any) error {
-	raw, ok := members[name]
-	if !ok {
+	return decodeRaw(members[name], name, dst)
+}
+
+// decodeRaw decodes raw, the value of the member name, into dst; nothing
+// when raw is nil (the member is absent).
+func decodeRaw(raw json.RawMessage, name string, dst any) error {
+	if raw == nil {
 		return nil
 	}
 	if err := decodeValue(raw, dst); err != nil {

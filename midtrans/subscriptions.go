@@ -269,7 +269,7 @@ func (c *Client) subscriptionAction(ctx context.Context, op, method, id, suffix 
 	var r SubscriptionActionResponse
 	err = c.send(ctx, call{op: op, method: method, base: c.coreURL, path: path, body: body}, opts,
 		func(a answer) error {
-			if err := decodeFields(a.members, &r); err != nil {
+			if err := a.decodeFields(&r); err != nil {
 				return err
 			}
 			r.HTTPStatus, r.Raw = a.status, bytes.Clone(a.body)

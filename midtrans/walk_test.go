@@ -1,6 +1,7 @@
 package midtrans
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -59,7 +60,7 @@ func checkWalkMatchesMembers(t *testing.T, data []byte) {
 	members, parseErr := parseObject(data)
 	mapErr := parseErr
 	if mapErr == nil {
-		mapErr = viaMap.fromMembers(members)
+		mapErr = decodeViaMembers(members, &viaMap)
 		viaMap.Raw = append([]byte(nil), data...)
 	}
 	if (walkErr == nil) != (mapErr == nil) || walkErr != nil && walkErr.Error() != mapErr.Error() {
@@ -68,9 +69,42 @@ func checkWalkMatchesMembers(t *testing.T, data []byte) {
 	if walkErr == nil && !reflect.DeepEqual(walked, viaMap) {
 		t.Fatalf("%q: walk %+v, member map %+v", data, walked, viaMap)
 	}
+	// classify's envelope: as decoding each member from the map.
+	if parseErr == nil && members != nil {
+		var want envelope
+		for i, dst := range []any{&want.StatusCode, &want.StatusMessage, &want.ID, &want.TransactionStatus, &want.Token,
+			&want.ValidationMessages, &want.ErrorMessages} {
+			_ = decodeMember(members, envelopeNames[i], dst)
+		}
+		if got := classify(opCharge, 200, data).env; !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: classify's envelope %+v, from the member map %+v", data, got, want)
+		}
+	}
 	// The shape test counts a repeated name as its last value, as the map did.
 	present := func(name string) bool { v, ok := members[name]; return ok && string(v) != "null" }
 	if want := parseErr == nil && present("account_id") && !present("order_id"); members != nil && IsPaymentAccountNotification(data) != want {
 		t.Fatalf("%q: IsPaymentAccountNotification %v, member map says %v", data, !want, want)
 	}
+}
+
+// decodeViaMembers is how a TransactionResponse was decoded before the
+// walk, from the member map: the reference the walk is held to.
+func decodeViaMembers(members map[string]json.RawMessage, r *TransactionResponse) error {
+	var v TransactionResponse
+	if err := decodeNamed(members, &v, transactionResponseFields); err != nil {
+		return err
+	}
+	if v.ExpiryTime == "" {
+		if err := decodeMember(members, "expire_time", &v.ExpiryTime); err != nil {
+			return err
+		}
+	}
+	if v.ChallengeCompletion == nil {
+		if err := decodeMember(members, "challenge_completion", &v.ChallengeCompletion); err != nil {
+			return err
+		}
+	}
+	v.HTTPStatus = r.HTTPStatus
+	*r = v
+	return nil
 }
