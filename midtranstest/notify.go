@@ -71,12 +71,14 @@ func (s *Server) Notify(id string) error {
 
 // notifyLocked snapshots the transaction into a notification body and queues one
 // delivery per URL. Called with s.mu held, so the body reflects this exact change.
+// With no URL there is nothing to deliver, and no body is built.
 func (s *Server) notifyLocked(t *txn) {
-	s.notifyBody(t, mustJSON(s.statusObject(t, true)))
-}
-
-func (s *Server) notifyBody(t *txn, body []byte) {
-	for _, u := range s.notificationURLs(t.overrideURLs, t.appendURLs) {
+	urls := s.notificationURLs(t.overrideURLs, t.appendURLs)
+	if len(urls) == 0 {
+		return
+	}
+	body := mustJSON(s.statusObject(t, true))
+	for _, u := range urls {
 		s.enqueue(t.txID+" "+u, u, body)
 	}
 }
