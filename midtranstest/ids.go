@@ -28,7 +28,7 @@ const upperAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 func danaStyleID(now time.Time) string {
 	var sb strings.Builder
 	sb.WriteString("A1")
-	sb.WriteString(now.UTC().Add(7*time.Hour).Format("20060102150405"))
+	sb.WriteString(now.UTC().Add(7 * time.Hour).Format("20060102150405"))
 	for range 10 {
 		sb.WriteByte(upperAlnum[mrand.IntN(len(upperAlnum))])
 	}
