@@ -71,3 +71,35 @@ func TestParseNotificationWhitespace(t *testing.T) {
 		}
 	}
 }
+
+// FuzzVerifySignature holds VerifySignature, which decodes the hex it is
+// given, to its definition: the lower-case hex of the SHA-512, compared
+// with the signature trimmed and lower-cased.
+func FuzzVerifySignature(f *testing.F) {
+	good := Signature("o-1", "200", "1000.00", testServerKey)
+	for _, sig := range []string{good, strings.ToUpper(good), " " + good + "\n", good[:127], good + "0", "", "zz" + good[2:],
+		strings.Repeat("0", 128), good[:64] + "G" + good[65:], "\u00e9" + good[2:]} {
+		f.Add("o-1", "200", "1000.00", sig)
+	}
+	f.Fuzz(func(t *testing.T, orderID, code, gross, sig string) {
+		want := Signature(orderID, code, gross, testServerKey) == strings.ToLower(strings.TrimSpace(sig))
+		if got := VerifySignature(orderID, code, gross, sig, testServerKey); got != want {
+			t.Fatalf("VerifySignature(%q, %q, %q, %q) = %v, want %v", orderID, code, gross, sig, got, want)
+		}
+		if VerifySignature(orderID, code, gross, Signature(orderID, code, gross, testServerKey), testServerKey) != true {
+			t.Fatalf("its own signature refused: %q %q %q", orderID, code, gross)
+		}
+	})
+}
+
+// TestVerifySignatureAllocatesNothing: it runs on every notification.
+func TestVerifySignatureAllocatesNothing(t *testing.T) {
+	sig := Signature("order-2026-12-02-000123", "200", "150000.00", testServerKey)
+	if n := testing.AllocsPerRun(100, func() {
+		if !VerifySignature("order-2026-12-02-000123", "200", "150000.00", sig, testServerKey) {
+			t.Fatal("refused")
+		}
+	}); n != 0 {
+		t.Fatalf("%v allocations per call", n)
+	}
+}
