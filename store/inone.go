@@ -233,8 +233,8 @@ type callRow struct {
 // scan, so that a query hook sees an error the function raises (it comes
 // with the rows, after the query is sent).
 func (s *Store) call(ctx context.Context, query string) (callResult, error) {
-	out := callResult{seqs: map[string]int64{}}
-	var rows []callRow
+	out := callResult{seqs: make(map[string]int64, 4)}
+	rows := make([]callRow, 0, 8) // a change returns 2 to 5 rows: no growing
 	err := s.write(ctx, func(ctx context.Context) error {
 		// The text whole as the one argument, which Bun does not parse:
 		// a host's named arguments (bun.WithNamedArg) would otherwise make
