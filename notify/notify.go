@@ -45,6 +45,9 @@ type Handler struct {
 	rejected atomic.Int64
 	tracer   trace.Tracer
 	results  metric.Int64Counter
+	// byKind are the attributes of a Result of each Kind, built once
+	// (metric.WithAttributes builds a set on every call).
+	byKind [Retry + 1]metric.MeasurementOption
 }
 
 // Option configures a Handler.
@@ -131,6 +134,9 @@ func New(svc *payments.Service, opts ...Option) (*Handler, error) {
 	// hands back a working no-op counter.
 	h.results, _ = svc.MeterProvider().Meter(scope).Int64Counter("payments.notifications", metric.WithUnit("{notification}"),
 		metric.WithDescription("Notifications handled, by result (processed, duplicate, ignored, rejected, retry)"))
+	for k := range h.byKind {
+		h.byKind[k] = metric.WithAttributeSet(attribute.NewSet(kindAttribute(Kind(k))))
+	}
 	for _, o := range opts {
 		if o == nil {
 			continue
@@ -168,6 +174,9 @@ const (
 	// should deliver it again.
 	Retry
 )
+
+// kindAttribute is a Result's Kind as the metric and the span carry it.
+func kindAttribute(k Kind) attribute.KeyValue { return attribute.String("payments.result", k.String()) }
 
 func (k Kind) String() string {
 	switch k {
@@ -244,9 +253,12 @@ func (h *Handler) Handle(ctx context.Context, body []byte) Result {
 	opts = append(opts, trace.WithNewRoot(), trace.WithSpanKind(trace.SpanKindServer))
 	ctx, span := h.tracer.Start(ctx, "notify.Handle", opts...)
 	r := h.handle(ctx, body)
-	kind := attribute.String("payments.result", r.Kind.String())
-	h.results.Add(ctx, 1, metric.WithAttributes(kind))
-	span.SetAttributes(kind)
+	if int(r.Kind) < len(h.byKind) {
+		h.results.Add(ctx, 1, h.byKind[r.Kind])
+	} else {
+		h.results.Add(ctx, 1, metric.WithAttributes(kindAttribute(r.Kind)))
+	}
+	span.SetAttributes(kindAttribute(r.Kind))
 	if r.OrderID != "" && r.Kind != Rejected {
 		// Rejected order ids are unauthenticated input: not recorded.
 		span.SetAttributes(attribute.String("payments.order_id", r.OrderID))
