@@ -229,30 +229,60 @@ type callRow struct {
 	Seq  sql.NullInt64  `bun:"seq"`
 }
 
-// call runs one of those functions: query, a callText's. Through Bun's
-// scan, so that a query hook sees an error the function raises (it comes
-// with the rows, after the query is sent).
+// add takes r into the result.
+func (out *callResult) add(r *callRow) {
+	switch r.Kind {
+	case "u":
+		out.written = true
+	case "f":
+		out.duplicate = true
+	case "n":
+		out.recorded = r.Ref.String
+	case "e":
+		out.seqs[r.Ref.String] = r.Seq.Int64
+	}
+}
+
+// call runs one of those functions: query, a callText's. A DB with query
+// hooks gets Bun's scan, so that a hook sees an error the function raises
+// (it comes with the rows, after the query is sent); without hooks the
+// rows are read from database/sql directly, without Bun's model of them.
+// The text goes whole, never formatted: a host's named arguments
+// (bun.WithNamedArg) would otherwise rewrite a ? in the values. Never sent
+// again on a dead connection (see againOnDeadConn): it may have committed.
 func (s *Store) call(ctx context.Context, query string) (callResult, error) {
 	out := callResult{seqs: make(map[string]int64, 4)}
-	rows := make([]callRow, 0, 8) // a change returns 2 to 5 rows: no growing
 	err := s.write(ctx, func(ctx context.Context) error {
-		// The text whole as the one argument, which Bun does not parse:
-		// a host's named arguments (bun.WithNamedArg) would otherwise make
-		// it rewrite a ? in the values. Never sent again on a dead
-		// connection (see againOnDeadConn): it may have committed.
-		return s.db.NewRaw("?", bun.Safe(query)).Scan(ctx, &rows)
-	})
-	for _, r := range rows {
-		switch r.Kind {
-		case "u":
-			out.written = true
-		case "f":
-			out.duplicate = true
-		case "n":
-			out.recorded = r.Ref.String
-		case "e":
-			out.seqs[r.Ref.String] = r.Seq.Int64
+		if db, ok := s.db.(*bun.DB); ok && !queryHooked(db) {
+			return out.read(db.DB.QueryContext(ctx, query))
 		}
-	}
+		rows := make([]callRow, 0, 8) // a change returns 2 to 5 rows: no growing
+		if err := s.db.NewRaw("?", bun.Safe(query)).Scan(ctx, &rows); err != nil {
+			return err
+		}
+		for i := range rows {
+			out.add(&rows[i])
+		}
+		return nil
+	})
 	return out, err
+}
+
+// read takes rows, a call's, into the result and closes them.
+func (out *callResult) read(rows *sql.Rows, err error) error {
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var r callRow
+	for rows.Next() {
+		if err := rows.Scan(&r.Kind, &r.Ref, &r.Seq); err != nil {
+			return err
+		}
+		out.add(&r)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return rows.Close()
 }

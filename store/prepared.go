@@ -42,15 +42,24 @@ func newPrepared(db bun.IDB) *prepared {
 	return &prepared{db: bdb, stmts: map[string]*sql.Stmt{}}
 }
 
-// hooked reports whether the DB has query hooks (tracing, logging), or
+// hooked reports whether the DB has query hooks: see queryHooked.
+func (p *prepared) hooked() bool { return queryHooked(p.db) }
+
+// queryHooked reports whether db has query hooks (tracing, logging), or
 // whether that cannot be told. Hooks see only the statements Bun runs, so
-// a hooked DB gets Bun's path, statement by statement, as before: hooks
-// added after New are seen too. Bun keeps its hooks unexported; should the
-// field ever go, the answer is "hooked", the safe side.
-func (p *prepared) hooked() bool {
-	f := reflect.ValueOf(p.db).Elem().FieldByName("queryHooks")
-	return !f.IsValid() || f.Kind() != reflect.Slice || f.Len() > 0
+// a hooked DB gets Bun's path, statement by statement: hooks added after
+// New are seen too. Bun keeps its hooks unexported; should the field ever
+// go, the answer is "hooked", the safe side.
+func queryHooked(db *bun.DB) bool {
+	if bunQueryHooks.Type == nil || bunQueryHooks.Type.Kind() != reflect.Slice {
+		return true
+	}
+	return reflect.ValueOf(db).Elem().FieldByIndex(bunQueryHooks.Index).Len() > 0
 }
+
+// bunQueryHooks is bun.DB's field of query hooks, looked up once (the
+// lookup allocates); its zero value when the field is gone.
+var bunQueryHooks, _ = reflect.TypeFor[bun.DB]().FieldByName("queryHooks")
 
 // prepareWait bounds how long preparing a statement waits for a free
 // connection before the call goes through Bun instead.
