@@ -334,7 +334,7 @@ func (s *Service) CreateCharge(ctx context.Context, req *ChargeRequest) (p *Paym
 			Instructions:   &Instructions{RedirectURL: snap.RedirectURL, SnapToken: snap.Token},
 			ExpiresAt:      snapPageEnd(built.Snap, s.now()),
 			ChargeResponse: snap.Raw, Payload: snap.Raw}
-		return s.applied(ctx, p, c)
+		return s.appliedFrom(ctx, p, p, c)
 	}
 	resp, err := s.client.Charge(ctx, built.Core, opts...)
 	if err != nil {
@@ -343,7 +343,7 @@ func (s *Service) CreateCharge(ctx context.Context, req *ChargeRequest) (p *Paym
 	}
 	c := s.changeFrom(p, m, resp, SourceCharge)
 	c.ChargeResponse = resp.Raw
-	return s.applied(ctx, p, c)
+	return s.appliedFrom(ctx, p, p, c)
 }
 
 func orderOf(req *ChargeRequest) string {
@@ -398,17 +398,44 @@ func (s *Service) chargeFailed(ctx context.Context, p *Payment, callErr error) (
 
 // applied applies c and returns the payment after it.
 func (s *Service) applied(ctx context.Context, p *Payment, c *Change) (*Payment, error) {
-	res, err := s.apply(ctx, c)
+	return s.appliedFrom(ctx, p, nil, c)
+}
+
+// appliedFrom is applied with prev, the payment as the store returned it
+// and unchanged since (see priorApplier), or nil.
+func (s *Service) appliedFrom(ctx context.Context, p, prev *Payment, c *Change) (*Payment, error) {
+	res, err := s.applyFrom(ctx, prev, c)
 	if err != nil {
 		return p, fmt.Errorf("%s %s: record %s: %w", c.Source, p.OrderID, c.To.Status, err)
 	}
 	return res.Payment, nil
 }
 
+// priorApplier is a store that can apply a change to a payment it
+// returned, planning against that payment instead of reading the row
+// again; the row's version decides whether it still is the row (a lost
+// compare-and-set reads and plans again). store.Store is one. The Service
+// uses it for a charge's answer only, with the payment CreatePayment (or
+// the read of an unanswered one) returned under the charge's lock.
+type priorApplier interface {
+	ApplyFrom(ctx context.Context, prev *Payment, c *Change) (*ApplyResult, error)
+}
+
 // apply applies c, logs the verdict and wakes the delivery workers.
 func (s *Service) apply(ctx context.Context, c *Change) (*ApplyResult, error) {
+	return s.applyFrom(ctx, nil, c)
+}
+
+// applyFrom is apply with prev (see appliedFrom).
+func (s *Service) applyFrom(ctx context.Context, prev *Payment, c *Change) (*ApplyResult, error) {
 	stampActor(ctx, c)
-	res, err := s.store.Apply(ctx, c)
+	var res *ApplyResult
+	var err error
+	if pa, ok := s.store.(priorApplier); ok && prev != nil {
+		res, err = pa.ApplyFrom(ctx, prev, c)
+	} else {
+		res, err = s.store.Apply(ctx, c)
+	}
 	if err != nil {
 		return nil, err
 	}

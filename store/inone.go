@@ -46,12 +46,15 @@ func (s *Store) inOne() bool {
 	return ok && s.sql.writableCTE
 }
 
-// applyInOne plans c against the payment as read and writes the plan in
-// one statement; errLostRace when the payment changed meanwhile.
-func (s *Store) applyInOne(ctx context.Context, c *payments.Change) (*payments.ApplyResult, error) {
-	prev, err := s.paymentWhere(ctx, s.db, "p.order_id = ?", c.OrderID, false)
-	if err != nil {
-		return nil, err
+// applyInOne plans c against prev, or the payment as read when prev is
+// nil, and writes the plan in one statement; errLostRace when the payment
+// changed meanwhile.
+func (s *Store) applyInOne(ctx context.Context, prev *payments.Payment, c *payments.Change) (*payments.ApplyResult, error) {
+	if prev == nil {
+		var err error
+		if prev, err = s.paymentWhere(ctx, s.db, "p.order_id = ?", c.OrderID, false); err != nil {
+			return nil, err
+		}
 	}
 	plan := payments.Plan(prev, c, s.clock())
 	res, _, err := s.writeInOne(ctx, prev, &plan, nil)

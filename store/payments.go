@@ -147,12 +147,31 @@ var errLostRace = errors.New("store: compare-and-set lost")
 
 // Apply implements payments.PaymentStore.
 func (s *Store) Apply(ctx context.Context, c *payments.Change) (*payments.ApplyResult, error) {
+	return s.ApplyFrom(ctx, nil, c)
+}
+
+// ApplyFrom is Apply for a caller that holds prev, the payment as this
+// store last returned it (CreatePayment's, a read's): where a change is
+// written by one function call (PostgreSQL), the first attempt plans c
+// against prev instead of reading the row, and writes only if the row's
+// version is still prev's; a lost compare-and-set reads the row and plans
+// again, as Apply does. prev is ignored when it is nil, of another order
+// or of another account, and on the other databases, whose Apply locks
+// and reads the row in its transaction anyway. A prev changed in memory
+// since the store returned it is a caller's bug: it is planned against as
+// if it were the row. The Service passes the payment CreatePayment
+// returned when it records a charge's answer, saving a read.
+func (s *Store) ApplyFrom(ctx context.Context, prev *payments.Payment, c *payments.Change) (*payments.ApplyResult, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	if prev != nil && (prev.OrderID != c.OrderID || prev.Account != s.account || prev.Version < 1) {
+		prev = nil
+	}
 	if s.inOne() {
 		for range s.maxCAS {
-			res, err := s.applyInOne(ctx, c)
+			res, err := s.applyInOne(ctx, prev, c)
+			prev = nil
 			if errors.Is(err, errLostRace) {
 				continue
 			}

@@ -696,3 +696,151 @@ func testLateChargeAnswer(t *testing.T, s payments.Store) {
 		}
 	}
 }
+
+// fromApplier is a store that can plan a change against a payment it
+// returned instead of reading it again (store.Store.ApplyFrom).
+type fromApplier interface {
+	ApplyFrom(ctx context.Context, prev *payments.Payment, c *payments.Change) (*payments.ApplyResult, error)
+}
+
+// testApplyFrom holds ApplyFrom to Apply: planned against the payment
+// CreatePayment returned, a charge's answer gives the verdict, payment,
+// audit and events a read would have (up to ids, times and JSON member
+// order: a JSON column may reorder the metadata's members); a stale prev
+// never moves the row backwards; a prev of another order or account is
+// never written.
+func testApplyFrom(t *testing.T, s payments.Store) {
+	af, ok := s.(fromApplier)
+	if !ok {
+		t.Skip("the store has no ApplyFrom")
+	}
+	ctx := ctxT(t)
+	create := func(order string) *payments.Payment {
+		p := newPayment(order)
+		p.Metadata = json.RawMessage(`{"zeta": 1, "alpha": {"y": 2, "b": [3, 1]}, "m": null}`)
+		if err := s.CreatePayment(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	answer := func(order string) *payments.Change {
+		return &payments.Change{OrderID: order, To: payments.State{Status: payments.StatusPending}, Source: payments.SourceCharge,
+			TransactionID: "tx-" + order, Instructions: &payments.Instructions{VANumber: "8801", Bank: "bca"},
+			ChargeResponse: json.RawMessage(`{"status_code":"201","order_id":"` + order + `"}`)}
+	}
+	from, read := create("from-1"), create("from-2")
+	got, err := af.ApplyFrom(ctx, from, answer(from.OrderID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := mustApply(t, s, answer(read.OrderID))
+	if got.Verdict != want.Verdict || got.Previous != want.Previous || len(got.Events) != len(want.Events) {
+		t.Fatalf("ApplyFrom: %+v %+v, %d events; Apply: %+v %+v, %d events",
+			got.Verdict, got.Previous, len(got.Events), want.Verdict, want.Previous, len(want.Events))
+	}
+	same := func(what string, a, b any) {
+		t.Helper()
+		if ja, jb := comparableJSON(t, a), comparableJSON(t, b); ja != jb {
+			t.Errorf("%s: ApplyFrom's\n%s\nApply's\n%s", what, ja, jb)
+		}
+	}
+	same("payment", got.Payment, want.Payment)
+	same("payment as read", mustGet(t, s, from.OrderID), mustGet(t, s, read.OrderID))
+	for i := range got.Events {
+		if got.Events[i].Signal != want.Events[i].Signal {
+			t.Errorf("event %d: %s, want %s", i, got.Events[i].Signal, want.Events[i].Signal)
+		}
+		same(fmt.Sprintf("event %d's payload", i), got.Events[i].Payload, want.Events[i].Payload)
+	}
+	if a, b := history(t, s, from), history(t, s, read); len(a) != len(b) || a[len(a)-1].Decision != b[len(b)-1].Decision {
+		t.Errorf("history: %+v, want %+v", a, b)
+	}
+
+	// A stale prev: the payment was paid since. The answer is planned
+	// against the row, never against prev: the status stays (the answer's
+	// facts, such as instructions, may still be learnt).
+	stale := create("from-stale")
+	mustApply(t, s, &payments.Change{OrderID: stale.OrderID, To: payments.State{Status: payments.StatusSettlement},
+		Source: payments.SourceNotification, TransactionID: "tx-" + stale.OrderID})
+	res, err := af.ApplyFrom(ctx, stale, answer(stale.OrderID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Payment.Status != payments.StatusSettlement || res.Previous.Status != payments.StatusSettlement {
+		t.Fatalf("stale prev: %s (previous %s), want settlement kept", res.Payment.Status, res.Previous.Status)
+	}
+	if got := mustGet(t, s, stale.OrderID); got.Status != payments.StatusSettlement || got.PaidAt.IsZero() {
+		t.Fatalf("stale prev: the row is %s, paid at %v, want settlement kept", got.Status, got.PaidAt)
+	}
+
+	// prev of another order (same version, another row): not written.
+	mine, other := create("from-mine"), create("from-other")
+	if _, err := af.ApplyFrom(ctx, other, answer(mine.OrderID)); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, s, other.OrderID); got.Version != 1 || got.Status != payments.StatusInitiated {
+		t.Fatalf("another order's prev was written: %s v%d", got.Status, got.Version)
+	}
+	if got := mustGet(t, s, mine.OrderID); got.Status != payments.StatusPending || got.TransactionID != "tx-"+mine.OrderID {
+		t.Fatalf("the change's own payment: %s %q", got.Status, got.TransactionID)
+	}
+
+	// prev of another account, same order id and version: not written.
+	otherAccount := s.ForAccount("from-elsewhere")
+	theirs := newPayment("from-shared")
+	if err := otherAccount.CreatePayment(ctx, theirs); err != nil {
+		t.Fatal(err)
+	}
+	ours := create("from-shared")
+	if _, err := af.ApplyFrom(ctx, theirs, answer(ours.OrderID)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := otherAccount.Payment(ctx, theirs.OrderID); err != nil || got.Version != 1 {
+		t.Fatalf("another account's prev was written: %+v %v", got, err)
+	}
+	if got := mustGet(t, s, ours.OrderID); got.Status != payments.StatusPending {
+		t.Fatalf("the account's own payment: %s", got.Status)
+	}
+}
+
+// comparableJSON is v as JSON with members sorted at every level, and
+// without what differs between two payments made alike: ids, order ids,
+// transaction ids and times.
+func comparableJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, ok := v.(json.RawMessage)
+	if !ok {
+		var err error
+		if b, err = json.Marshal(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var x any
+	if err := json.Unmarshal(b, &x); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	var strip func(any) any
+	strip = func(x any) any {
+		switch x := x.(type) {
+		case map[string]any:
+			for k, v := range x {
+				switch {
+				case k == "id" || strings.HasSuffix(k, "_id") || strings.HasSuffix(k, "_at") || strings.HasSuffix(k, "_time"):
+					delete(x, k)
+				default:
+					x[k] = strip(v)
+				}
+			}
+		case []any:
+			for i := range x {
+				x[i] = strip(x[i])
+			}
+		}
+		return x
+	}
+	out, err := json.Marshal(strip(x)) // maps marshal with sorted keys
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}

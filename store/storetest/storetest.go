@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ApplyMergesFacts", testApplyMergesFacts},
 		{"ApplyLearnsFacts", testApplyLearnsFacts},
 		{"ApplyFollowsPlan", testApplyFollowsPlan},
+		{"ApplyFrom", testApplyFrom},
 		{"ApplyPaidOnce", testApplyPaidOnce},
 		{"ApplyReversal", testApplyReversal},
 		{"ApplyPartialRefunds", testApplyPartialRefunds},
