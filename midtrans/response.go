@@ -295,10 +295,6 @@ func decodeFields(members map[string]json.RawMessage, dst any) error {
 	return decodeNamed(members, dst, fieldNames(reflect.TypeOf(dst).Elem()))
 }
 
-// fieldNames lists the JSON member name of each field of the struct type
-// t, by field index ("" for a field that is not decoded). Working them out
-// walks the struct's tags by reflection, which costs more than decoding a
-// typical answer; Client does it once for TransactionResponse.
 // transactionResponseFields are TransactionResponse's fieldNames, computed
 // once: a notification is decoded on every webhook call. Never modified.
 var transactionResponseFields = fieldNames(reflect.TypeFor[TransactionResponse]())
@@ -312,6 +308,7 @@ var (
 	transactionResponseIndex = indexOfNames(transactionResponseNames)
 )
 
+// indexOfNames maps each non-empty name to its place in names.
 func indexOfNames(names []string) map[string]int {
 	index := make(map[string]int, len(names))
 	for i, name := range names {
@@ -322,6 +319,10 @@ func indexOfNames(names []string) map[string]int {
 	return index
 }
 
+// fieldNames lists the JSON member name of each field of the struct type
+// t, by field index ("" for a field that is not decoded). Working them out
+// walks the struct's tags by reflection, which costs more than decoding a
+// typical answer; it is done once for TransactionResponse.
 func fieldNames(t reflect.Type) []string {
 	names := make([]string, t.NumField())
 	for i := range names {

@@ -29,8 +29,9 @@ func signatureSum(orderID, statusCode, grossAmount, serverKey string) [sha512.Si
 
 // VerifySignature reports whether signature is Midtrans' signature_key for
 // the given fields under serverKey: its hex, in either case, with space
-// around it ignored. The comparison takes the same time whatever the
-// input, so it leaks nothing about the expected value. Nothing is
+// around it ignored. A signature of the right length and hex is compared
+// with the expected sum in constant time; any other is refused at once,
+// which tells nothing about the expected value. Nothing is
 // allocated: it runs on every notification.
 func VerifySignature(orderID, statusCode, grossAmount, signature, serverKey string) bool {
 	want := signatureSum(orderID, statusCode, grossAmount, serverKey)

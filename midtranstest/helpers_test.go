@@ -200,3 +200,7 @@ func clone(m map[string]any) map[string]any {
 	_ = json.Unmarshal(b, &out)
 	return out
 }
+
+// wib is Asia/Jakarta: Midtrans renders every timestamp there without a
+// zone suffix (the server adds seven hours to UTC instead of keeping one).
+func wib() *time.Location { return time.FixedZone("WIB", 7*3600) }

@@ -24,9 +24,6 @@ var (
 	ErrInvalidAmount = errors.New("midtranstest: invalid amount")
 )
 
-// wib is Asia/Jakarta; Midtrans renders every timestamp there without a zone suffix.
-func wib() *time.Location { return time.FixedZone("WIB", 7*3600) }
-
 const timeLayout = "2006-01-02 15:04:05"
 
 // Config configures a simulated Midtrans merchant account. The zero value is usable.

@@ -408,7 +408,8 @@ type paymentJSON struct {
 // marshalEvent is ev's JSON, with its payment marshalled once per
 // change: the events of one change (paid and status changed) carry the
 // same payment, the largest part of each, and last is the one marshalled
-// last.
+// last. It is kept by pointer: a change's events share their *Payment,
+// which nothing changes while they are marshalled.
 func marshalEvent(ev *payments.Event, last *paymentJSON) ([]byte, error) {
 	if ev.Payment == nil {
 		return json.Marshal(ev)
@@ -592,7 +593,10 @@ type rawQuery struct {
 // statement locked only while reading through or past them, so two
 // replicas' claims each left a due payment to the other and neither took
 // it (testReconcilePassesAcrossReplicas); PostgreSQL locks only the rows
-// it returns. A claim's transaction is short, and a deadlock is retried.
+// it returns. A claim's transaction is short. A deadlock is retried when
+// the store runs its own transactions (see inTx); a MySQL lock wait that
+// times out (error 1205) is not: the claim returns the error, and the
+// reconciler's next pass claims again.
 func (s *Store) ClaimReconcile(ctx context.Context, q payments.ReconcileQuery, at time.Time) ([]*payments.Payment, error) {
 	if err := q.Validate(at); err != nil {
 		return nil, err

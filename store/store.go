@@ -84,8 +84,12 @@ type dialectSQL struct {
 	// which has nothing weaker, and none on SQLite, whose write
 	// transactions are serialised.
 	paymentLock string
-	// skipLocked: a claim locks its candidates FOR UPDATE SKIP LOCKED, so
-	// concurrent claimers take disjoint sets without waiting.
+	// skipLocked: an outbox claim and a pruning batch lock their
+	// candidates FOR UPDATE SKIP LOCKED, so concurrent claimers take
+	// disjoint sets without waiting. (On MySQL a claim may then also skip
+	// a row another statement only read through, as reconcile claims did:
+	// for the outbox that delays an event until the next claim, it loses
+	// none. Reconcile claims use reconcileLock instead.)
 	skipLocked bool
 	// reconcileLock locks a reconcile claim's candidates: FOR UPDATE SKIP
 	// LOCKED on PostgreSQL, FOR UPDATE on MySQL, where SKIP LOCKED lost
