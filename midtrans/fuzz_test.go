@@ -65,6 +65,13 @@ func FuzzParseTime(f *testing.F) {
 		if got.Location() != time.UTC {
 			t.Errorf("ParseTime(%q) is in %v, want UTC", s, got.Location())
 		}
+		// The definition: the wall clock in WIB.
+		if want, err := time.ParseInLocation(TimeLayout, s, wib()); err != nil || !got.Equal(want) {
+			t.Errorf("ParseTime(%q) = %v, want %v (%v)", s, got, want, err)
+		}
+		if want := got.In(wib()).Format(TimeLayout); FormatTime(got) != want {
+			t.Errorf("FormatTime(%v) = %q, want %q", got, FormatTime(got), want)
+		}
 		back, err := ParseTime(FormatTime(got))
 		if err != nil {
 			t.Fatalf("ParseTime(FormatTime(%v)) = %v", got, err)
