@@ -10,6 +10,7 @@ import (
 
 	"github.com/nusapay/payments/internal/dbtest"
 	"github.com/nusapay/payments/internal/testenv"
+	"github.com/nusapay/payments/notify"
 )
 
 // queryLog records the statements a *bun.DB sends.
@@ -52,5 +53,47 @@ func TestChargeStatements(t *testing.T) {
 	got := log.take()
 	if len(got) != 2 || !strings.Contains(got[0], "nusapay_create_payment(") || !strings.Contains(got[1], "nusapay_write_change(") {
 		t.Fatalf("%d statements, want the create and the write:\n%s", len(got), strings.Join(got, "\n"))
+	}
+}
+
+// TestConfirmedNotificationStatements: on PostgreSQL a confirmed
+// notification reads the inbox and the payment once each, asks Midtrans,
+// and writes in one statement: the change is planned against the payment
+// read before asking (store.Store.ApplyNotificationFrom), not read again.
+func TestConfirmedNotificationStatements(t *testing.T) {
+	db := dbtest.Postgres(t)
+	log := &queryLog{}
+	db.AddQueryHook(log)
+	env := testenv.New(t, db, testenv.Config{})
+	ctx := testenv.Ctx(t)
+	h, err := notify.New(env.Service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const order = "order-confirmed"
+	if _, err := env.Service.CreateCharge(ctx, chargeReq(order, "bca_va", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Sim.Pay(order); err != nil {
+		t.Fatal(err)
+	}
+	tx, _ := env.Sim.Transaction(order)
+	body, err := notify.Signed(env.Sim.ServerKey(), map[string]any{"order_id": order, "transaction_id": tx.TransactionID,
+		"status_code": "200", "gross_amount": "145000.00", "transaction_status": "settlement", "fraud_status": "accept",
+		"payment_type": tx.PaymentType})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.take()
+	if r := h.Handle(ctx, body); r.Kind != notify.Processed || r.Decision != "applied" {
+		t.Fatalf("%+v", r)
+	}
+	got := log.take()
+	if len(got) != 3 || !strings.Contains(got[0], "nusapay_inbox_by_key(") || !strings.Contains(got[1], "nusapay_payment_by_order(") ||
+		!strings.Contains(got[2], "nusapay_write_change(") {
+		t.Fatalf("%d statements, want the inbox read, the payment read and the write:\n%s", len(got), strings.Join(got, "\n"))
+	}
+	if p, err := env.Service.Payment(ctx, order); err != nil || !p.Paid() {
+		t.Fatalf("%+v %v", p, err)
 	}
 }

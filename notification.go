@@ -147,6 +147,7 @@ func duplicateOf(st NotificationState) NotificationResult {
 // recorded as rec.
 func (s *Service) processNotification(ctx context.Context, n *midtrans.TransactionResponse, rec *Notification, opts NotificationOptions) (NotificationResult, error) {
 	report := n
+	var known *Payment // the payment as read before confirming, if it was
 	if !opts.Unconfirmed {
 		p, err := s.store.Payment(ctx, n.OrderID)
 		if errors.Is(err, ErrNotFound) {
@@ -174,6 +175,7 @@ func (s *Service) processNotification(ctx context.Context, n *midtrans.Transacti
 		if report, err = s.client.Status(ctx, id, callOpts...); err != nil {
 			return NotificationResult{}, s.notificationFailed(ctx, rec, "confirm with GET status", err)
 		}
+		known = p
 	}
 	var c *Change
 	change := func(p *Payment) *Change {
@@ -181,7 +183,7 @@ func (s *Service) processNotification(ctx context.Context, n *midtrans.Transacti
 		stampActor(ctx, c)
 		return c
 	}
-	ar, recorded, err := s.store.ApplyNotification(ctx, rec, change)
+	ar, recorded, err := s.applyNotificationFrom(ctx, known, rec, change)
 	if errors.Is(err, ErrNotFound) && opts.Unconfirmed {
 		var p *Payment
 		if p, err = s.unknownOrder(ctx, n, rec); p == nil || err != nil {
@@ -202,6 +204,16 @@ func (s *Service) processNotification(ctx context.Context, n *midtrans.Transacti
 	}
 	s.committed(ctx, c, ar)
 	return NotificationResult{State: rec.State, Verdict: ar.Verdict, Detail: rec.Detail}, nil
+}
+
+// applyNotificationFrom applies a notification with the store's
+// ApplyNotificationFrom when it has one and prev is known (see
+// priorApplier), else with ApplyNotification.
+func (s *Service) applyNotificationFrom(ctx context.Context, prev *Payment, rec *Notification, change func(*Payment) *Change) (*ApplyResult, bool, error) {
+	if pa, ok := s.store.(priorApplier); ok && prev != nil {
+		return pa.ApplyNotificationFrom(ctx, prev, rec, change)
+	}
+	return s.store.ApplyNotification(ctx, rec, change)
 }
 
 // unknownOrder is a notification's payment when the Service has none for

@@ -415,10 +415,12 @@ func (s *Service) appliedFrom(ctx context.Context, p, prev *Payment, c *Change) 
 // returned, planning against that payment instead of reading the row
 // again; the row's version decides whether it still is the row (a lost
 // compare-and-set reads and plans again). store.Store is one. The Service
-// uses it for a charge's answer only, with the payment CreatePayment (or
-// the read of an unanswered one) returned under the charge's lock.
+// uses it for a charge's answer, with the payment CreatePayment (or the
+// read of an unanswered one) returned under the charge's lock, and for a
+// confirmed notification, with the payment read before asking Midtrans.
 type priorApplier interface {
 	ApplyFrom(ctx context.Context, prev *Payment, c *Change) (*ApplyResult, error)
+	ApplyNotificationFrom(ctx context.Context, prev *Payment, n *Notification, change func(prev *Payment) *Change) (*ApplyResult, bool, error)
 }
 
 // apply applies c, logs the verdict and wakes the delivery workers.

@@ -133,8 +133,12 @@
 // to change come from the store), but their statements' plans are cached
 // in the server session, where the same statements sent as text were
 // planned on every call, and a change costs two round trips (the read, the
-// call) instead of a transaction's six. A lost compare-and-set writes
-// nothing; the change is planned again from a fresh read, and after
+// call) instead of a transaction's six, or one when the caller holds the
+// payment as the store last returned it (ApplyFrom, ApplyNotificationFrom:
+// the Service's charge answers and confirmed notifications), since the
+// call's compare-and-set on the version tells whether it still is the row.
+// A lost compare-and-set writes nothing; the change is planned again from
+// a fresh read, and after
 // maxCAS losses decided in the locked transaction. Two copies of one
 // notification whose confirmations disagree (one replica's GET status said
 // pending, the other's settlement) cannot lose the settlement: the copy

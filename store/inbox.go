@@ -92,6 +92,16 @@ func finishedList() string {
 
 // ApplyNotification implements payments.Inbox.
 func (s *Store) ApplyNotification(ctx context.Context, n *payments.Notification, change func(prev *payments.Payment) *payments.Change) (*payments.ApplyResult, bool, error) {
+	return s.ApplyNotificationFrom(ctx, nil, n, change)
+}
+
+// ApplyNotificationFrom is ApplyNotification for a caller that holds
+// prev, the payment as this store returned it, as ApplyFrom is Apply's:
+// on PostgreSQL the first attempt builds and plans the change against
+// prev instead of reading the row, and a lost compare-and-set reads and
+// plans again. The Service passes the payment it read before confirming
+// the notification with Midtrans.
+func (s *Store) ApplyNotificationFrom(ctx context.Context, prev *payments.Payment, n *payments.Notification, change func(prev *payments.Payment) *payments.Change) (*payments.ApplyResult, bool, error) {
 	if n.DedupKey == "" {
 		return nil, false, errors.New("apply notification: empty dedup key")
 	}
@@ -103,9 +113,11 @@ func (s *Store) ApplyNotification(ctx context.Context, n *payments.Notification,
 		n.ReceivedAt = now
 	}
 	n.Account = s.account
+	prev = s.knownPrev(prev, n.OrderID)
 	if s.inOne() {
 		for range s.maxCAS {
-			res, recorded, err := s.applyNotificationInOne(ctx, n, change)
+			res, recorded, err := s.applyNotificationInOne(ctx, prev, n, change)
+			prev = nil
 			if errors.Is(err, errLostRace) {
 				continue
 			}

@@ -63,10 +63,12 @@ func (s *Store) applyInOne(ctx context.Context, prev *payments.Payment, c *payme
 
 // applyNotificationInOne is applyInOne for a notification, recorded as n
 // in the same statement. recorded is false when a finished copy is stored.
-func (s *Store) applyNotificationInOne(ctx context.Context, n *payments.Notification, change func(*payments.Payment) *payments.Change) (*payments.ApplyResult, bool, error) {
-	prev, err := s.paymentWhere(ctx, s.db, "p.order_id = ?", n.OrderID, false)
-	if err != nil {
-		return nil, false, err
+func (s *Store) applyNotificationInOne(ctx context.Context, prev *payments.Payment, n *payments.Notification, change func(*payments.Payment) *payments.Change) (*payments.ApplyResult, bool, error) {
+	if prev == nil {
+		var err error
+		if prev, err = s.paymentWhere(ctx, s.db, "p.order_id = ?", n.OrderID, false); err != nil {
+			return nil, false, err
+		}
 	}
 	c := change(prev)
 	if err := c.Validate(); err != nil {

@@ -142,6 +142,16 @@ func (s *Store) paymentWhere(ctx context.Context, db bun.IDB, where, arg string,
 	return row.payment()
 }
 
+// knownPrev is prev, a payment a caller holds (see ApplyFrom), when a
+// change of orderID may be planned against it: nil when it is nil, of
+// another order or account, or was never stored.
+func (s *Store) knownPrev(prev *payments.Payment, orderID string) *payments.Payment {
+	if prev == nil || prev.OrderID != orderID || prev.Account != s.account || prev.Version < 1 {
+		return nil
+	}
+	return prev
+}
+
 // errLostRace rolls back an Apply attempt whose compare-and-set failed.
 var errLostRace = errors.New("store: compare-and-set lost")
 
@@ -165,9 +175,7 @@ func (s *Store) ApplyFrom(ctx context.Context, prev *payments.Payment, c *paymen
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	if prev != nil && (prev.OrderID != c.OrderID || prev.Account != s.account || prev.Version < 1) {
-		prev = nil
-	}
+	prev = s.knownPrev(prev, c.OrderID)
 	if s.inOne() {
 		for range s.maxCAS {
 			res, err := s.applyInOne(ctx, prev, c)

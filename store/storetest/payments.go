@@ -844,3 +844,74 @@ func comparableJSON(t *testing.T, v any) string {
 	}
 	return string(out)
 }
+
+// fromNotificationApplier is a store whose ApplyNotification can plan
+// against a payment it returned (store.Store.ApplyNotificationFrom).
+type fromNotificationApplier interface {
+	ApplyNotificationFrom(ctx context.Context, prev *payments.Payment, n *payments.Notification,
+		change func(*payments.Payment) *payments.Change) (*payments.ApplyResult, bool, error)
+}
+
+// testApplyNotificationFrom: a notification applied against the payment
+// read before it was confirmed records and applies it as
+// ApplyNotification does; when the payment changed since, the change is
+// built and planned against the row, never against prev; a prev of
+// another order is never written.
+func testApplyNotificationFrom(t *testing.T, s payments.Store) {
+	af, ok := s.(fromNotificationApplier)
+	if !ok {
+		t.Skip("the store has no ApplyNotificationFrom")
+	}
+	ctx := ctxT(t)
+	var built []payments.Status // the status of each payment change was built against
+	to := func(st payments.Status) func(*payments.Payment) *payments.Change {
+		return func(p *payments.Payment) *payments.Change {
+			built = append(built, p.Status)
+			return &payments.Change{OrderID: p.OrderID, To: payments.State{Status: st}, Source: payments.SourceNotification,
+				TransactionID: "tx-" + p.OrderID}
+		}
+	}
+	note := func(order, key string) *payments.Notification {
+		return &payments.Notification{DedupKey: key, OrderID: order, Status: "settlement", Body: json.RawMessage(`{}`)}
+	}
+
+	fresh := mustCreate(t, s, "nfrom-fresh")
+	res, recorded, err := af.ApplyNotificationFrom(ctx, fresh, note(fresh.OrderID, "nfrom-key-1"), to(payments.StatusSettlement))
+	if err != nil || !recorded || !res.Payment.Paid() || len(built) != 1 || built[0] != payments.StatusInitiated {
+		t.Fatalf("fresh prev: %+v recorded=%v built against %v: %v", res, recorded, built, err)
+	}
+	if n, err := s.NotificationByDedupKey(ctx, "nfrom-key-1"); err != nil || !n.State.Finished() {
+		t.Fatalf("fresh prev: inbox %+v %v", n, err)
+	}
+	if got := mustGet(t, s, fresh.OrderID); !got.Paid() || got.Version != 2 {
+		t.Fatalf("fresh prev: the row is %s v%d", got.Status, got.Version)
+	}
+
+	// Stale: expired since prev was read. A settlement built against prev
+	// (initiated) would pay it; against the row it must not.
+	stale := mustCreate(t, s, "nfrom-stale")
+	mustApply(t, s, change(stale.OrderID, payments.StatusExpire))
+	built = nil
+	res, _, err = af.ApplyNotificationFrom(ctx, stale, note(stale.OrderID, "nfrom-key-2"), to(payments.StatusSettlement))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(built) == 0 || built[len(built)-1] != payments.StatusExpire || res.Previous.Status != payments.StatusExpire {
+		t.Fatalf("stale prev: change built against %v, decided against %s", built, res.Previous.Status)
+	}
+	if got := mustGet(t, s, stale.OrderID); got.Status != res.Payment.Status {
+		t.Fatalf("stale prev: the row is %s, the result %s", got.Status, res.Payment.Status)
+	}
+
+	// prev of another order: never written.
+	mine, other := mustCreate(t, s, "nfrom-mine"), mustCreate(t, s, "nfrom-other")
+	if _, _, err := af.ApplyNotificationFrom(ctx, other, note(mine.OrderID, "nfrom-key-3"), to(payments.StatusSettlement)); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, s, other.OrderID); got.Version != 1 {
+		t.Fatalf("another order's prev was written: %s v%d", got.Status, got.Version)
+	}
+	if got := mustGet(t, s, mine.OrderID); !got.Paid() {
+		t.Fatalf("the notification's own payment: %s", got.Status)
+	}
+}

@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ApplyLearnsFacts", testApplyLearnsFacts},
 		{"ApplyFollowsPlan", testApplyFollowsPlan},
 		{"ApplyFrom", testApplyFrom},
+		{"ApplyNotificationFrom", testApplyNotificationFrom},
 		{"ApplyPaidOnce", testApplyPaidOnce},
 		{"ApplyReversal", testApplyReversal},
 		{"ApplyPartialRefunds", testApplyPartialRefunds},
