@@ -40,9 +40,8 @@ func (l *queryLog) take() []string {
 // between them: the answer is planned against the payment CreatePayment
 // returned (store.Store.ApplyFrom), its version checked by the write.
 func TestChargeStatements(t *testing.T) {
-	db := dbtest.Postgres(t)
 	log := &queryLog{}
-	db.AddQueryHook(log)
+	db := dbtest.Postgres(t).WithQueryHook(log)
 	env := testenv.New(t, db, testenv.Config{})
 	ctx := testenv.Ctx(t)
 	log.take()
@@ -61,9 +60,8 @@ func TestChargeStatements(t *testing.T) {
 // and writes in one statement: the change is planned against the payment
 // read before asking (store.Store.ApplyNotificationFrom), not read again.
 func TestConfirmedNotificationStatements(t *testing.T) {
-	db := dbtest.Postgres(t)
 	log := &queryLog{}
-	db.AddQueryHook(log)
+	db := dbtest.Postgres(t).WithQueryHook(log)
 	env := testenv.New(t, db, testenv.Config{})
 	ctx := testenv.Ctx(t)
 	h, err := notify.New(env.Service)
