@@ -80,4 +80,35 @@ func TestDeadPooledConnections(t *testing.T) {
 	if err != nil || got.Status != payments.StatusPending || got.Version != 2 {
 		t.Fatalf("after: %+v %v", got, err)
 	}
+
+	// A charge's answer and a confirmed notification are written right
+	// after a call to Midtrans, planned against the payment the store
+	// returned before it (ApplyFrom, ApplyNotificationFrom): no read
+	// drains the pool first. A write that meets a dead connection is
+	// planned again from a read, whose compare-and-set tells whether the
+	// first had committed.
+	q := &payments.Payment{OrderID: "order-dead-conns-from", Method: "gopay", Amount: 50000}
+	if err := s.CreatePayment(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	kill()
+	res, err := s.ApplyFrom(ctx, q, &payments.Change{OrderID: q.OrderID, To: payments.State{Status: payments.StatusPending},
+		Source: payments.SourceCharge, TransactionID: "tx-dead-conns-from"})
+	if err != nil || res.Payment.Status != payments.StatusPending {
+		t.Fatalf("ApplyFrom on dead connections: %+v %v", res, err)
+	}
+	kill()
+	n2 := &payments.Notification{DedupKey: "key-dead-conns-from", OrderID: q.OrderID, Status: "settlement", Body: []byte(`{}`)}
+	_, recorded, err = s.ApplyNotificationFrom(ctx, res.Payment, n2, func(prev *payments.Payment) *payments.Change {
+		return &payments.Change{OrderID: prev.OrderID, To: payments.State{Status: payments.StatusSettlement}, Source: payments.SourceNotification}
+	})
+	if err != nil || !recorded {
+		t.Fatalf("ApplyNotificationFrom on dead connections: %v, recorded %v", err, recorded)
+	}
+	if got, err := s.Payment(ctx, q.OrderID); err != nil || !got.Paid() || got.Version != 3 {
+		t.Fatalf("after the From calls: %+v %v", got, err)
+	}
+	if h, err := s.History(ctx, q.ID); err != nil || len(h) != 3 {
+		t.Fatalf("history: %d entries, want created, pending, settlement: %v", len(h), err)
+	}
 }

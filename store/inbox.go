@@ -116,9 +116,10 @@ func (s *Store) ApplyNotificationFrom(ctx context.Context, prev *payments.Paymen
 	prev = s.knownPrev(prev, n.OrderID)
 	if s.inOne() {
 		for range s.maxCAS {
+			held := prev != nil
 			res, recorded, err := s.applyNotificationInOne(ctx, prev, n, change)
 			prev = nil
-			if errors.Is(err, errLostRace) {
+			if errors.Is(err, errLostRace) || held && againFromRead(ctx, err) {
 				continue
 			}
 			if errors.Is(err, errNeedTx) {

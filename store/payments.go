@@ -152,6 +152,18 @@ func (s *Store) knownPrev(prev *payments.Payment, orderID string) *payments.Paym
 	return prev
 }
 
+// againFromRead reports whether a write planned against a payment the
+// caller held, with no read before it, is to be planned again from a read:
+// it met a dead pooled connection (see againOnDeadConn), which a read
+// would have met and drained first. The error does not prove the write did
+// not commit, but planning again is safe where sending it again would not
+// be: the read sees the version the write left, and the plan made against
+// it changes nothing twice (a notification already recorded is a
+// duplicate).
+func againFromRead(ctx context.Context, err error) bool {
+	return isDeadConn(err) && ctx.Err() == nil
+}
+
 // errLostRace rolls back an Apply attempt whose compare-and-set failed.
 var errLostRace = errors.New("store: compare-and-set lost")
 
@@ -165,12 +177,14 @@ func (s *Store) Apply(ctx context.Context, c *payments.Change) (*payments.ApplyR
 // written by one function call (PostgreSQL), the first attempt plans c
 // against prev instead of reading the row, and writes only if the row's
 // version is still prev's; a lost compare-and-set reads the row and plans
-// again, as Apply does. prev is ignored when it is nil, of another order
-// or of another account, and on the other databases, whose Apply locks
-// and reads the row in its transaction anyway. A prev changed in memory
-// since the store returned it is a caller's bug: it is planned against as
-// if it were the row. The Service passes the payment CreatePayment
-// returned when it records a charge's answer, saving a read.
+// again, as Apply does, and so does a write that met a dead pooled
+// connection (see againFromRead). prev is ignored when it is nil, of
+// another order or of another account, and on the other databases, whose
+// Apply locks and reads the row in its transaction anyway. A prev changed
+// in memory since the store returned it (or with another payment's ID) is
+// a caller's bug: it is planned against as if it were the row. The
+// Service passes the payment CreatePayment returned when it records a
+// charge's answer, saving a read.
 func (s *Store) ApplyFrom(ctx context.Context, prev *payments.Payment, c *payments.Change) (*payments.ApplyResult, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -178,9 +192,10 @@ func (s *Store) ApplyFrom(ctx context.Context, prev *payments.Payment, c *paymen
 	prev = s.knownPrev(prev, c.OrderID)
 	if s.inOne() {
 		for range s.maxCAS {
+			held := prev != nil
 			res, err := s.applyInOne(ctx, prev, c)
 			prev = nil
-			if errors.Is(err, errLostRace) {
+			if errors.Is(err, errLostRace) || held && againFromRead(ctx, err) {
 				continue
 			}
 			if errors.Is(err, errNeedTx) {
