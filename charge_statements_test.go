@@ -8,6 +8,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/nusapay/payments"
 	"github.com/nusapay/payments/internal/dbtest"
 	"github.com/nusapay/payments/internal/testenv"
 	"github.com/nusapay/payments/notify"
@@ -93,5 +94,35 @@ func TestConfirmedNotificationStatements(t *testing.T) {
 	}
 	if p, err := env.Service.Payment(ctx, order); err != nil || !p.Paid() {
 		t.Fatalf("%+v %v", p, err)
+	}
+}
+
+// TestChargeOwnsItsPayment: the payment CreateCharge returns shares no
+// memory with the request (customer, items, metadata): a host reusing or
+// changing its request afterwards does not change the payment it got.
+func TestChargeOwnsItsPayment(t *testing.T) {
+	for _, kind := range []string{"sqlite", "postgres"} {
+		t.Run(kind, func(t *testing.T) {
+			db := dbtest.SQLite(t)
+			if kind == "postgres" {
+				db = dbtest.Postgres(t)
+			}
+			env := testenv.New(t, db, testenv.Config{})
+			req := chargeReq("order-owns-"+kind, "bca_va", nil)
+			req.Metadata = []byte(`{"cart":"c-1"}`)
+			req.Customer.ShippingAddress = &payments.Address{Address: "Jl. Sudirman 1", City: "Jakarta", PostalCode: "10220", CountryCode: "IDN"}
+			p, err := env.Service.CreateCharge(testenv.Ctx(t), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Customer.FirstName = "changed"
+			req.Customer.ShippingAddress.City = "changed"
+			req.Items[0].Name = "changed"
+			req.Metadata[2] = 'X'
+			if p.Customer.FirstName == "changed" || p.Customer.ShippingAddress.City == "changed" || p.Items[0].Name == "changed" ||
+				string(p.Metadata) != `{"cart":"c-1"}` && string(p.Metadata) != `{"cart": "c-1"}` {
+				t.Fatalf("the payment changed with the request: %+v %+v %+v %s", p.Customer, p.Customer.ShippingAddress, p.Items[0], p.Metadata)
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/nusapay/payments/internal/uid"
@@ -218,6 +219,23 @@ func clonePayment(p *Payment) *Payment {
 	return &next
 }
 
+// clone is a copy of c sharing no memory with it; nil stays nil.
+func (c *Customer) clone() *Customer {
+	if c == nil {
+		return nil
+	}
+	out := *c
+	if c.BillingAddress != nil {
+		a := *c.BillingAddress
+		out.BillingAddress = &a
+	}
+	if c.ShippingAddress != nil {
+		a := *c.ShippingAddress
+		out.ShippingAddress = &a
+	}
+	return &out
+}
+
 // StorageTime returns t in UTC truncated to microseconds, the precision
 // every supported database keeps; the zero time stays zero.
 func StorageTime(t time.Time) time.Time {
@@ -231,13 +249,15 @@ func StorageTime(t time.Time) time.Time {
 // (every bad field is named in a *ValidationError), fills the defaults (a
 // new ID when empty, StatusInitiated, IDR, version 1, the creation times),
 // and returns the row to insert as Next, its audit row and its "created"
-// event. p is not changed.
+// event. p is not changed, and Next shares no memory with it: the caller's
+// customer, items and metadata are copied.
 func PlanCreate(p *Payment, now time.Time) (ChangePlan, error) {
 	if err := checkNewPayment(p); err != nil {
 		return ChangePlan{}, err
 	}
 	now = StorageTime(now)
 	next := clonePayment(p)
+	next.Customer, next.Items, next.Metadata = p.Customer.clone(), slices.Clone(p.Items), slices.Clone(p.Metadata)
 	if next.ID == "" {
 		next.ID = uid.NewAt(now)
 	}
