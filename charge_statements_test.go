@@ -1,12 +1,8 @@
 package payments_test
 
 import (
-	"context"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/uptrace/bun"
 
 	"github.com/nusapay/payments"
 	"github.com/nusapay/payments/internal/dbtest"
@@ -14,43 +10,21 @@ import (
 	"github.com/nusapay/payments/notify"
 )
 
-// queryLog records the statements a *bun.DB sends.
-type queryLog struct {
-	mu   sync.Mutex
-	list []string
-}
-
-func (l *queryLog) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
-
-func (l *queryLog) AfterQuery(_ context.Context, e *bun.QueryEvent) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.list = append(l.list, e.Query)
-}
-
-func (l *queryLog) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := l.list
-	l.list = nil
-	return out
-}
-
 // TestChargeStatements: on PostgreSQL a charge is two statements, the
 // payment's creation and the answer's write, with no read of the payment
 // between them: the answer is planned against the payment CreatePayment
 // returned (store.Store.ApplyFrom), its version checked by the write.
 func TestChargeStatements(t *testing.T) {
-	log := &queryLog{}
+	log := &dbtest.Statements{}
 	db := dbtest.Postgres(t).WithQueryHook(log)
 	env := testenv.New(t, db, testenv.Config{})
 	ctx := testenv.Ctx(t)
-	log.take()
+	log.Take()
 	p, err := env.Service.CreateCharge(ctx, chargeReq("order-statements", "bca_va", nil))
 	if err != nil || p.VANumber == "" || p.Version != 2 {
 		t.Fatalf("%+v %v", p, err)
 	}
-	got := log.take()
+	got := log.Take()
 	if len(got) != 2 || !strings.Contains(got[0], "nusapay_create_payment(") || !strings.Contains(got[1], "nusapay_write_change(") {
 		t.Fatalf("%d statements, want the create and the write:\n%s", len(got), strings.Join(got, "\n"))
 	}
@@ -61,7 +35,7 @@ func TestChargeStatements(t *testing.T) {
 // and writes in one statement: the change is planned against the payment
 // read before asking (store.Store.ApplyNotificationFrom), not read again.
 func TestConfirmedNotificationStatements(t *testing.T) {
-	log := &queryLog{}
+	log := &dbtest.Statements{}
 	db := dbtest.Postgres(t).WithQueryHook(log)
 	env := testenv.New(t, db, testenv.Config{})
 	ctx := testenv.Ctx(t)
@@ -83,11 +57,11 @@ func TestConfirmedNotificationStatements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log.take()
+	log.Take()
 	if r := h.Handle(ctx, body); r.Kind != notify.Processed || r.Decision != "applied" {
 		t.Fatalf("%+v", r)
 	}
-	got := log.take()
+	got := log.Take()
 	if len(got) != 3 || !strings.Contains(got[0], "nusapay_inbox_by_key(") || !strings.Contains(got[1], "nusapay_payment_by_order(") ||
 		!strings.Contains(got[2], "nusapay_write_change(") {
 		t.Fatalf("%d statements, want the inbox read, the payment read and the write:\n%s", len(got), strings.Join(got, "\n"))

@@ -289,7 +289,7 @@ func TestPruneUsesIndexes(t *testing.T) {
 func TestCompareAndSetUsesPrimaryKey(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
-		rec := &statements{}
+		rec := &dbtest.Statements{}
 		s, err := store.New(db.WithQueryHook(rec))
 		if err != nil {
 			t.Fatal(err)
@@ -306,13 +306,13 @@ func TestCompareAndSetUsesPrimaryKey(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		rec.take()
+		rec.Take()
 		if _, err := s.Apply(ctx, &payments.Change{OrderID: last, To: payments.State{Status: payments.StatusSettlement},
 			Source: payments.SourceSync, TransactionID: "tx-cas"}); err != nil {
 			t.Fatal(err)
 		}
 		var update string
-		for _, q := range rec.take() {
+		for _, q := range rec.Take() {
 			if strings.Contains(q, "nusapay_write_change(") || strings.Contains(q, "UPDATE") && strings.Contains(q, "nusapay_payments") {
 				update = q
 			}

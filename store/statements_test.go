@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/uptrace/bun"
@@ -20,28 +19,6 @@ import (
 // (its fifth argument).
 var writeChangeColumns = regexp.MustCompile(`nusapay_write_change\(ARRAY\[[^\]]*\]::text\[\], '[^']*', '[^']*', \d+, ARRAY\[([^\]]*)\]`)
 
-// statements records the statements a store sends.
-type statements struct {
-	mu   sync.Mutex
-	list []string
-}
-
-func (r *statements) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
-
-func (r *statements) AfterQuery(_ context.Context, e *bun.QueryEvent) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.list = append(r.list, e.Query)
-}
-
-func (r *statements) take() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.list
-	r.list = nil
-	return out
-}
-
 // TestApplyNotificationStatements: an applied notification is, on SQLite
 // and MySQL, one transaction of five statements — the payment locked, the
 // inbox row, the compare-and-set, the audit row, the outbox rows — and on
@@ -52,7 +29,7 @@ func (r *statements) take() []string {
 // response or the instructions).
 func TestApplyNotificationStatements(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		rec := &statements{}
+		rec := &dbtest.Statements{}
 		s, err := store.New(db.WithQueryHook(rec))
 		if err != nil {
 			t.Fatal(err)
@@ -67,7 +44,7 @@ func TestApplyNotificationStatements(t *testing.T) {
 			Source: payments.SourceCharge, Instructions: &payments.Instructions{VANumber: "12345", Bank: "bca"}}); err != nil {
 			t.Fatal(err)
 		}
-		rec.take()
+		rec.Take()
 		n := &payments.Notification{DedupKey: "key-statements", OrderID: p.OrderID, Status: "settlement", Body: json.RawMessage(`{}`)}
 		_, recorded, err := s.ApplyNotification(ctx, n, func(prev *payments.Payment) *payments.Change {
 			return &payments.Change{OrderID: prev.OrderID, To: payments.State{Status: payments.StatusSettlement},
@@ -78,7 +55,7 @@ func TestApplyNotificationStatements(t *testing.T) {
 		}
 		var work []string
 		begins, commits := 0, 0
-		for _, q := range rec.take() {
+		for _, q := range rec.Take() {
 			switch strings.ToUpper(strings.Fields(q)[0]) {
 			case "BEGIN", "START":
 				begins++
