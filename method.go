@@ -134,29 +134,31 @@ type Request struct {
 type ChargeRequest struct {
 	// OrderID is the Midtrans order_id: unique per payment, at most 50
 	// characters of A-Z a-z 0-9 - _ . ~
-	OrderID string `json:"order_id" validate:"required,max=50,order_id"`
+	OrderID string `json:"order_id"`
 	// Method names a registered plugin.
-	Method string `json:"method" validate:"required"`
-	// Amount is the gross amount in rupiah.
-	Amount Amount `json:"gross_amount" validate:"gt=0"`
-	// Items, when given, must add up to Amount.
-	Items    []Item    `json:"item_details,omitempty" validate:"omitempty,max=100,dive"`
+	Method string `json:"method"`
+	// Amount is the gross amount in rupiah; positive.
+	Amount Amount `json:"gross_amount"`
+	// Items, when given, must add up to Amount; at most 100.
+	Items    []Item    `json:"item_details,omitempty"`
 	Customer *Customer `json:"customer_details,omitempty"`
 	// Options are the plugin's own options (methods.CardOptions, ...).
 	Options any `json:"options,omitempty"`
 	// Expiry overrides the channel's default expiry (Midtrans custom_expiry),
 	// at least 20 seconds. Cards do not support it.
-	Expiry time.Duration `json:"expiry,omitempty" validate:"omitempty,min=20s"`
-	// CustomField1..3 are echoed in status and notifications.
-	CustomField1 string `json:"custom_field1,omitempty" validate:"max=255"`
-	CustomField2 string `json:"custom_field2,omitempty" validate:"max=255"`
-	CustomField3 string `json:"custom_field3,omitempty" validate:"max=255"`
+	Expiry time.Duration `json:"expiry,omitempty"`
+	// CustomField1..3 are echoed in status and notifications; at most 255
+	// characters each.
+	CustomField1 string `json:"custom_field1,omitempty"`
+	CustomField2 string `json:"custom_field2,omitempty"`
+	CustomField3 string `json:"custom_field3,omitempty"`
 	// Metadata is a JSON object echoed in status and notifications.
-	Metadata json.RawMessage `json:"metadata,omitempty" validate:"omitempty,json_object"`
+	Metadata json.RawMessage `json:"metadata,omitempty"`
 	// OverrideNotificationURLs replace, and AppendNotificationURLs add to,
-	// the dashboard's notification URL for this payment (up to 3 each).
-	OverrideNotificationURLs []string `json:"override_notification_urls,omitempty" validate:"max=3,dive,notification_url"`
-	AppendNotificationURLs   []string `json:"append_notification_urls,omitempty" validate:"max=3,dive,notification_url"`
+	// the dashboard's notification URL for this payment (up to 3 each;
+	// absolute http(s) URLs without commas).
+	OverrideNotificationURLs []string `json:"override_notification_urls,omitempty"`
+	AppendNotificationURLs   []string `json:"append_notification_urls,omitempty"`
 }
 
 // CoreRequest returns a Core API charge with the common fields of req

@@ -163,39 +163,46 @@ func (in *Instructions) Action(name string) (Action, bool) {
 	return Action{}, false
 }
 
-// Customer is Midtrans' customer_details.
+// Customer is Midtrans' customer_details. Names at most 255 characters;
+// email and phone optional, at most 255 characters, a valid address and
+// number. A charge or subscription naming a bad field is refused.
 type Customer struct {
-	FirstName       string   `json:"first_name,omitempty" validate:"max=255"`
-	LastName        string   `json:"last_name,omitempty" validate:"max=255"`
-	Email           string   `json:"email,omitempty" validate:"omitempty,max=255,email"`
-	Phone           string   `json:"phone,omitempty" validate:"omitempty,max=255,phone"`
+	FirstName       string   `json:"first_name,omitempty"`
+	LastName        string   `json:"last_name,omitempty"`
+	Email           string   `json:"email,omitempty"`
+	Phone           string   `json:"phone,omitempty"`
 	BillingAddress  *Address `json:"billing_address,omitempty"`
 	ShippingAddress *Address `json:"shipping_address,omitempty"`
 }
 
-// Address is a billing or shipping address.
+// Address is a billing or shipping address: names, email, phone and
+// address at most 255 characters, city 100; email and phone as in Customer;
+// postal code optional, at most 10 letters, digits, dashes and spaces;
+// country code optional, three letters (ISO 3166-1 alpha-3).
 type Address struct {
-	FirstName   string `json:"first_name,omitempty" validate:"max=255"`
-	LastName    string `json:"last_name,omitempty" validate:"max=255"`
-	Email       string `json:"email,omitempty" validate:"omitempty,max=255,email"`
-	Phone       string `json:"phone,omitempty" validate:"omitempty,max=255,phone"`
-	Address     string `json:"address,omitempty" validate:"max=255"`
-	City        string `json:"city,omitempty" validate:"max=100"`
-	PostalCode  string `json:"postal_code,omitempty" validate:"omitempty,max=10,postal_code"`
-	CountryCode string `json:"country_code,omitempty" validate:"omitempty,len=3,alpha"`
+	FirstName   string `json:"first_name,omitempty"`
+	LastName    string `json:"last_name,omitempty"`
+	Email       string `json:"email,omitempty"`
+	Phone       string `json:"phone,omitempty"`
+	Address     string `json:"address,omitempty"`
+	City        string `json:"city,omitempty"`
+	PostalCode  string `json:"postal_code,omitempty"`
+	CountryCode string `json:"country_code,omitempty"`
 }
 
 // Item is one line of Midtrans' item_details. Price may be negative for a
 // discount line; the prices times quantities must add up to the amount.
+// Name is required; it and every other text field at most 50 characters;
+// quantity 1 to 1,000,000.
 type Item struct {
-	ID           string `json:"id,omitempty" validate:"max=50"`
-	Name         string `json:"name" validate:"required,max=50"`
+	ID           string `json:"id,omitempty"`
+	Name         string `json:"name"`
 	Price        Amount `json:"price"`
-	Quantity     int64  `json:"quantity" validate:"gte=1,lte=1000000"`
-	Brand        string `json:"brand,omitempty" validate:"max=50"`
-	Category     string `json:"category,omitempty" validate:"max=50"`
-	MerchantName string `json:"merchant_name,omitempty" validate:"max=50"`
-	URL          string `json:"url,omitempty" validate:"max=50"`
+	Quantity     int64  `json:"quantity"`
+	Brand        string `json:"brand,omitempty"`
+	Category     string `json:"category,omitempty"`
+	MerchantName string `json:"merchant_name,omitempty"`
+	URL          string `json:"url,omitempty"`
 }
 
 // State returns what the status machine compares.

@@ -9,8 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/go-playground/validator/v10"
-
 	"github.com/nusapay/payments/midtrans"
 )
 
@@ -412,14 +410,6 @@ func (s *Service) validateCustomer(c *Customer) error {
 		return nil
 	}
 	var ve ValidationError
-	if err := s.validate.Struct(c); err != nil {
-		var fes validator.ValidationErrors
-		if !errors.As(err, &fes) {
-			return fmt.Errorf("payments: validate: %w", err)
-		}
-		for _, fe := range fes {
-			ve.Add("customer_details."+fieldPath(fe), "is invalid ("+fe.Tag()+")")
-		}
-	}
+	s.checkCustomer(c, &ve)
 	return ve.Err()
 }
