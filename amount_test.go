@@ -66,9 +66,13 @@ func TestAmountFormatRoundTrip(t *testing.T) {
 
 func TestAmountJSON(t *testing.T) {
 	b, err := json.Marshal(struct {
-		A Amount `json:"a"`
-	}{145000})
-	if err != nil || string(b) != `{"a":145000}` {
+		A Amount            `json:"a"`
+		N Amount            `json:"n"`
+		M Amount            `json:"m"`
+		S []Amount          `json:"s"`
+		K map[Amount]Amount `json:"k"`
+	}{145000, -5000, MaxAmount, []Amount{0, 1}, map[Amount]Amount{7: 8}})
+	if err != nil || string(b) != `{"a":145000,"n":-5000,"m":9223372036854775807,"s":[0,1],"k":{"7":8}}` {
 		t.Fatalf("marshal = %s, %v", b, err)
 	}
 	var v struct{ A Amount }
