@@ -434,6 +434,27 @@ type paymentJSON struct {
 // last. It is kept by pointer: a change's events share their *Payment,
 // which nothing changes while they are marshalled.
 func marshalEvent(ev *payments.Event, last *paymentJSON) ([]byte, error) {
+	if ev.Payment == nil || ev.Subscription != nil {
+		return marshalEventStd(ev, last)
+	}
+	if last.of != ev.Payment {
+		p := ev.Payment
+		pj, ok := appendPaymentJSON(make([]byte, 0, 1024+len(p.ChargeResponse)+len(p.Metadata)+128*len(p.Items)), p)
+		if !ok {
+			return marshalEventStd(ev, last)
+		}
+		*last = paymentJSON{p, pj}
+	}
+	b, ok := appendEventJSON(make([]byte, 0, 256+len(last.json)+len(ev.Payload)), ev, last.json)
+	if !ok {
+		return marshalEventStd(ev, last)
+	}
+	return b, nil
+}
+
+// marshalEventStd is marshalEvent by encoding/json: the form
+// appendEventJSON writes, for what it cannot write.
+func marshalEventStd(ev *payments.Event, last *paymentJSON) ([]byte, error) {
 	if ev.Payment == nil {
 		return json.Marshal(ev)
 	}

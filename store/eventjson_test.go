@@ -1,0 +1,162 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/nusapay/payments"
+)
+
+// jsonStrings are strings every escaping rule of encoding/json meets.
+var jsonStrings = []string{"", "a", "Budi Santoso", `"quoted" \back\slash`, "<script>&amp;</script>", "line\nbreak\ttab\rret\bbs\fff",
+	"\x00\x01\x1f\x7f", "\u2028\u2029", "\xff\xfeinvalid\xc3", "é ü 日本 🙂", "https://app.midtrans.com/snap/v4/redirection/x?a=1&b=2"}
+
+// jsonRaws are raw members: compact, spaced, with HTML, and invalid.
+var jsonRaws = []json.RawMessage{nil, json.RawMessage(`{}`), json.RawMessage(" { \"a\" : \"<b> & \u2028 \\\" x\" ,\n \"c\":[1, 2.5e3, true, null] }\n"),
+	json.RawMessage(`{"status_code":"201","va_numbers":[{"bank":"bca","va_number":"123"}]}`), json.RawMessage(`"x y"`), json.RawMessage(`{"a":`)}
+
+// fill sets every field of v (a struct, reached by pointer) to a random
+// value, so a field the writer forgets shows as a difference.
+func fill(r *rand.Rand, v reflect.Value) {
+	if t, ok := v.Addr().Interface().(*time.Time); ok {
+		wib := time.FixedZone("WIB", 7*3600)
+		*t = []time.Time{{}, time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC), time.Date(2026, 12, 3, 16, 4, 5, 123456789, wib),
+			time.Date(2026, 1, 2, 3, 4, 5, 6000, time.FixedZone("odd", -(3*3600+30*60)))}[r.IntN(4)]
+		return
+	}
+	if m, ok := v.Addr().Interface().(*json.RawMessage); ok {
+		*m = jsonRaws[r.IntN(len(jsonRaws)-1)] // the invalid one is tried on its own
+		return
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(jsonStrings[r.IntN(len(jsonStrings))])
+	case reflect.Int, reflect.Int64:
+		v.SetInt([]int64{0, 1, -5000, 145000, 1<<63 - 1}[r.IntN(5)])
+	case reflect.Bool:
+		v.SetBool(r.IntN(2) == 0)
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				fill(r, v.Field(i))
+			}
+		}
+	case reflect.Pointer:
+		if r.IntN(4) == 0 {
+			v.SetZero()
+			return
+		}
+		v.Set(reflect.New(v.Type().Elem()))
+		fill(r, v.Elem())
+	case reflect.Slice:
+		n := r.IntN(4) - 1 // nil, empty, 1 or 2
+		if n < 0 {
+			v.SetZero()
+			return
+		}
+		v.Set(reflect.MakeSlice(v.Type(), n, n))
+		for i := 0; i < n; i++ {
+			fill(r, v.Index(i))
+		}
+	default:
+		panic("fill: no rule for " + v.Type().String())
+	}
+}
+
+// TestEventJSONMatchesEncodingJSON: for random events with every field
+// of the event and its payment set, marshalEvent writes the very bytes
+// encoding/json writes (marshalEventStd), or the same error.
+func TestEventJSONMatchesEncodingJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(10, 3))
+	fast := 0
+	const n = 20000
+	for i := 0; i < n; i++ {
+		var ev payments.Event
+		fill(r, reflect.ValueOf(&ev).Elem())
+		ev.Subscription, ev.Attempt, ev.LastError = nil, 0, ""
+		if ev.Payment == nil {
+			ev.Payment = &payments.Payment{}
+			fill(r, reflect.ValueOf(ev.Payment).Elem())
+		}
+		switch i % 50 {
+		case 1: // raw JSON encoding/json refuses
+			ev.Payment.Metadata = jsonRaws[len(jsonRaws)-1]
+		case 2: // years RFC 3339 cannot say
+			ev.Payment.PaidAt = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+		case 3:
+			ev.OccurredAt = time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)
+		case 4: // a zone of 24 hours
+			ev.Payment.CreatedAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("x", 24*3600))
+		}
+		got, gerr := marshalEvent(&ev, &paymentJSON{})
+		want, werr := marshalEventStd(&ev, &paymentJSON{})
+		if (gerr != nil) != (werr != nil) || !bytes.Equal(got, want) {
+			t.Fatalf("event %d:\n got  %s %v\n want %s %v", i, got, gerr, want, werr)
+		}
+		if pj, ok := appendPaymentJSON(nil, ev.Payment); ok {
+			if _, ok := appendEventJSON(nil, &ev, pj); ok {
+				fast++
+			}
+		}
+	}
+	if fast < n/2 {
+		t.Fatalf("only %d of %d events written without encoding/json", fast, n)
+	}
+}
+
+// FuzzAppendJSONString: any string is written as encoding/json writes it.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range jsonStrings {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("%q: got %s, want %s", s, got, want)
+		}
+	})
+}
+
+// FuzzAppendCompactJSON: valid JSON is compacted and escaped as
+// encoding/json writes a json.RawMessage.
+func FuzzAppendCompactJSON(f *testing.F) {
+	for _, m := range jsonRaws {
+		f.Add([]byte(m))
+	}
+	f.Fuzz(func(t *testing.T, m []byte) {
+		if len(m) == 0 || !json.Valid(m) {
+			return
+		}
+		want, err := json.Marshal(json.RawMessage(m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendCompactJSON(nil, m); !bytes.Equal(got, want) {
+			t.Fatalf("%q: got %s, want %s", m, got, want)
+		}
+	})
+}
+
+// TestMarshalEventAllocations: an event is two allocations (its bytes
+// and, once per change, the payment's), where encoding/json made ~15.
+func TestMarshalEventAllocations(t *testing.T) {
+	at := time.Date(2026, 12, 3, 16, 4, 5, 123456789, time.FixedZone("WIB", 7*3600))
+	p := &payments.Payment{ID: "p1", Account: "default", OrderID: "o-1", Method: "bca_va", Amount: 145000, Currency: "IDR",
+		Status: payments.StatusPending, Instructions: payments.Instructions{VANumber: "12345", Bank: "bca"}, ExpiresAt: at,
+		TransactionTime: at, Customer: &payments.Customer{FirstName: "Budi", Email: "budi@example.com"},
+		Items: []payments.Item{{Name: "Kopi", Price: 145000, Quantity: 1}}, Version: 2, CreatedAt: at, UpdatedAt: at,
+		ChargeResponse: json.RawMessage(`{"status_code":"201","va_numbers":[{"bank":"bca","va_number":"12345"}]}`)}
+	ev := &payments.Event{ID: "e1", Signal: "status_changed", Source: "charge", Payment: p, OccurredAt: at,
+		Previous: payments.State{Status: payments.StatusPending}, Current: payments.State{Status: payments.StatusPending}}
+	if n := testing.AllocsPerRun(100, func() {
+		if _, err := marshalEvent(ev, &paymentJSON{}); err != nil {
+			t.Fatal(err)
+		}
+	}); n > 2 {
+		t.Fatalf("%v allocations per event", n)
+	}
+}
