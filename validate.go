@@ -49,13 +49,6 @@ func checkOrderID(orderID string) error {
 	return ve.Err()
 }
 
-func abs(n int64) int64 {
-	if n < 0 {
-		return -n
-	}
-	return n
-}
-
 // validateCharge checks req's common fields (checkRequest) and the
 // method's own rules with the plugin, and returns one ValidationError
 // listing every problem, or nil.
@@ -257,6 +250,13 @@ func checkItemsTotal(req *ChargeRequest, ve *ValidationError) {
 	if sum != int64(req.Amount) {
 		ve.Add("item_details", "prices times quantities add up to "+strconv.FormatInt(sum, 10)+", not the gross amount "+strconv.FormatInt(int64(req.Amount), 10))
 	}
+}
+
+func abs(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 // maxChars records that field path+name is longer than n characters
