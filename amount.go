@@ -13,10 +13,6 @@ import (
 // Midtrans accepts IDR amounts as JSON integers and reports them as strings
 // with two decimals ("145000.00"). Floats never touch money here: parsing is
 // strict and exact, and formatting produces the Midtrans string form.
-//
-// It marshals as a JSON integer, as its kind does: it has no MarshalJSON,
-// so encoding/json writes it in place, without a call that allocates (an
-// event carries four or more amounts). UnmarshalJSON reads both forms.
 type Amount int64
 
 // MaxAmount is the largest amount this package represents.
@@ -108,6 +104,15 @@ func (a Amount) Rupiah() string {
 
 // Int64 returns the amount as a plain integer, the form Midtrans requests take.
 func (a Amount) Int64() int64 { return int64(a) }
+
+// MarshalJSON writes the amount as a JSON integer. encoding/json would
+// write the integer without it, but other consumers of json.Marshaler
+// would not: html/template would write String()'s "145000.00" into a
+// script, and a ",string" tag would quote it (TestAmountInTemplatesAndStringTag).
+// Hook events write amounts without calling it (store/eventjson.go).
+func (a Amount) MarshalJSON() ([]byte, error) {
+	return strconv.AppendInt(nil, int64(a), 10), nil
+}
 
 // UnmarshalJSON accepts a JSON integer (our own form) or a Midtrans string
 // ("145000.00"), both parsed strictly; negative integers are accepted only

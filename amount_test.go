@@ -3,7 +3,9 @@ package payments
 import (
 	"encoding/json"
 	"errors"
+	"html/template"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -85,6 +87,25 @@ func TestAmountJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(in), &v); err == nil {
 			t.Fatalf("unmarshal %s succeeded with %d", in, v.A)
 		}
+	}
+}
+
+// TestAmountInTemplatesAndStringTag: an Amount is a JSON number wherever
+// a json.Marshaler is asked for JSON, not only in encoding/json's plain
+// path: in an html/template script context (a checkout page doing
+// arithmetic on it) and under a ",string" tag, which a marshaler
+// overrides.
+func TestAmountInTemplatesAndStringTag(t *testing.T) {
+	var b strings.Builder
+	tmpl := template.Must(template.New("t").Parse(`<script>var total = {{.}};</script>`))
+	if err := tmpl.Execute(&b, Amount(145000)); err != nil || b.String() != `<script>var total =  145000 ;</script>` {
+		t.Fatalf("template = %q, %v", b.String(), err)
+	}
+	out, err := json.Marshal(struct {
+		A Amount `json:"a,string"`
+	}{145000})
+	if err != nil || string(out) != `{"a":145000}` {
+		t.Fatalf("marshal with ,string = %s, %v", out, err)
 	}
 }
 
