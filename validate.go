@@ -122,7 +122,7 @@ func (s *Service) checkRequest(req *ChargeRequest, ve *ValidationError) {
 	maxChars(ve, "", "custom_field1", req.CustomField1, 255)
 	maxChars(ve, "", "custom_field2", req.CustomField2, 255)
 	maxChars(ve, "", "custom_field3", req.CustomField3, 255)
-	if len(req.Metadata) > 0 && !jsonObject(req.Metadata) {
+	if req.Metadata != nil && !jsonObject(req.Metadata) { // empty but not nil is no object either
 		ve.Add("metadata", "must be a JSON object")
 	}
 	checkURLs(ve, "override_notification_urls", req.OverrideNotificationURLs)

@@ -89,6 +89,7 @@ func TestChargeRequestRules(t *testing.T) {
 		{"metadata object", func(r *ChargeRequest) { r.Metadata = []byte(" {\"a\":[1]}\n") }, nil},
 		{"metadata null", func(r *ChargeRequest) { r.Metadata = []byte("null") }, []FieldError{{"metadata", "must be a JSON object"}}},
 		{"metadata array", func(r *ChargeRequest) { r.Metadata = []byte("[1]") }, []FieldError{{"metadata", "must be a JSON object"}}},
+		{"metadata empty, not nil", func(r *ChargeRequest) { r.Metadata = []byte{} }, []FieldError{{"metadata", "must be a JSON object"}}},
 		{"metadata truncated", func(r *ChargeRequest) { r.Metadata = []byte(`{"a":`) }, []FieldError{{"metadata", "must be a JSON object"}}},
 		{"notification urls", func(r *ChargeRequest) {
 			r.OverrideNotificationURLs = []string{"https://a/1", "http://b", "https://c"}
