@@ -13,16 +13,21 @@ import (
 )
 
 // jsonStrings are strings every escaping rule of encoding/json meets.
-var jsonStrings = []string{"", "a", "Budi Santoso", `"quoted" \back\slash`, "<script>&amp;</script>", "line\nbreak\ttab\rret\bbs\fff",
-	"\x00\x01\x1f\x7f", "\u2028\u2029", "\xff\xfeinvalid\xc3", "é ü 日本 🙂", "https://app.midtrans.com/snap/v4/redirection/x?a=1&b=2"}
+func jsonStrings() []string {
+	return []string{"", "a", "Budi Santoso", `"quoted" \back\slash`, "<script>&amp;</script>", "line\nbreak\ttab\rret\bbs\fff",
+		"\x00\x01\x1f\x7f", "\u2028\u2029", "\xff\xfeinvalid\xc3", "é ü 日本 🙂", "https://app.midtrans.com/snap/v4/redirection/x?a=1&b=2"}
+}
 
-// jsonRaws are raw members: compact, spaced, with HTML, and invalid.
-var jsonRaws = []json.RawMessage{nil, json.RawMessage(`{}`), json.RawMessage(" { \"a\" : \"<b> & \u2028 \\\" x\" ,\n \"c\":[1, 2.5e3, true, null] }\n"),
-	json.RawMessage(`{"status_code":"201","va_numbers":[{"bank":"bca","va_number":"123"}]}`), json.RawMessage(`"x y"`), json.RawMessage(`{"a":`)}
+// jsonRaws are raw members: compact, spaced, with HTML, and invalid (last).
+func jsonRaws() []json.RawMessage {
+	return []json.RawMessage{nil, json.RawMessage(`{}`), json.RawMessage(" { \"a\" : \"<b> & \u2028 \\\" x\" ,\n \"c\":[1, 2.5e3, true, null] }\n"),
+		json.RawMessage(`{"status_code":"201","va_numbers":[{"bank":"bca","va_number":"123"}]}`), json.RawMessage(`"x y"`), json.RawMessage(`{"a":`)}
+}
 
 // fill sets every field of v (a struct, reached by pointer) to a random
 // value, so a field the writer forgets shows as a difference.
 func fill(r *rand.Rand, v reflect.Value) {
+	strs, raws := jsonStrings(), jsonRaws()
 	if t, ok := v.Addr().Interface().(*time.Time); ok {
 		wib := time.FixedZone("WIB", 7*3600)
 		*t = []time.Time{{}, time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC), time.Date(2026, 12, 3, 16, 4, 5, 123456789, wib),
@@ -30,12 +35,12 @@ func fill(r *rand.Rand, v reflect.Value) {
 		return
 	}
 	if m, ok := v.Addr().Interface().(*json.RawMessage); ok {
-		*m = jsonRaws[r.IntN(len(jsonRaws)-1)] // the invalid one is tried on its own
+		*m = raws[r.IntN(len(raws)-1)] // the invalid one is tried on its own
 		return
 	}
 	switch v.Kind() {
 	case reflect.String:
-		v.SetString(jsonStrings[r.IntN(len(jsonStrings))])
+		v.SetString(strs[r.IntN(len(strs))])
 	case reflect.Int, reflect.Int64:
 		v.SetInt([]int64{0, 1, -5000, 145000, 1<<63 - 1}[r.IntN(5)])
 	case reflect.Bool:
@@ -85,7 +90,7 @@ func TestEventJSONMatchesEncodingJSON(t *testing.T) {
 		}
 		switch i % 50 {
 		case 1: // raw JSON encoding/json refuses
-			ev.Payment.Metadata = jsonRaws[len(jsonRaws)-1]
+			ev.Payment.Metadata = jsonRaws()[len(jsonRaws())-1]
 		case 2: // years RFC 3339 cannot say
 			ev.Payment.PaidAt = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
 		case 3:
@@ -109,9 +114,64 @@ func TestEventJSONMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
+// FuzzMarshalEvent: one fuzzed string in every text field of an event and
+// its payment, fuzzed bytes in every raw member, a fuzzed instant in a
+// fuzzed zone offset (seconds included) in every time: marshalEvent writes
+// what marshalEventStd (encoding/json) writes, or fails as it does, alone
+// and for two events of one change sharing the payment's JSON.
+func FuzzMarshalEvent(f *testing.F) {
+	f.Add("a<b>&\u2028", []byte(` {"a" : "x\u2028"}`), int64(0), int64(0), int32(0), uint8(0))
+	f.Add("", []byte(`null`), int64(-62135596800), int64(5), int32(-3601), uint8(1))
+	f.Add("\xff", []byte(`"x"`), int64(253402300799), int64(999999999), int32(86399), uint8(2))
+	f.Fuzz(func(t *testing.T, s string, m []byte, sec, nsec int64, off int32, sel uint8) {
+		tm := time.Unix(sec, nsec).In(time.FixedZone(s, int(off)))
+		if sel&1 == 1 {
+			tm = tm.UTC()
+		}
+		tr := true
+		p := &payments.Payment{ID: s, Account: s, OrderID: s, TransactionID: s, Method: s, PaymentType: s, Amount: payments.Amount(sec),
+			Currency: s, Status: payments.Status(s), FraudStatus: payments.FraudStatus(s), StatusMessage: s,
+			Instructions: payments.Instructions{VANumber: s, Bank: s, BillKey: s, BillerCode: s, PaymentCode: s, Store: s, QRString: s,
+				QRImageURL: s, DeeplinkURL: s, RedirectURL: s, Actions: []payments.Action{{Name: s, Method: s, URL: s, Fields: []string{s, s}}, {}},
+				SnapToken: s, Acquirer: s, ChannelResponseCode: s, ChannelResponseMessage: s, MerchantID: s,
+				Card: &payments.CardResult{MaskedCard: s, CardType: s, Bank: s, ApprovalCode: s, ECI: s, ThreeDSVersion: s, OnUs: &tr,
+					InstallmentTerm: int(nsec), SavedTokenID: s, SavedTokenExpiresAt: tm}},
+			ExpiresAt: tm, PaidAt: tm, RefundedAmount: payments.Amount(nsec), TransactionTime: tm, SettlementTime: tm,
+			Customer: &payments.Customer{FirstName: s, LastName: s, Email: s, Phone: s, BillingAddress: &payments.Address{FirstName: s, LastName: s, Email: s, Phone: s, Address: s, City: s, PostalCode: s, CountryCode: s}},
+			Items:    []payments.Item{{ID: s, Name: s, Price: payments.Amount(sec), Quantity: nsec, Brand: s, Category: s, MerchantName: s, URL: s}},
+			Metadata: m, CustomField1: s, CustomField2: s, CustomField3: s, Version: sec, CreatedAt: tm, UpdatedAt: tm, ChargeResponse: m, SubscriptionID: s}
+		if sel&2 == 2 {
+			p = &payments.Payment{CreatedAt: tm}
+		}
+		ev := &payments.Event{ID: s, Signal: payments.Signal(s), Source: payments.Source(s), Payment: p,
+			Previous: payments.State{Status: payments.Status(s), Fraud: payments.FraudStatus(s), Refunded: payments.Amount(sec)},
+			Current:  payments.State{}, Payload: m, OccurredAt: tm, Attempt: 3, LastError: s}
+		got, gerr := marshalEvent(ev, &paymentJSON{})
+		want, werr := marshalEventStd(ev, &paymentJSON{})
+		if (gerr != nil) != (werr != nil) || !bytes.Equal(got, want) {
+			t.Fatalf("diff:\n got  %s %v\n want %s %v", got, gerr, want, werr)
+		}
+		if gerr == nil && !json.Valid(got) {
+			t.Fatalf("invalid %s", got)
+		}
+		// Two events of one change share the payment's JSON.
+		var last paymentJSON
+		ev2 := *ev
+		ev2.ID = "second"
+		a1, e1 := marshalEvent(ev, &last)
+		a2, e2 := marshalEvent(&ev2, &last)
+		var last2 paymentJSON
+		b1, f1 := marshalEventStd(ev, &last2)
+		b2, f2 := marshalEventStd(&ev2, &last2)
+		if !bytes.Equal(a1, b1) || !bytes.Equal(a2, b2) || (e1 != nil) != (f1 != nil) || (e2 != nil) != (f2 != nil) {
+			t.Fatalf("two events of one change differ:\n got  %s / %s\n want %s / %s", a1, a2, b1, b2)
+		}
+	})
+}
+
 // FuzzAppendJSONString: any string is written as encoding/json writes it.
 func FuzzAppendJSONString(f *testing.F) {
-	for _, s := range jsonStrings {
+	for _, s := range jsonStrings() {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -125,7 +185,7 @@ func FuzzAppendJSONString(f *testing.F) {
 // FuzzAppendCompactJSON: valid JSON is compacted and escaped as
 // encoding/json writes a json.RawMessage.
 func FuzzAppendCompactJSON(f *testing.F) {
-	for _, m := range jsonRaws {
+	for _, m := range jsonRaws() {
 		f.Add([]byte(m))
 	}
 	f.Fuzz(func(t *testing.T, m []byte) {
